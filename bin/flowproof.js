@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point for `npx flowproof`: registers tsx so the TypeScript sources run without a build step.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../lib/cli.ts');

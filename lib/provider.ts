@@ -1,0 +1,54 @@
+// The contract every provider (netns, kind, kubeconfig) implements. Nothing
+// provider-specific leaks outside lib/providers: the runner and probes only see this.
+import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from './types.ts';
+
+/** A command to run inside a workload's network namespace (netns) or container (kind). */
+export interface ExecRequest {
+  argv: string[];
+  /** Hard deadline for the whole command; the provider kills it after this. */
+  timeoutMs: number;
+  stdin?: string;
+  /** The tool the command needs (psql, redis-cli, sipp, nc, curl, dig): kind picks the container. */
+  tool: string;
+}
+
+export interface ExecResult {
+  /** null when killed by the deadline or never started. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+  /** Set when the command could not run at all (tool missing, exec API failed). */
+  execError?: string;
+}
+
+/** Addresses a provider assigned to the suite's objects once they exist. */
+export interface ClusterState {
+  /** "<ns>/<pod>" -> IP */
+  podIPs: Map<string, string>;
+  /** "<ns>/<svc>" -> ClusterIP */
+  serviceIPs: Map<string, string>;
+  /** external name -> IP */
+  externalIPs: Map<string, string>;
+  /** The DNS server the pods use (kube-dns ClusterIP), when there is one. */
+  dnsIP?: string;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Creates the cluster (or connects), the suite's namespaces, pods, services and externals. */
+  up(suite: Suite): Promise<ClusterState>;
+  /** Replaces the set of NetworkPolicies in force (already templated with pod IPs). */
+  apply(policies: NetworkPolicy[]): Promise<void>;
+  /** Runs a command from a workload (a pod of the suite, probe-only pod, or external). */
+  exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
+  /**
+   * Runs a command from inside the target workload itself, past its own policy, to prove
+   * it serves (the liveness control that credits a deny).
+   */
+  execInTarget(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
+  fingerprint(): Promise<Fingerprint>;
+  /** Removes everything this run created, and nothing else. Safe to call twice. */
+  down(): Promise<void>;
+}

@@ -1,0 +1,304 @@
+// The data flowproof works on. These types are the documentation of the data: every
+// module takes and returns these shapes, and results.json / `--json` serialise them.
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export type ProbeKind = 'tcp' | 'udp' | 'psql' | 'redis' | 'sip-options' | 'http' | 'https' | 'dns';
+/** What a served port runs: `echo` answers TCP and UDP by echoing what it receives. */
+export type AppKind = 'echo' | 'http' | 'https' | 'postgres' | 'redis' | 'sip' | 'dns';
+export type Expectation = 'allow' | 'deny';
+/** How one probe attempt ended (see DESIGN.md, "Outcomes"). */
+export type Outcome = 'ALLOWED' | 'DENIED' | 'REJECTED' | 'TARGET-DOWN' | 'PROBE-ERROR';
+export type Verdict = 'pass' | 'fail' | 'error';
+export type Labels = Record<string, string>;
+
+/** Where a thing was written: every user-facing error and lint finding points here. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col?: number;
+}
+
+/** A port a pod or external listens on; `name` makes it a named port (containerPort name). */
+export interface ServePort {
+  port: number;
+  protocol: Protocol;
+  app: AppKind;
+  name?: string;
+}
+
+export interface NamespaceSpec {
+  name: string;
+  /** Always includes `kubernetes.io/metadata.name: <name>`. */
+  labels: Labels;
+}
+
+export interface PodSpec {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  /** Pinned IP (netns provider and planner); kind rejects it. */
+  ip?: string;
+  serve: ServePort[];
+  /** Created only to source probes (a `{namespace, labels}` flow source); serves nothing. */
+  probeOnly?: boolean;
+  source?: SourceLocation;
+}
+
+export interface ServicePortSpec {
+  name?: string;
+  port: number;
+  /** Number or a named port of the backing pods; defaults to `port`. */
+  targetPort: number | string;
+  protocol: Protocol;
+}
+
+export interface ServiceSpec {
+  name: string;
+  namespace: string;
+  selector: Labels;
+  ports: ServicePortSpec[];
+  /** Assigned by the planner from the service CIDR. */
+  clusterIP?: string;
+  source?: SourceLocation;
+}
+
+export interface ExternalSpec {
+  name: string;
+  ip: string;
+  serve: ServePort[];
+  source?: SourceLocation;
+}
+
+/** A flow endpoint as the suite names it, after parsing the `from`/`to` string or object. */
+export type EndpointRef =
+  | { kind: 'pod'; namespace: string; pod: string }
+  | { kind: 'selector'; namespace: string; labels: Labels }
+  | { kind: 'service'; namespace: string; name: string }
+  | { kind: 'external'; name: string }
+  | { kind: 'ip'; ip: string };
+
+/** One declared flow: a single source → destination:port/protocol with an expectation. */
+export interface Flow {
+  name: string;
+  from: EndpointRef;
+  to: EndpointRef;
+  /** The endpoints exactly as written in the suite, for reports ("sip-system/sip-server"). */
+  fromText: string;
+  toText: string;
+  /** As written: a number or a named port of the target. */
+  port: number | string;
+  protocol: Protocol;
+  probe: ProbeKind;
+  expect: Expectation;
+  controls: string[];
+  /** Free-text justification, shown beside open paths in the compliance report. */
+  reason?: string;
+  source: SourceLocation;
+}
+
+// ---- Kubernetes networking.k8s.io/v1 NetworkPolicy (the subset with semantics) ----
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+export interface IPBlock {
+  cidr: string;
+  except?: string[];
+}
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: IPBlock;
+}
+export interface NetworkPolicyPort {
+  protocol?: Protocol;
+  port?: number | string;
+  endPort?: number;
+}
+export interface NetworkPolicyIngressRule {
+  from?: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+export interface NetworkPolicyEgressRule {
+  to?: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+export interface NetworkPolicy {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: { name: string; namespace?: string; labels?: Labels; annotations?: Record<string, string> };
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes?: Array<'Ingress' | 'Egress'>;
+    ingress?: NetworkPolicyIngressRule[];
+    egress?: NetworkPolicyEgressRule[];
+  };
+}
+
+/** A policy as loaded from a suite: the object, where it came from, and its digest. */
+export interface LoadedPolicy {
+  policy: NetworkPolicy;
+  /** Namespace after defaulting (metadata.namespace or the suite's only namespace). */
+  namespace: string;
+  source: SourceLocation;
+  /** SHA-256 of the document text as written (before `{{podIP}}` substitution). */
+  sha256: string;
+  /** The document text as written, for templating and for the evidence bundle. */
+  text: string;
+}
+
+export interface Suite {
+  /** Path of the suite file as given on the command line. */
+  file: string;
+  name: string;
+  description?: string;
+  controls: string[];
+  podCIDR: string;
+  serviceCIDR: string;
+  namespaces: NamespaceSpec[];
+  pods: PodSpec[];
+  services: ServiceSpec[];
+  externals: ExternalSpec[];
+  policies: LoadedPolicy[];
+  flows: Flow[];
+}
+
+// ---- Prediction (lib/policy) ----
+
+/** What the policies say about one flow, and the rule (or absence of one) that decides it. */
+export interface Prediction {
+  verdict: Expectation;
+  /** "sip-system/allow-sip-server ingress[1]" or a sentence when no single rule decides. */
+  decidedBy: string;
+  /** Longer explanation in words, for plan output and findings. */
+  explanation: string;
+  egress: DirectionDecision;
+  ingress: DirectionDecision;
+}
+
+export interface DirectionDecision {
+  direction: 'egress' | 'ingress';
+  /** False when no policy selects the pod for this direction (or the endpoint is not a pod). */
+  isolated: boolean;
+  allowed: boolean;
+  /** Policies that select the pod for this direction, as "<ns>/<name>". */
+  selectingPolicies: string[];
+  /** The first rule that allows the traffic, as "<ns>/<name> ingress[i]". */
+  allowedBy?: string;
+}
+
+// ---- Observation (probes) ----
+
+/** One probe attempt, exactly as seen. */
+export interface Attempt {
+  outcome: Outcome;
+  /** The command line run, the output it printed, and the parser's reading of it. */
+  transcript: string;
+  durationMs: number;
+  startedAt: string;
+  /** Short reason for the outcome ("connection refused (RST)", "PONG", "timeout after 2000 ms"). */
+  detail: string;
+}
+
+/** A flow with its endpoints resolved to addresses, as a provider sees it. */
+export interface ResolvedFlow {
+  flow: Flow;
+  /** Source workload: a suite pod (possibly probe-only) or an external. */
+  source: ResolvedEndpoint;
+  /** What the packet is addressed to (a Service's ClusterIP for svc: targets). */
+  destination: ResolvedEndpoint;
+  /** Destination address as the probe dials it (IP or DNS name for svc targets). */
+  dialHost: string;
+  dialIP: string;
+  /** Port the probe dials (service port for svc targets). */
+  dialPort: number;
+  /** The pod or external that finally receives the packet and its port after DNAT. */
+  backend?: ResolvedEndpoint;
+  backendPort: number;
+}
+
+export interface ResolvedEndpoint {
+  kind: 'pod' | 'external' | 'service' | 'ip';
+  /** "<ns>/<pod>", "ext:<name>", "svc:<ns>/<name>" or "ip:<addr>". */
+  ref: string;
+  namespace?: string;
+  name?: string;
+  labels?: Labels;
+  ip: string;
+}
+
+/** The evidence for one flow: declared, predicted, observed, and the verdict. */
+export interface FlowResult {
+  name: string;
+  from: string;
+  to: string;
+  /** Resolved source and destination (IPs, labels), for the auditor's "every tested path". */
+  source: ResolvedEndpoint;
+  destination: ResolvedEndpoint;
+  port: number | string;
+  /** Numeric port the packet went to after named-port and Service resolution. */
+  resolvedPort: number;
+  protocol: Protocol;
+  probe: ProbeKind;
+  expect: Expectation;
+  predicted: Expectation;
+  decidedBy: string;
+  observed?: Outcome;
+  attempts?: Attempt[];
+  verdict: Verdict;
+  /** Why the verdict is what it is, in one sentence (violation, inconclusive reason…). */
+  reason: string;
+  controls: string[];
+  /** Whether the target was proven to serve in this run (deny credit rule). */
+  targetProvenUp?: boolean;
+  durationMs?: number;
+}
+
+export interface RunSummary {
+  pass: number;
+  fail: number;
+  error: number;
+}
+
+/** results.json and `run --json`: keep this shape stable. */
+export interface RunResult {
+  suite: string;
+  provider: string;
+  startedAt: string;
+  finishedAt: string;
+  summary: RunSummary;
+  flows: FlowResult[];
+  /** Everything an auditor needs beside the flows: scope, method, environment. */
+  meta?: RunMeta;
+}
+
+export interface RunMeta {
+  runId: string;
+  suiteFile: string;
+  suiteDescription?: string;
+  command: string;
+  operator: string;
+  toolVersion: string;
+  method: { timeoutMs: number; allowRetries: number; denyAttempts: number; parallel: number; probeKinds: ProbeKind[] };
+  fingerprint: Fingerprint;
+  policies: Array<{ name: string; namespace: string; file: string; sha256: string }>;
+  scope: { namespaces: string[]; pods: string[]; services: string[]; externals: string[] };
+}
+
+/** What the flows ran on: enough for an auditor to know the environment. */
+export interface Fingerprint {
+  provider: string;
+  kubernetesVersion?: string;
+  cni?: string;
+  cniVersion?: string;
+  nodeCount?: number;
+  kernel?: string;
+  nftablesVersion?: string;
+  tools: Record<string, string>;
+}
