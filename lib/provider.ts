@@ -1,6 +1,6 @@
 // The contract every provider (netns, kind, kubeconfig) implements. Nothing
 // provider-specific leaks outside lib/providers: the runner and probes only see this.
-import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from './types.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from './types.ts';
 
 /** A command to run inside a workload's network namespace (netns) or container (kind). */
 export interface ExecRequest {
@@ -44,10 +44,13 @@ export interface Provider {
   /** Runs a command from a workload (a pod of the suite, probe-only pod, or external). */
   exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
   /**
-   * Runs a command from inside the target workload itself, past its own policy, to prove
-   * it serves (the liveness control that credits a deny).
+   * The liveness control that credits a deny: probes the target from inside the target
+   * workload itself, past its own policy (netns: over 127.0.0.1; kind: exec in the pod),
+   * with the same probe kind, and returns that attempt (ALLOWED means it serves).
    */
-  execInTarget(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
+  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt>;
+  /** Per-rule packet counters ("<ns>/<policy> ingress[0]" -> packets), where the provider can tell. */
+  ruleCounters?(): Promise<Map<string, number>>;
   fingerprint(): Promise<Fingerprint>;
   /** Removes everything this run created, and nothing else. Safe to call twice. */
   down(): Promise<void>;
