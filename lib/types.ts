@@ -257,6 +257,8 @@ export interface FlowResult {
   controls: string[];
   /** Whether the target was proven to serve in this run (deny credit rule). */
   targetProvenUp?: boolean;
+  /** The liveness control check run from inside the target, when one was needed. */
+  control?: Attempt;
   durationMs?: number;
 }
 

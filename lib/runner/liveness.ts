@@ -1,0 +1,35 @@
+// The deny-credit rule: a deny counts only when the target is proven to serve in the same
+// run — by an allowed flow to the same target port, or by a control check from inside the
+// target. Control checks are memoised per target port so each runs at most once.
+import type { Attempt, ProbeKind, Protocol, ResolvedEndpoint } from '../types.ts';
+
+export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind) => Promise<Attempt>;
+
+export function targetKey(target: ResolvedEndpoint, port: number, protocol: Protocol): string {
+  return `${target.ref}:${port}/${protocol}`;
+}
+
+export class LivenessLedger {
+  private readonly provenByFlow = new Set<string>();
+  private readonly checks = new Map<string, Promise<Attempt>>();
+
+  constructor(private readonly check: ControlCheck) {}
+
+  /** Records that a flow to this target port was answered: the target serves. */
+  recordAnswer(target: ResolvedEndpoint, port: number, protocol: Protocol): void {
+    this.provenByFlow.add(targetKey(target, port, protocol));
+  }
+
+  /** Whether the target serves; runs (once) a control check when no flow has shown it. */
+  async provenUp(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind): Promise<{ up: boolean; control?: Attempt }> {
+    const key = targetKey(target, port, protocol);
+    if (this.provenByFlow.has(key)) return { up: true };
+    let pending = this.checks.get(key);
+    if (!pending) {
+      pending = this.check(target, port, protocol, probe);
+      this.checks.set(key, pending);
+    }
+    const control = await pending;
+    return { up: control.outcome === 'ALLOWED', control };
+  }
+}

@@ -1,0 +1,74 @@
+// The verdict rules (DESIGN.md "Outcomes"): a pure function of what was declared, predicted
+// and observed, so the honesty rules are in one place and fully unit-tested.
+import type { Attempt, Expectation, Outcome, Verdict } from '../types.ts';
+
+export interface VerdictInput {
+  expect: Expectation;
+  predicted: Expectation;
+  decidedBy: string;
+  attempts: Attempt[];
+  /** The target was shown to serve in this run (control check or an allowed flow to it). */
+  targetProvenUp: boolean;
+}
+
+export interface VerdictOutput {
+  observed: Outcome;
+  verdict: Verdict;
+  reason: string;
+}
+
+const denyOutcomes: ReadonlySet<Outcome> = new Set(['DENIED', 'REJECTED']);
+
+/** The outcome that stands for the flow: any answer wins (one answer to a deny is a leak). */
+export function observedOutcome(attempts: Attempt[]): Outcome {
+  if (attempts.length === 0) return 'PROBE-ERROR';
+  if (attempts.some((a) => a.outcome === 'ALLOWED')) return 'ALLOWED';
+  return (attempts[attempts.length - 1] as Attempt).outcome;
+}
+
+export function decideVerdict(input: VerdictInput): VerdictOutput {
+  const raw = observedOutcome(input.attempts);
+  const modelNote =
+    input.predicted === input.expect
+      ? ''
+      : ` The policy model predicts ${input.predicted} (${input.decidedBy}), which disagrees with the declaration.`;
+
+  if (raw === 'PROBE-ERROR') {
+    return { observed: raw, verdict: 'error', reason: `Inconclusive: the probe could not run (${lastDetail(input.attempts)}).` };
+  }
+  if (raw === 'TARGET-DOWN') {
+    return { observed: raw, verdict: 'error', reason: `Inconclusive: the target is not serving (${lastDetail(input.attempts)}).` };
+  }
+  if (raw === 'ALLOWED') {
+    if (input.expect === 'allow') {
+      return { observed: raw, verdict: 'pass', reason: `Allowed as declared.${modelNote}` };
+    }
+    const n = input.attempts.findIndex((a) => a.outcome === 'ALLOWED') + 1;
+    return {
+      observed: raw,
+      verdict: 'fail',
+      reason: `Violation: declared deny, but the target answered on attempt ${n} of ${input.attempts.length}.${modelNote}`,
+    };
+  }
+  // DENIED or REJECTED: only counts when the target is proven up in this same run.
+  if (!denyOutcomes.has(raw)) throw new Error(`unexpected outcome ${raw}`);
+  if (!input.targetProvenUp) {
+    return {
+      observed: 'TARGET-DOWN',
+      verdict: 'error',
+      reason: `Inconclusive: no answer (${raw}), and the target could not be shown to serve in this run, so the silence proves nothing.`,
+    };
+  }
+  if (input.expect === 'deny') {
+    return { observed: raw, verdict: 'pass', reason: `Denied as declared (${raw === 'REJECTED' ? 'actively rejected' : 'dropped'}; target proven up).${modelNote}` };
+  }
+  return {
+    observed: raw,
+    verdict: 'fail',
+    reason: `Violation: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}`,
+  };
+}
+
+function lastDetail(attempts: Attempt[]): string {
+  return attempts[attempts.length - 1]?.detail ?? 'no attempt';
+}

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { decideVerdict, observedOutcome } from '../../lib/runner/verdict.ts';
+import type { Attempt, Outcome } from '../../lib/types.ts';
+
+const at = (outcome: Outcome, detail = outcome.toLowerCase()): Attempt => ({ outcome, detail, transcript: '', durationMs: 1, startedAt: '2026-11-23T00:00:00Z' });
+const base = { predicted: 'deny' as const, decidedBy: 'x/deny-all', targetProvenUp: true };
+
+describe('verdict rules', () => {
+  it('a deny is credited only when the target is proven up', () => {
+    const up = decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED')] });
+    expect(up).to.include({ verdict: 'pass', observed: 'DENIED' });
+    const down = decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED')], targetProvenUp: false });
+    expect(down).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
+    expect(down.reason).to.match(/could not be shown to serve/);
+  });
+
+  it('one answer to an expected deny is a violation, whatever the other attempts saw', () => {
+    const r = decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED'), at('ALLOWED'), at('DENIED')] });
+    expect(r).to.include({ verdict: 'fail', observed: 'ALLOWED' });
+    expect(r.reason).to.match(/attempt 2 of 3/);
+  });
+
+  it('REJECTED counts as deny, and fails an expected allow when the target serves', () => {
+    expect(decideVerdict({ ...base, expect: 'deny', attempts: [at('REJECTED')] }).verdict).to.equal('pass');
+    const r = decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at('REJECTED')] });
+    expect(r).to.include({ verdict: 'fail', observed: 'REJECTED' });
+  });
+
+  it('an expected allow that is not answered while the target is down is inconclusive, not a failure', () => {
+    const r = decideVerdict({ ...base, expect: 'allow', attempts: [at('DENIED')], targetProvenUp: false });
+    expect(r).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
+  });
+
+  it('probe errors and target-down are errors, never passes', () => {
+    for (const expectation of ['allow', 'deny'] as const) {
+      expect(decideVerdict({ ...base, expect: expectation, attempts: [at('PROBE-ERROR', 'psql: not found')] })).to.include({ verdict: 'error', observed: 'PROBE-ERROR' });
+      expect(decideVerdict({ ...base, expect: expectation, attempts: [at('TARGET-DOWN')] }).verdict).to.equal('error');
+    }
+    expect(observedOutcome([])).to.equal('PROBE-ERROR');
+  });
+
+  it('says when the model disagrees with the declaration even if the wire agrees', () => {
+    const r = decideVerdict({ ...base, expect: 'allow', predicted: 'deny', attempts: [at('ALLOWED')] });
+    expect(r.verdict).to.equal('pass');
+    expect(r.reason).to.match(/model predicts deny \(x\/deny-all\)/);
+  });
+});
