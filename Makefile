@@ -1,0 +1,56 @@
+# flowproof — make demo | make test | make test-cluster CNI=calico|cilium | make report | make bench
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Everything the netns provider, the probes and the reports need (Debian package names).
+APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
+  dnsmasq-base sip-tester netcat-openbsd curl bind9-dnsutils openssl ca-certificates \
+  openjdk-17-jre-headless chromium
+SUITES ?= suites/sip-system-basic.yaml suites/sip-system-strict.yaml suites/voiceassist.yaml suites/virtrigaud.yaml
+CNI ?= calico
+SUITE ?= $(SUITES)
+KEEP ?=
+DIR ?= $(shell ls -1dt reports/*/ 2>/dev/null | head -n 1)
+
+.PHONY: help deps apt-deps demo test typecheck test-cluster report bench clean
+
+help:
+	@echo "make demo                      run the seed suites on the embedded netns provider, write reports/"
+	@echo "make test                      typecheck and run flowproof's own tests"
+	@echo "make test-cluster CNI=calico   run the suites on a kind cluster (calico|cilium; needs Docker)"
+	@echo "make report [DIR=reports/x]    re-render a bundle's compliance report and verify it"
+	@echo "make bench                     benchmarks (plan, netns bring-up, probe scheduling)"
+	@echo "make clean                     remove leftovers of crashed runs and the reports"
+
+node_modules/.flowproof-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+apt-deps:
+	@bash scripts/apt-deps.sh $(APT_PACKAGES)
+
+deps: apt-deps node_modules/.flowproof-installed
+
+demo: deps
+	@bash scripts/demo.sh $(SUITES)
+
+typecheck: node_modules/.flowproof-installed
+	npx tsc --noEmit -p tsconfig.json
+
+test: deps typecheck
+	npx mocha
+
+test-cluster: node_modules/.flowproof-installed
+	@CNI=$(CNI) SUITE="$(SUITE)" KEEP=$(KEEP) bash scripts/test-cluster.sh
+
+report: node_modules/.flowproof-installed
+	@test -n "$(DIR)" || { echo "no bundle under reports/: run make demo first, or pass DIR=reports/<bundle>"; exit 2; }
+	node bin/flowproof.js report $(DIR)
+	node bin/flowproof.js verify $(DIR)
+
+bench: deps
+	npm run --silent bench
+
+clean: node_modules/.flowproof-installed
+	node bin/flowproof.js cleanup
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

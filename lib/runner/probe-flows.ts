@@ -1,0 +1,96 @@
+// Probes every planned flow through a bounded pool, then applies the deny-credit rule and
+// the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
+import type { Provider } from '../provider.ts';
+import { runProbe } from '../probes/index.ts';
+import type { Attempt, Flow, FlowResult, Prediction, ResolvedEndpoint, ResolvedFlow } from '../types.ts';
+import { LivenessLedger } from './liveness.ts';
+import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
+import { mapPool } from './pool.ts';
+import { decideVerdict } from './verdict.ts';
+
+/** A flow ready to probe: resolved to addresses and predicted by the policy model. */
+export interface PlannedFlow {
+  flow: Flow;
+  resolved: ResolvedFlow;
+  prediction: Prediction;
+}
+
+export interface ProbeRunOptions {
+  timeoutMs: number;
+  parallel: number;
+  retry: RetryPlan;
+  sleep?: Sleep;
+  /** Called as each flow's probing finishes (for the progress display). */
+  onProbed?: (done: number, total: number, planned: PlannedFlow, attempts: Attempt[]) => void;
+}
+
+/** What finally receives the packet: the Service backend, or the destination itself. */
+export function receivingEndpoint(r: ResolvedFlow): ResolvedEndpoint | undefined {
+  if (r.destination.kind === 'service') return r.backend;
+  return r.backend ?? r.destination;
+}
+
+export async function probeFlows(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
+  const ledger = new LivenessLedger((target, port, protocol, probe) => provider.controlCheck(target, port, protocol, probe, opts.timeoutMs));
+  let done = 0;
+  const observed = await mapPool(planned, opts.parallel, async (p) => {
+    const { flow, resolved } = p;
+    const target = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost };
+    const started = Date.now();
+    const attempts = await observeFlow(
+      () => runProbe((req) => provider.exec(resolved.source, req), flow.probe, target, opts.timeoutMs),
+      flow.expect,
+      opts.retry,
+      opts.sleep ?? realSleep,
+    );
+    const receiver = receivingEndpoint(resolved);
+    if (receiver && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receiver, resolved.backendPort, flow.protocol);
+    opts.onProbed?.(++done, planned.length, p, attempts);
+    return { p, attempts, durationMs: Date.now() - started };
+  });
+
+  // Liveness controls run after every flow was probed, so answered flows already prove
+  // most targets up and only the rest cost a control check.
+  return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs }) => {
+    const { flow, resolved, prediction } = p;
+    const receiver = receivingEndpoint(resolved);
+    const needsProof = !attempts.some((a) => a.outcome === 'ALLOWED' || a.outcome === 'PROBE-ERROR');
+    let targetProvenUp = !needsProof;
+    let control: Attempt | undefined;
+    if (needsProof && receiver) {
+      const proof = await ledger.provenUp(receiver, resolved.backendPort, flow.protocol, flow.probe);
+      targetProvenUp = proof.up;
+      control = proof.control;
+    }
+    const v = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp });
+    const reason =
+      needsProof && !receiver
+        ? `${v.reason} The Service has no ready backend, so there is nothing that could answer.`
+        : control && !targetProvenUp
+          ? `${v.reason} Control check from inside the target: ${control.outcome} (${control.detail}).`
+          : v.reason;
+    const result: FlowResult = {
+      name: flow.name,
+      from: flow.fromText,
+      to: flow.toText,
+      source: resolved.source,
+      destination: resolved.destination,
+      port: flow.port,
+      resolvedPort: resolved.backendPort,
+      protocol: flow.protocol,
+      probe: flow.probe,
+      expect: flow.expect,
+      predicted: prediction.verdict,
+      decidedBy: prediction.decidedBy,
+      observed: v.observed,
+      attempts,
+      verdict: v.verdict,
+      reason,
+      controls: flow.controls,
+      targetProvenUp,
+      control,
+      durationMs,
+    };
+    return result;
+  });
+}

@@ -1,0 +1,121 @@
+// One suite, one provider: bring the cluster up, apply the policies, predict and probe
+// every flow under mocha, always tear down, and write the evidence bundle.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { registerTeardown } from '../lifecycle.ts';
+import type { Provider } from '../provider.ts';
+import { bundleDirName, writeBundle } from '../report/index.ts';
+import type { Fingerprint, FlowResult, ProbeKind, RunResult, Suite } from '../types.ts';
+import { runUnderMocha } from './mocha-suite.ts';
+import { planFlows, policiesInForce } from './plan-flows.ts';
+import { probeFlows } from './probe-flows.ts';
+import { createProgress } from './progress.ts';
+import type { RetryPlan } from './observe.ts';
+
+export interface RunSettings {
+  timeoutMs: number;
+  parallel: number;
+  retry: RetryPlan;
+  reportsDir: string;
+  signKeyPath?: string;
+  controlsMapPath?: string;
+  /** The command line as typed, for the evidence (secrets are scrubbed by the report). */
+  command: string;
+  toolVersion: string;
+  /** Human output (spec listing, progress) off: `--json`. */
+  quiet: boolean;
+}
+
+export interface SuiteRun {
+  run: RunResult;
+  bundleDir: string;
+  warnings: string[];
+}
+
+function summarise(flows: FlowResult[]): RunResult['summary'] {
+  return {
+    pass: flows.filter((f) => f.verdict === 'pass').length,
+    fail: flows.filter((f) => f.verdict === 'fail').length,
+    error: flows.filter((f) => f.verdict === 'error').length,
+  };
+}
+
+export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
+  const startedAt = new Date();
+  const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
+  const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
+  const allureDir = mkdtempSync(join(tmpdir(), 'flowproof-allure-'));
+  let flows: FlowResult[];
+  let fingerprint: Fingerprint;
+  try {
+    const state = await provider.up(suite);
+    const policies = policiesInForce(suite, state);
+    await provider.apply(policies);
+    const planned = planFlows(suite, state, policies);
+    const progress = createProgress(suite.name, process.stderr, settings.quiet);
+    const outcome = await runUnderMocha({
+      suiteName: suite.name,
+      flowNames: planned.map((p) => p.flow.name),
+      allureResultsDir: allureDir,
+      consoleReporter: !settings.quiet,
+      probeAll: async () => {
+        try {
+          return await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
+        } finally {
+          progress.finish();
+        }
+      },
+    });
+    flows = outcome.results;
+    fingerprint = await provider.fingerprint();
+  } finally {
+    await teardown();
+  }
+  const finishedAt = new Date();
+  const run: RunResult = {
+    suite: suite.name,
+    provider: provider.name,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    summary: summarise(flows),
+    flows,
+    meta: {
+      runId,
+      suiteFile: suite.file,
+      suiteDescription: suite.description,
+      command: settings.command,
+      operator: `${userInfo().username}@${hostname()}`,
+      toolVersion: settings.toolVersion,
+      method: {
+        timeoutMs: settings.timeoutMs,
+        allowRetries: settings.retry.allowRetries,
+        denyAttempts: settings.retry.denyAttempts,
+        parallel: settings.parallel,
+        probeKinds: [...new Set(suite.flows.map((f) => f.probe))].sort() as ProbeKind[],
+      },
+      fingerprint,
+      policies: suite.policies.map((p) => ({ name: p.policy.metadata.name, namespace: p.namespace, file: p.source.file, sha256: p.sha256 })),
+      scope: {
+        namespaces: suite.namespaces.map((n) => n.name),
+        pods: suite.pods.map((p) => `${p.namespace}/${p.name}`),
+        services: suite.services.map((s) => `${s.namespace}/${s.name}`),
+        externals: suite.externals.map((e) => `${e.name} (${e.ip})`),
+      },
+    },
+  };
+  try {
+    const bundle = await writeBundle({
+      run,
+      suite,
+      allureResultsDir: allureDir,
+      signKeyPath: settings.signKeyPath,
+      controlsMapPath: settings.controlsMapPath,
+      outDir: join(settings.reportsDir, bundleDirName(suite.name, startedAt)),
+    });
+    return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
+  } finally {
+    rmSync(allureDir, { recursive: true, force: true });
+  }
+}

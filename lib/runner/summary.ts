@@ -1,0 +1,21 @@
+// The one-screen summary printed after each suite: counts, violations first, then the
+// inconclusive flows, then where the evidence is.
+import type { FlowResult } from '../types.ts';
+import type { SuiteRun } from './run-suite.ts';
+
+function line(f: FlowResult): string {
+  return `  ${f.verdict.toUpperCase().padEnd(5)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
+}
+
+export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
+  const { run } = r;
+  const secs = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1);
+  const verdict = run.summary.fail > 0 ? 'VIOLATIONS FOUND' : run.summary.error > 0 ? 'INCONCLUSIVE' : 'ALL FLOWS AS DECLARED';
+  out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
+  const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
+  for (const f of run.flows.filter((x) => x.verdict === 'fail')) out.write(`${line(f)}\n`);
+  for (const f of run.flows.filter((x) => x.verdict === 'error')) out.write(`${line(f)}\n`);
+  for (const f of disagreements) out.write(`  NOTE  ${f.name}: the wire agrees with the declaration but the model predicts ${f.predicted} (${f.decidedBy})\n`);
+  for (const w of r.warnings) out.write(`  warning: ${w}\n`);
+  out.write(`  evidence: ${r.bundleDir}/index.html  (verify: npx flowproof verify ${r.bundleDir})\n`);
+}
