@@ -1,0 +1,22 @@
+// Builds the model's plain-data world from a loaded suite and the addresses a provider (or
+// the planner) assigned: pods with IPs and the ports they serve (named ports included).
+import type { ClusterState } from '../provider.ts';
+import type { Suite } from '../types.ts';
+import type { PolicyWorld, WorldPod } from './world.ts';
+
+export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
+  const pods: WorldPod[] = [];
+  for (const p of suite.pods) {
+    const ip = state.podIPs.get(`${p.namespace}/${p.name}`) ?? p.ip;
+    if (!ip) continue; // a pod without an address cannot send or receive: leave it out
+    pods.push({
+      namespace: p.namespace,
+      name: p.name,
+      labels: { ...p.labels },
+      ip,
+      ports: p.serve.map((s) => ({ ...(s.name ? { name: s.name } : {}), port: s.port, protocol: s.protocol })),
+    });
+  }
+  const namespaces = suite.namespaces.map((ns) => ({ name: ns.name, labels: { ...ns.labels, 'kubernetes.io/metadata.name': ns.name } }));
+  return { namespaces, pods };
+}
