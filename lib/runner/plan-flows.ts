@@ -1,19 +1,15 @@
 // Suite + cluster addresses → the policies in force (pod IPs filled in) and, per flow, its
 // resolved endpoints and the policy model's prediction. Shared by `run` and `plan`.
-import { parse } from 'yaml';
 import type { ClusterState } from '../provider.ts';
 import { predict, worldFromSuite, type PolicyEndpoint, type PolicyWorld } from '../policy/index.ts';
 import { resolveFlow } from '../suite/resolve.ts';
-import { fillPodIPs } from '../suite/template.ts';
+import { renderPolicy } from '../suite/template.ts';
 import type { NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, Suite } from '../types.ts';
 import { receivingEndpoint, type PlannedFlow } from './probe-flows.ts';
 
 /** The suite's policies with `{{podIP ns/pod}}` filled in and namespaces defaulted. */
 export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolicy[] {
-  return suite.policies.map((lp) => {
-    const policy = parse(fillPodIPs(lp.text, state.podIPs)) as NetworkPolicy;
-    return { ...policy, metadata: { ...policy.metadata, namespace: policy.metadata.namespace ?? lp.namespace } };
-  });
+  return suite.policies.map((lp) => renderPolicy(lp, state.podIPs));
 }
 
 function policyEndpoint(e: ResolvedEndpoint, world: PolicyWorld): PolicyEndpoint {

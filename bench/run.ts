@@ -1,0 +1,25 @@
+// npm run bench: every benchmark, each printed with its goal. Performance is measured
+// here, never asserted in tests. Needs root for the netns parts.
+import { benchPolicy } from './policy.ts';
+import { benchNetns } from './netns.ts';
+import { benchSchedule } from './schedule.ts';
+
+interface Figure {
+  name: string;
+  ms: number;
+  goalMs: number;
+  note?: string;
+}
+
+function print(f: Figure): void {
+  const verdict = f.ms <= f.goalMs ? 'meets goal' : 'MISSES goal';
+  console.log(`${f.name.padEnd(58)} ${f.ms.toFixed(0).padStart(7)} ms   goal ${String(f.goalMs).padStart(6)} ms   ${verdict}${f.note ? `  (${f.note})` : ''}`);
+}
+
+const only = process.argv[2];
+const figures: Figure[] = [];
+if (!only || only === 'policy') figures.push(await benchPolicy());
+if (!only || only === 'netns') figures.push(...(await benchNetns()));
+if (!only || only === 'schedule') figures.push(...(await benchSchedule()));
+console.log('');
+figures.forEach(print);
