@@ -1,0 +1,156 @@
+// Loads the suite's NetworkPolicies: files (relative to the suite, one policy per YAML
+// document) and inline objects. Problems inside a policy file point at that file's lines.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stringify, visit } from 'yaml';
+import type { Node } from 'yaml';
+import type { InputProblem } from '../errors.ts';
+import type { LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
+import { networkPolicySchema } from './schema.ts';
+import type { NetworkPolicyDocument, SuiteDocument } from './schema.ts';
+import { placeholderPattern, podIPPlaceholder } from './template.ts';
+import { parseYamlDocuments, zodProblems } from './yaml-source.ts';
+import type { Path, YamlSource } from './yaml-source.ts';
+
+export interface PolicyContext {
+  suiteFile: string;
+  suiteSource: YamlSource;
+  /** Namespaces the user declared (a policy without namespace defaults to the only one). */
+  userNamespaces: string[];
+  /** Every namespace the suite has, implicit kube-system included. */
+  namespaces: Set<string>;
+  /** "<ns>/<pod>" of every pod, for `{{podIP}}` references. */
+  pods: Set<string>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Checks `{{…}}` placeholders in the string values under `node`. */
+function placeholderProblems(node: Node | null, src: YamlSource, ctx: PolicyContext): InputProblem[] {
+  const out: InputProblem[] = [];
+  if (!node) return out;
+  visit(node, {
+    Scalar(_key, scalar) {
+      if (typeof scalar.value !== 'string' || !scalar.value.includes('{{')) return;
+      for (const m of scalar.value.matchAll(placeholderPattern)) {
+        const location = src.at(scalar.range?.[0] ?? 0);
+        const ref = podIPPlaceholder.exec(m[1]);
+        if (!ref) out.push({ location, message: `unknown placeholder ${m[0]}: only {{podIP <ns>/<pod>}} is supported` });
+        else if (!ctx.pods.has(ref[1])) out.push({ location, message: `${m[0]} refers to unknown pod ${ref[1]}` });
+      }
+    },
+  });
+  return out;
+}
+
+/** Namespace defaulting and the declared-namespace check for one validated policy. */
+function placePolicy(
+  policy: NetworkPolicyDocument,
+  src: YamlSource,
+  base: Path,
+  ctx: PolicyContext,
+  problems: InputProblem[],
+): string | undefined {
+  const ns = policy.metadata.namespace ?? (ctx.userNamespaces.length === 1 ? ctx.userNamespaces[0] : undefined);
+  if (!ns) {
+    problems.push({
+      location: src.locate([...base, 'metadata']),
+      message: `policy ${policy.metadata.name} has no metadata.namespace and the suite declares ${ctx.userNamespaces.length} namespaces: say which one`,
+    });
+    return undefined;
+  }
+  if (!ctx.namespaces.has(ns)) {
+    problems.push({
+      location: src.locate([...base, 'metadata', 'namespace']),
+      message: `policy ${policy.metadata.name}: namespace "${ns}" is not declared in the suite (spec.namespaces)`,
+    });
+    return undefined;
+  }
+  return ns;
+}
+
+function loaded(policy: NetworkPolicyDocument, namespace: string, source: SourceLocation, text: string): LoadedPolicy {
+  const withNs = { ...policy, metadata: { ...policy.metadata, namespace } } as NetworkPolicy;
+  return { policy: withNs, namespace, source, sha256: sha256(text), text };
+}
+
+async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContext, problems: InputProblem[]): Promise<LoadedPolicy[]> {
+  const file = join(dirname(ctx.suiteFile), relative);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push({
+      location: ctx.suiteSource.locate(refPath),
+      message: code === 'ENOENT' ? `policy file ${relative} does not exist (looked for ${file})` : `policy file ${relative} cannot be read: ${code}`,
+    });
+    return [];
+  }
+  const { sources, texts } = parseYamlDocuments(file, text);
+  if (sources.length === 0) {
+    problems.push({ location: { file, line: 1 }, message: 'policy file holds no document (expected a networking.k8s.io/v1 NetworkPolicy)' });
+    return [];
+  }
+  const out: LoadedPolicy[] = [];
+  sources.forEach((src, i) => {
+    if (src.doc.errors.length > 0) {
+      const syntax = src.syntaxProblems();
+      if (/\{\{/.test(texts[i])) for (const p of syntax) p.message += ' (quote strings that hold {{podIP …}})';
+      problems.push(...syntax);
+      return;
+    }
+    const value = src.doc.toJS() as unknown;
+    const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+    if (obj.apiVersion !== 'networking.k8s.io/v1' || obj.kind !== 'NetworkPolicy') {
+      problems.push({
+        location: src.has(['kind']) && obj.apiVersion === 'networking.k8s.io/v1' ? src.locate(['kind']) : src.locate(['apiVersion']),
+        message: `not a NetworkPolicy: expected apiVersion networking.k8s.io/v1 and kind NetworkPolicy, got apiVersion ${JSON.stringify(obj.apiVersion ?? null)} kind ${JSON.stringify(obj.kind ?? null)}`,
+      });
+      return;
+    }
+    const parsed = networkPolicySchema.safeParse(value);
+    if (!parsed.success) {
+      problems.push(...zodProblems(parsed.error.issues, src, value));
+      return;
+    }
+    const before = problems.length;
+    problems.push(...placeholderProblems(src.doc.contents, src, ctx));
+    const ns = placePolicy(parsed.data, src, [], ctx, problems);
+    if (ns && problems.length === before) out.push(loaded(parsed.data, ns, src.at(src.start), texts[i]));
+  });
+  return out;
+}
+
+/** Loads every policy entry of a schema-valid suite; problems are appended to `problems`. */
+export async function loadPolicies(
+  entries: SuiteDocument['spec']['policies'],
+  ctx: PolicyContext,
+  problems: InputProblem[],
+): Promise<LoadedPolicy[]> {
+  const raw = ctx.suiteSource.doc.toJS() as { spec: { policies: unknown[] } };
+  const lists = await Promise.all(
+    entries.map(async (entry, i) => {
+      const path: Path = ['spec', 'policies', i];
+      if ('file' in entry) return loadPolicyFile(entry.file, [...path, 'file'], ctx, problems);
+      const node = ctx.suiteSource.doc.getIn(path as unknown[], true) as Node | null;
+      const before = problems.length;
+      problems.push(...placeholderProblems(node, ctx.suiteSource, ctx));
+      const ns = placePolicy(entry, ctx.suiteSource, path, ctx, problems);
+      if (!ns || problems.length !== before) return [];
+      // An inline policy's text is the object as written (before defaults), as YAML.
+      const text = stringify(raw.spec.policies[i]);
+      return [loaded(entry, ns, ctx.suiteSource.locate(path), text)];
+    }),
+  );
+  const policies = lists.flat();
+  const seen = new Map<string, LoadedPolicy>();
+  for (const p of policies) {
+    const key = `${p.namespace}/${p.policy.metadata.name}`;
+    const first = seen.get(key);
+    if (first) problems.push({ location: p.source, message: `duplicate policy ${key} (first defined at ${first.source.file}:${first.source.line})` });
+    else seen.set(key, p);
+  }
+  return policies;
+}

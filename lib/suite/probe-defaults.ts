@@ -1,0 +1,42 @@
+// Which probe a flow gets when the suite does not say, and which probes can run over
+// which protocol (psql over UDP is a suite mistake, reported at load time).
+import type { AppKind, ProbeKind, Protocol, ServePort } from '../types.ts';
+
+const probeForApp: Record<Exclude<AppKind, 'echo'>, ProbeKind> = {
+  postgres: 'psql',
+  redis: 'redis',
+  sip: 'sip-options',
+  http: 'http',
+  https: 'https',
+  dns: 'dns',
+};
+
+/** Protocols each probe can speak. */
+export const probeProtocols: Record<ProbeKind, Protocol[]> = {
+  tcp: ['TCP'],
+  udp: ['UDP'],
+  psql: ['TCP'],
+  redis: ['TCP'],
+  http: ['TCP'],
+  https: ['TCP'],
+  'sip-options': ['UDP', 'TCP'],
+  dns: ['UDP', 'TCP'],
+};
+
+export function probeFits(probe: ProbeKind, protocol: Protocol): boolean {
+  return probeProtocols[probe].includes(protocol);
+}
+
+/**
+ * The probe for a target port: from the app serving it (when known and it fits the
+ * protocol), else a plain tcp/udp probe. undefined for SCTP: no probe speaks it.
+ */
+export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): ProbeKind | undefined {
+  if (serve && serve.app !== 'echo') {
+    const probe = probeForApp[serve.app];
+    if (probeFits(probe, protocol)) return probe;
+  }
+  if (protocol === 'TCP') return 'tcp';
+  if (protocol === 'UDP') return 'udp';
+  return undefined;
+}

@@ -1,0 +1,243 @@
+// The flowproof/v1 ConnectivitySuite contract (DESIGN.md, "The suite contract") as zod 4
+// schemas. Every object is strict: an unknown field is an error, not silently ignored.
+// suites/schema.json is generated from these (lib/suite/write-schema.ts), so the
+// descriptions here are what editors show. Only structure lives here; cross-references
+// (unknown pods, named ports, duplicate names…) are checked in lib/suite/check.ts.
+import { z } from 'zod';
+import { isCidr } from './ip.ts';
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** IANA_SVC_NAME: what Kubernetes allows as a port name (containerPort name). */
+const portName = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ipv4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+const cidr4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
+
+export const podRefPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+export const fromRefPattern = /^(ext:[a-z0-9]([-.a-z0-9]*[a-z0-9])?|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
+export const toRefPattern =
+  /^(ext:[a-z0-9]([-.a-z0-9]*[a-z0-9])?|svc:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?|ip:[0-9.]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
+/** Compact matrix port: `80`, `5060/UDP`, `sip/UDP`, `http`. */
+export const matrixPortPattern = /^([0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\/(TCP|UDP|SCTP))?$/;
+
+const name = (what: string) =>
+  z
+    .string()
+    .max(63, { error: `${what} must be at most 63 characters` })
+    .regex(dns1123Label, { error: (iss) => `${what} "${String(iss.input)}" is not a DNS-1123 label (lowercase letters, digits, "-")` });
+
+/** A port number 1..65535, with a message that names the bad value. */
+export const portNumber = z
+  .int({ error: (iss) => `port must be a whole number, got ${JSON.stringify(iss.input)}` })
+  .min(1, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` })
+  .max(65535, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` });
+
+export const namedPort = z
+  .string()
+  .max(15, { error: (iss) => `port name "${String(iss.input)}" is longer than 15 characters` })
+  .regex(portName, { error: (iss) => `"${String(iss.input)}" is not a port name (lowercase letters, digits, "-", at least one letter)` });
+
+export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
+export const probeKind = z
+  .enum(['tcp', 'udp', 'psql', 'redis', 'sip-options', 'http', 'https', 'dns'])
+  .describe('How the flow is probed. Defaults from the target port\'s app and the protocol (postgres→psql, redis→redis, sip→sip-options, http→http, https→https, dns→dns, echo→tcp or udp).');
+export const appKind = z
+  .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
+  .describe('What listens on the port. echo (default) answers TCP and UDP; sip answers SIP OPTIONS with 200 over UDP and TCP.');
+export const expectation = z.enum(['allow', 'deny']).describe('What the suite declares: allow or deny.');
+const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans)' })).describe('Kubernetes labels.');
+const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
+
+export const servePort = z
+  .strictObject({
+    port: portNumber,
+    protocol: protocol.default('TCP'),
+    app: appKind.default('echo'),
+    name: namedPort.optional().describe('Makes this a named port (containerPort name) that flows, Services and policies may use.'),
+  })
+  .describe('A port the workload listens on.');
+
+export const podSchema = z
+  .strictObject({
+    name: name('pod name'),
+    namespace: name('namespace'),
+    labels: labels.default({}),
+    ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
+    serve: z.array(servePort).default([]),
+  })
+  .describe('A workload flowproof runs for the test.');
+
+export const servicePortSchema = z.strictObject({
+  name: namedPort.optional(),
+  port: portNumber,
+  targetPort: z.union([portNumber, namedPort]).optional().describe('Number or named port of the backing pods; defaults to port.'),
+  protocol: protocol.default('TCP'),
+});
+
+export const serviceSchema = z
+  .strictObject({
+    name: name('service name'),
+    namespace: name('namespace'),
+    selector: labels,
+    ports: z.array(servicePortSchema).min(1, { error: 'a service needs at least one port' }),
+  })
+  .describe('A ClusterIP Service; its ClusterIP is planned from serviceCIDR.');
+
+export const externalSchema = z
+  .strictObject({
+    name: name('external name'),
+    ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).describe('Use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.'),
+    serve: z.array(servePort).default([]),
+  })
+  .describe('A host outside the cluster.');
+
+export const selectorRef = z
+  .strictObject({ namespace: name('namespace'), labels })
+  .describe('A probe-only pod with these labels is created in the namespace and the flow starts from it.');
+export const fromRef = z.union([
+  z.string().regex(fromRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow source: use <ns>/<pod>, ext:<name> or {namespace, labels}` }),
+  selectorRef,
+]).describe('Flow source: <ns>/<pod> | ext:<name> | {namespace, labels}.');
+export const toRef = z
+  .string()
+  .regex(toRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow target: use <ns>/<pod>, svc:<ns>/<name>, ext:<name> or ip:<addr>` })
+  .describe('Flow target: <ns>/<pod> | svc:<ns>/<name> | ext:<name> | ip:<addr>.');
+
+export const flowSchema = z
+  .strictObject({
+    name: z.string().min(1, { error: 'flow name must not be empty' }),
+    from: fromRef,
+    to: toRef,
+    port: z.union([portNumber, namedPort]).describe('Number, or a named port of the target (a Service port name for svc: targets).'),
+    protocol: protocol.default('TCP'),
+    probe: probeKind.optional(),
+    expect: expectation,
+    controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
+    reason: z.string().optional().describe('Extension: free-text justification, shown beside open paths in the compliance report.'),
+  })
+  .describe('One source → target:port/protocol with an expectation.');
+
+const matrixPort = z.union([
+  portNumber,
+  z.string().regex(matrixPortPattern, { error: (iss) => `"${String(iss.input)}" is not a matrix port: use 80, "5060/UDP" or "<name>/<protocol>"` }),
+  z.strictObject({ port: z.union([portNumber, namedPort]), protocol: protocol.optional(), probe: probeKind.optional() }),
+]).describe('80 | "5060/UDP" | "<name>[/<protocol>]" | {port, protocol, probe}.');
+
+export const matrixSchema = z
+  .strictObject({
+    name: z.string().min(1, { error: 'matrix name must not be empty' }),
+    from: z.array(fromRef).min(1, { error: 'matrix from needs at least one source' }),
+    to: z.array(toRef).min(1, { error: 'matrix to needs at least one target' }),
+    ports: z.array(matrixPort).min(1, { error: 'matrix ports needs at least one port' }),
+    expect: expectation.describe('Default expectation for every expanded flow.'),
+    controls: controls.optional(),
+    reason: z.string().optional(),
+    except: z
+      .array(
+        z.strictObject({
+          from: fromRef.optional(),
+          to: toRef.optional(),
+          port: z.union([portNumber, z.string().regex(matrixPortPattern, { error: 'not a matrix port' })]).optional().describe('Matches the port (and the protocol when written as "5060/UDP").'),
+          expect: expectation,
+          reason: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe('Expanded flows matching every given field get this expectation instead.'),
+  })
+  .describe(
+    'Extension: compact form. Expands to one plain flow per from × to × port (a source equal to the target is skipped), named "<matrix name>: <from> -> <to> <port>/<protocol>".',
+  );
+
+// ---- NetworkPolicy (networking.k8s.io/v1), for inline policies and policy files ----
+
+/** ipBlock CIDRs may hold `{{podIP <ns>/<pod>}}` placeholders, filled in once pods have IPs. */
+const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '192.0.2.1')), {
+  error: (iss) => `"${String(iss.input)}" is not a CIDR`,
+});
+const labelSelector = z.strictObject({
+  matchLabels: labels.optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+const policyPeer = z.strictObject({
+  podSelector: labelSelector.optional(),
+  namespaceSelector: labelSelector.optional(),
+  ipBlock: z.strictObject({ cidr: policyCidr, except: z.array(policyCidr).optional() }).optional(),
+});
+const policyPort = z.strictObject({
+  protocol: protocol.optional(),
+  port: z.union([portNumber, namedPort]).optional(),
+  endPort: portNumber.optional(),
+});
+
+export const networkPolicySchema = z
+  .strictObject({
+    apiVersion: z.literal('networking.k8s.io/v1', { error: 'apiVersion must be networking.k8s.io/v1' }),
+    kind: z.literal('NetworkPolicy', { error: 'kind must be NetworkPolicy' }),
+    // metadata is loose: copies from `kubectl get -o yaml` carry uid, resourceVersion, …
+    metadata: z.looseObject({
+      name: z.string().regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
+      namespace: name('namespace').optional(),
+      labels: labels.optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
+    }),
+    spec: z.strictObject({
+      podSelector: labelSelector.default({}),
+      policyTypes: z.array(z.enum(['Ingress', 'Egress'])).optional(),
+      ingress: z.array(z.strictObject({ from: z.array(policyPeer).optional(), ports: z.array(policyPort).optional() })).optional(),
+      egress: z.array(z.strictObject({ to: z.array(policyPeer).optional(), ports: z.array(policyPort).optional() })).optional(),
+    }),
+  })
+  .describe('An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.');
+
+export const policyFileRef = z
+  .strictObject({ file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.') })
+  .describe('A policy file.');
+
+export const suiteSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Optional JSON Schema reference for editors.'),
+    apiVersion: z.literal('flowproof/v1', { error: 'apiVersion must be flowproof/v1' }),
+    kind: z.literal('ConnectivitySuite', { error: 'kind must be ConnectivitySuite' }),
+    metadata: z.strictObject({
+      name: name('suite name'),
+      description: z.string().optional(),
+      controls: controls.default([]).describe('Default control ids for every flow without its own.'),
+    }),
+    spec: z.strictObject({
+      podCIDR: z.string().regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` }).default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
+      serviceCIDR: z
+        .string()
+        .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
+        .default('10.96.0.0/16')
+        .describe('Extension: ClusterIPs are planned from it; kube-dns gets the 10th address.'),
+      clusterDNS: z
+        .boolean()
+        .default(true)
+        .describe('Extension: when true, namespace kube-system, pod kube-system/coredns (k8s-app: kube-dns, 53/UDP "dns", 53/TCP "dns-tcp") and Service kube-system/kube-dns are added unless the suite declares them.'),
+      namespaces: z
+        .record(name('namespace'), z.strictObject({ labels: labels.default({}) }).nullable())
+        .describe('Namespaces; kubernetes.io/metadata.name is always added to their labels.'),
+      pods: z.array(podSchema).default([]),
+      services: z.array(serviceSchema).default([]),
+      externals: z.array(externalSchema).default([]),
+      policies: z.array(z.union([policyFileRef, networkPolicySchema])).default([]).describe('Policy files (relative to the suite) or inline NetworkPolicy objects.'),
+      flows: z.array(flowSchema).default([]),
+      matrix: z.array(matrixSchema).default([]),
+    }),
+  })
+  .describe('A flowproof/v1 ConnectivitySuite: the flows a team declares allowed or denied, and the policies under test.');
+
+export type SuiteDocument = z.output<typeof suiteSchema>;
+export type FlowDocument = z.output<typeof flowSchema>;
+export type MatrixDocument = z.output<typeof matrixSchema>;
+export type FromRefDocument = z.output<typeof fromRef>;
+export type NetworkPolicyDocument = z.output<typeof networkPolicySchema>;

@@ -1,0 +1,162 @@
+// YAML documents that remember where every value was written, and the translation of
+// zod issues into `file:line:col: message` problems pointing at the offending node.
+import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { core } from 'zod';
+import type { InputProblem } from '../errors.ts';
+import type { SourceLocation } from '../types.ts';
+
+export type Path = ReadonlyArray<PropertyKey>;
+
+/** One parsed YAML document of a file, with line/column lookup by data path. */
+export class YamlSource {
+  constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    /** Offset of this document's first character in the file (for multi-document files). */
+    readonly start = 0,
+  ) {}
+
+  at(offset: number): SourceLocation {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** The node written at `path`, or the nearest ancestor that exists. */
+  private nearest(path: Path): { node: Node | undefined; exact: boolean } {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node)) return { node, exact: n === path.length };
+    }
+    return { node: undefined, exact: false };
+  }
+
+  /** Where the value at `path` was written (its nearest written ancestor when absent). */
+  locate(path: Path): SourceLocation {
+    const { node } = this.nearest(path);
+    return this.at(node?.range?.[0] ?? this.start);
+  }
+
+  /** Where the key `key` of the mapping at `path` was written. */
+  locateKey(path: Path, key: string): SourceLocation {
+    const map = this.doc.getIn(path as unknown[], true);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      if (pair && isScalar(pair.key) && pair.key.range) return this.at(pair.key.range[0]);
+    }
+    return this.locate(path);
+  }
+
+  has(path: Path): boolean {
+    return this.nearest(path).exact;
+  }
+
+  /** Problems for YAML syntax errors in this document. */
+  syntaxProblems(): InputProblem[] {
+    return this.doc.errors.map((e) => ({
+      location: { file: this.file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col },
+      message: `YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+    }));
+  }
+}
+
+export function parseYamlFile(file: string, text: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  return new YamlSource(file, doc, lines);
+}
+
+/** A multi-document file: one source per non-empty document, each with its own text. */
+export function parseYamlDocuments(file: string, text: string): { sources: YamlSource[]; texts: string[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const sources: YamlSource[] = [];
+  const texts: string[] = [];
+  list.forEach((doc, i) => {
+    if (doc.contents === null && doc.errors.length === 0) return; // empty document ("---" at the end)
+    const start = i === 0 ? 0 : doc.range[0];
+    sources.push(new YamlSource(file, doc, lines, doc.contents?.range?.[0] ?? start));
+    texts.push(text.slice(start, doc.range[2]));
+  });
+  return { sources, texts };
+}
+
+export function pathText(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
+  return out;
+}
+
+/** Scores a union branch: the lower, the more likely it is the shape the user meant. */
+function branchScore(issues: core.$ZodIssue[]): number {
+  let score = 0;
+  for (const i of issues) {
+    if (i.path.length === 0 && i.code === 'invalid_type') score += 1000;
+    else if (i.path.length === 0 && i.code === 'unrecognized_keys') score += 100 * i.keys.length;
+    else score += 1;
+  }
+  return score;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let v: unknown = root;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg as string];
+  }
+  return v;
+}
+
+/** Turns zod issues into located problems. `input` is the data zod saw (to tell missing from wrong). */
+export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, input: unknown, prefix: Path = []): InputProblem[] {
+  const out: InputProblem[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    const where = pathText(path);
+    if (issue.code === 'invalid_union') {
+      const branches = issue.errors;
+      const allTypeErrors = branches.every((b) => b.length === 1 && b[0].path.length === 0 && b[0].code === 'invalid_type');
+      if (allTypeErrors && valueAt(input, path) !== undefined) {
+        const expected = [...new Set(branches.map((b) => (b[0] as core.$ZodIssueInvalidType).expected))].join(' or ');
+        out.push({ location: src.locate(path), message: `${where}: expected ${expected}` });
+        continue;
+      }
+      const best = [...branches].sort((a, b) => branchScore(a) - branchScore(b))[0] ?? [];
+      out.push(...zodProblems(best, src, input, path));
+    } else if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ location: src.locateKey(path, key), message: `unknown field "${key}"${where ? ` in ${where}` : ''}` });
+      }
+    } else if (issue.code === 'invalid_type' && valueAt(input, path) === undefined) {
+      const field = String(path[path.length - 1]);
+      const parent = path.slice(0, -1);
+      out.push({
+        location: src.locate(parent),
+        message: `missing field "${field}"${parent.length ? ` in ${pathText(parent)}` : ''}`,
+      });
+    } else {
+      out.push({ location: src.locate(path), message: where ? `${where}: ${issue.message}` : issue.message });
+    }
+  }
+  return out;
+}
+
+/** Problems in file, line, column order, each reported once. */
+export function sortProblems(problems: InputProblem[]): InputProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .filter((p) => {
+      const key = `${p.location.file}:${p.location.line}:${p.location.col ?? 0}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort(
+      (a, b) =>
+        (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
+        a.location.line - b.location.line ||
+        (a.location.col ?? 0) - (b.location.col ?? 0),
+    );
+}
