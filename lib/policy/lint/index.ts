@@ -1,0 +1,49 @@
+// lint over files: policy files are read as written; a suite brings its pods and namespaces
+// (so selector and named-port rules can check against them) and its policies.
+import { dirname, join } from 'node:path';
+import type { Suite } from '../../types.ts';
+import { formatLocation } from '../../errors.ts';
+import type { PolicyWorld } from '../world.ts';
+import { lintPolicies, type Finding, type LintContext } from './rules.ts';
+import { parsePolicyFile, type PolicySource } from './source.ts';
+
+export type { Finding, Severity, LintContext } from './rules.ts';
+export { lintPolicies } from './rules.ts';
+export { parsePolicyText, parsePolicyFile, type PolicySource } from './source.ts';
+
+/** Pods and namespaces of a suite as labels only (lint needs no addresses). */
+export function labelWorld(suite: Suite): PolicyWorld {
+  return {
+    namespaces: suite.namespaces.map((n) => ({ name: n.name, labels: { ...n.labels, 'kubernetes.io/metadata.name': n.name } })),
+    pods: suite.pods.map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      labels: p.labels,
+      ip: p.ip ?? '',
+      ports: p.serve.map((s) => ({ ...(s.name ? { name: s.name } : {}), port: s.port, protocol: s.protocol })),
+    })),
+  };
+}
+
+/** Lints a suite's policies against its pods; policy locations come from re-reading the files. */
+export function lintSuite(suite: Suite): Finding[] {
+  const own = parsePolicyFile(suite.file);
+  const sources: PolicySource[] = [...own.policies];
+  for (const rel of own.policyFiles) sources.push(...parsePolicyFile(join(dirname(suite.file), rel)).policies);
+  // Policies without a namespace take the one the loader gave them.
+  for (const s of sources) {
+    if (!s.policy.metadata?.namespace) {
+      const loaded = suite.policies.find((lp) => lp.policy.metadata.name === s.policy.metadata?.name);
+      if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
+    }
+  }
+  return lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR });
+}
+
+export function lintFiles(files: string[], ctx: LintContext): Finding[] {
+  return lintPolicies(files.flatMap((f) => parsePolicyFile(f).policies), ctx);
+}
+
+export function formatFinding(f: Finding): string {
+  return `${formatLocation(f.location)}: ${f.severity} [${f.ruleId}] ${f.policy}: ${f.message}`;
+}
