@@ -1,0 +1,76 @@
+// Predictions for resolved flows, and the plan records (RunResult shape without observed
+// or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
+import type { FlowResult, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult } from '../types.ts';
+import { predict } from './predict.ts';
+import type { PolicyEndpoint, PolicyWorld } from './world.ts';
+
+/** The workload that finally receives the packet: a Service's backend after DNAT. */
+export function receiverOf(r: ResolvedFlow): ResolvedEndpoint | undefined {
+  return r.destination.kind === 'service' ? r.backend : (r.backend ?? r.destination);
+}
+
+/** A resolved endpoint as the model sees it: a world pod when its IP is a pod's, else an outside address. */
+export function toPolicyEndpoint(e: ResolvedEndpoint, world: PolicyWorld): PolicyEndpoint {
+  const pod =
+    (e.kind === 'pod' && world.pods.find((p) => p.namespace === e.namespace && p.name === e.name)) || world.pods.find((p) => p.ip === e.ip);
+  if (pod) return { kind: 'pod', pod };
+  return { kind: 'external', ip: e.ip, ...(e.kind === 'external' && e.name ? { name: e.name } : {}) };
+}
+
+/** Predicts a resolved flow on the packet after Service DNAT, as CNIs evaluate it. */
+export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorld, r: ResolvedFlow): Prediction {
+  const receiver = receiverOf(r);
+  if (!receiver) {
+    const text = `denied: no backend behind ${r.destination.ref}, nothing can answer`;
+    const none = { isolated: false, allowed: false, selectingPolicies: [] };
+    return { verdict: 'deny', decidedBy: text, explanation: text, egress: { direction: 'egress', ...none }, ingress: { direction: 'ingress', ...none } };
+  }
+  return predict(policies, world, {
+    src: toPolicyEndpoint(r.source, world),
+    dst: toPolicyEndpoint(receiver, world),
+    port: r.backendPort,
+    protocol: r.flow.protocol,
+  });
+}
+
+export interface PlannedPrediction {
+  resolved: ResolvedFlow;
+  prediction: Prediction;
+}
+
+/** One plan record: the result record of DESIGN.md without observed/attempts; verdict = predicted vs expect. */
+export function planRecord({ resolved, prediction }: PlannedPrediction): FlowResult {
+  const flow = resolved.flow;
+  const agrees = prediction.verdict === flow.expect;
+  return {
+    name: flow.name,
+    from: flow.fromText,
+    to: flow.toText,
+    source: resolved.source,
+    destination: resolved.destination,
+    port: flow.port,
+    resolvedPort: resolved.backendPort,
+    protocol: flow.protocol,
+    probe: flow.probe,
+    expect: flow.expect,
+    predicted: prediction.verdict,
+    decidedBy: prediction.decidedBy,
+    verdict: agrees ? 'pass' : 'fail',
+    reason: agrees
+      ? prediction.explanation
+      : `the policies contradict the declaration: expected ${flow.expect}, the policies ${prediction.verdict}: ${prediction.explanation}`,
+    controls: flow.controls,
+  };
+}
+
+export function planResult(suite: string, items: PlannedPrediction[], startedAt: Date, finishedAt: Date): RunResult {
+  const flows = items.map(planRecord);
+  return {
+    suite,
+    provider: 'plan',
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    summary: { pass: flows.filter((f) => f.verdict === 'pass').length, fail: flows.filter((f) => f.verdict === 'fail').length, error: 0 },
+    flows,
+  };
+}
