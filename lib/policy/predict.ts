@@ -19,7 +19,7 @@ export interface RuleMatch {
 
 export interface RuleMiss {
   rule: CompiledRule;
-  peerMatched: boolean;
+  /** False: the port does not match (the peer was not looked at); true: the port matches, the peer does not. */
   portMatched: boolean;
 }
 
@@ -69,21 +69,18 @@ export function evaluateDirection(
   const dst = direction === 'ingress' ? self : other;
   const dstPod = dst.kind === 'pod' ? dst.pod : undefined;
   const decision: DirectionDecision = { direction, isolated: true, allowed: false, selectingPolicies: selecting.map((p) => p.id) };
-  for (const policy of selecting) {
-    for (const rule of direction === 'ingress' ? policy.ingress : policy.egress) {
-      const portHit = matchPort(rule, port, protocol, dstPod);
-      if (!portHit) continue;
-      const peerHit = matchPeer(rule, other, index);
-      if (!peerHit) continue;
-      decision.allowed = true;
-      decision.allowedBy = rule.label;
-      return { decision, selecting, misses: [], match: { rule, peer: peerHit === 'any' ? undefined : peerHit, port: portHit === 'any' ? undefined : portHit } };
-    }
-  }
+  // One pass: the first rule whose port and peer both match allows; the others are misses.
   const misses: RuleMiss[] = [];
   for (const policy of selecting) {
     for (const rule of direction === 'ingress' ? policy.ingress : policy.egress) {
-      misses.push({ rule, portMatched: !!matchPort(rule, port, protocol, dstPod), peerMatched: !!matchPeer(rule, other, index) });
+      const portHit = matchPort(rule, port, protocol, dstPod);
+      const peerHit = portHit ? matchPeer(rule, other, index) : undefined;
+      if (portHit && peerHit) {
+        decision.allowed = true;
+        decision.allowedBy = rule.label;
+        return { decision, selecting, misses: [], match: { rule, peer: peerHit === 'any' ? undefined : peerHit, port: portHit === 'any' ? undefined : portHit } };
+      }
+      misses.push({ rule, portMatched: !!portHit });
     }
   }
   return { decision, selecting, misses };
@@ -97,7 +94,7 @@ function describeMatch(m: RuleMatch, port: number, protocol: Protocol): string {
 }
 
 function describeMiss(miss: RuleMiss): string {
-  const why = !miss.peerMatched && !miss.portMatched ? 'neither peer nor port matches' : !miss.peerMatched ? 'peer does not match' : 'port does not match';
+  const why = miss.portMatched ? 'peer does not match' : 'port does not match';
   return `${miss.rule.label} (${why})`;
 }
 
