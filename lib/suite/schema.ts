@@ -55,7 +55,7 @@ export const servePort = z
     app: appKind.default('echo'),
     name: namedPort.optional().describe('Makes this a named port (containerPort name) that flows, Services and policies may use.'),
   })
-  .describe('A port the workload listens on.');
+  .meta({ id: 'ServePort', description: 'A port the workload listens on.' });
 
 export const podSchema = z
   .strictObject({
@@ -65,7 +65,7 @@ export const podSchema = z
     ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
     serve: z.array(servePort).default([]),
   })
-  .describe('A workload flowproof runs for the test.');
+  .meta({ id: 'Pod', description: 'A workload flowproof runs for the test.' });
 
 export const servicePortSchema = z.strictObject({
   name: namedPort.optional(),
@@ -81,7 +81,7 @@ export const serviceSchema = z
     selector: labels,
     ports: z.array(servicePortSchema).min(1, { error: 'a service needs at least one port' }),
   })
-  .describe('A ClusterIP Service; its ClusterIP is planned from serviceCIDR.');
+  .meta({ id: 'Service', description: 'A ClusterIP Service; its ClusterIP is planned from serviceCIDR.' });
 
 export const externalSchema = z
   .strictObject({
@@ -89,19 +89,19 @@ export const externalSchema = z
     ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).describe('Use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.'),
     serve: z.array(servePort).default([]),
   })
-  .describe('A host outside the cluster.');
+  .meta({ id: 'External', description: 'A host outside the cluster.' });
 
 export const selectorRef = z
   .strictObject({ namespace: name('namespace'), labels })
-  .describe('A probe-only pod with these labels is created in the namespace and the flow starts from it.');
+  .meta({ id: 'SelectorRef', description: 'A probe-only pod with these labels is created in the namespace and the flow starts from it.' });
 export const fromRef = z.union([
   z.string().regex(fromRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow source: use <ns>/<pod>, ext:<name> or {namespace, labels}` }),
   selectorRef,
-]).describe('Flow source: <ns>/<pod> | ext:<name> | {namespace, labels}.');
+]).meta({ id: 'FromRef', description: 'Flow source: <ns>/<pod> | ext:<name> | {namespace, labels}.' });
 export const toRef = z
   .string()
   .regex(toRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow target: use <ns>/<pod>, svc:<ns>/<name>, ext:<name> or ip:<addr>` })
-  .describe('Flow target: <ns>/<pod> | svc:<ns>/<name> | ext:<name> | ip:<addr>.');
+  .meta({ id: 'ToRef', description: 'Flow target: <ns>/<pod> | svc:<ns>/<name> | ext:<name> | ip:<addr>.' });
 
 export const flowSchema = z
   .strictObject({
@@ -115,13 +115,13 @@ export const flowSchema = z
     controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
     reason: z.string().optional().describe('Extension: free-text justification, shown beside open paths in the compliance report.'),
   })
-  .describe('One source → target:port/protocol with an expectation.');
+  .meta({ id: 'Flow', description: 'One source → target:port/protocol with an expectation.' });
 
 const matrixPort = z.union([
   portNumber,
   z.string().regex(matrixPortPattern, { error: (iss) => `"${String(iss.input)}" is not a matrix port: use 80, "5060/UDP" or "<name>/<protocol>"` }),
   z.strictObject({ port: z.union([portNumber, namedPort]), protocol: protocol.optional(), probe: probeKind.optional() }),
-]).describe('80 | "5060/UDP" | "<name>[/<protocol>]" | {port, protocol, probe}.');
+]).meta({ id: 'MatrixPort', description: '80 | "5060/UDP" | "<name>[/<protocol>]" | {port, protocol, probe}.' });
 
 export const matrixSchema = z
   .strictObject({
@@ -145,9 +145,11 @@ export const matrixSchema = z
       .optional()
       .describe('Expanded flows matching every given field get this expectation instead.'),
   })
-  .describe(
-    'Extension: compact form. Expands to one plain flow per from × to × port (a source equal to the target is skipped), named "<matrix name>: <from> -> <to> <port>/<protocol>".',
-  );
+  .meta({
+    id: 'Matrix',
+    description:
+      'Extension: compact form. Expands to one plain flow per from × to × port (a source equal to the target is skipped), named "<matrix name>: <from> -> <to> <port>/<protocol>".',
+  });
 
 // ---- NetworkPolicy (networking.k8s.io/v1), for inline policies and policy files ----
 
@@ -196,11 +198,11 @@ export const networkPolicySchema = z
       egress: z.array(z.strictObject({ to: z.array(policyPeer).optional(), ports: z.array(policyPort).optional() })).optional(),
     }),
   })
-  .describe('An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.');
+  .meta({ id: 'NetworkPolicy', description: 'An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.' });
 
 export const policyFileRef = z
   .strictObject({ file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.') })
-  .describe('A policy file.');
+  .meta({ id: 'PolicyFile', description: 'A policy file.' });
 
 export const suiteSchema = z
   .strictObject({

@@ -10,8 +10,8 @@ export const schemaPath = join(dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** The JSON Schema text for suite files, as committed in suites/schema.json. */
 export function suiteJsonSchema(): string {
-  // reused: 'ref' puts schemas used more than once (refs, ports, selectors) under $defs.
-  const schema = z.toJSONSchema(suiteSchema, { io: 'input', target: 'draft-2020-12', reused: 'ref' });
+  // Schemas with a meta id (Pod, Flow, FromRef, NetworkPolicy…) go under $defs by that name.
+  const schema = z.toJSONSchema(suiteSchema, { io: 'input', target: 'draft-2020-12' });
   return `${JSON.stringify({ title: 'flowproof/v1 ConnectivitySuite', ...schema }, null, 2)}\n`;
 }
 

@@ -115,10 +115,18 @@ export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, 
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     const where = pathText(path);
-    if (issue.code === 'invalid_union') {
+    const absent = path.length > 0 && valueAt(input, path) === undefined;
+    if (absent && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
+      const field = String(path[path.length - 1]);
+      const parent = path.slice(0, -1);
+      out.push({
+        location: src.locate(parent),
+        message: `missing field "${field}"${parent.length ? ` in ${pathText(parent)}` : ''}`,
+      });
+    } else if (issue.code === 'invalid_union') {
       const branches = issue.errors;
       const allTypeErrors = branches.every((b) => b.length === 1 && b[0].path.length === 0 && b[0].code === 'invalid_type');
-      if (allTypeErrors && valueAt(input, path) !== undefined) {
+      if (allTypeErrors) {
         const expected = [...new Set(branches.map((b) => (b[0] as core.$ZodIssueInvalidType).expected))].join(' or ');
         out.push({ location: src.locate(path), message: `${where}: expected ${expected}` });
         continue;
@@ -129,13 +137,6 @@ export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, 
       for (const key of issue.keys) {
         out.push({ location: src.locateKey(path, key), message: `unknown field "${key}"${where ? ` in ${where}` : ''}` });
       }
-    } else if (issue.code === 'invalid_type' && valueAt(input, path) === undefined) {
-      const field = String(path[path.length - 1]);
-      const parent = path.slice(0, -1);
-      out.push({
-        location: src.locate(parent),
-        message: `missing field "${field}"${parent.length ? ` in ${pathText(parent)}` : ''}`,
-      });
     } else {
       out.push({ location: src.locate(path), message: where ? `${where}: ${issue.message}` : issue.message });
     }
