@@ -1,0 +1,42 @@
+// `flowproof coverage <suite...> [--json]`: per policy rule item (peer × port) the flows
+// that exercise it; the rule items and pods that no flow exercises.
+import type { Command } from 'commander';
+import { coverage, type CoverageReport } from '../policy/coverage.ts';
+import { receiverOf, toPolicyEndpoint } from '../policy/plan.ts';
+import { loadSuites } from '../suite/load.ts';
+import { planSuite } from './plan.ts';
+import type { Suite } from '../types.ts';
+
+export const order = 32;
+
+export function suiteCoverage(suite: Suite): CoverageReport {
+  const plan = planSuite(suite);
+  const flows = plan.items.flatMap(({ resolved }) => {
+    const receiver = receiverOf(resolved);
+    if (!receiver) return [];
+    return [{ name: resolved.flow.name, src: toPolicyEndpoint(resolved.source, plan.world), dst: toPolicyEndpoint(receiver, plan.world), port: resolved.backendPort, protocol: resolved.flow.protocol }];
+  });
+  return coverage(plan.policies, plan.world, flows);
+}
+
+export function formatCoverage(name: string, r: CoverageReport): string {
+  const lines = [`suite ${name}: ${r.items.length - r.uncoveredItems.length}/${r.items.length} rule items exercised`];
+  for (const i of r.items) lines.push(`  ${i.flows.length ? '✓' : '✗'} ${i.rule} ${i.peer} ${i.port}${i.flows.length ? `: ${i.flows.map((f) => `"${f}"`).join(', ')}` : ': no flow'}`);
+  if (r.untouchedPods.length) lines.push(`pods no flow touches: ${r.untouchedPods.join(', ')}`);
+  if (r.idlePolicies.length) lines.push(`policies that select no pod: ${r.idlePolicies.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('coverage')
+    .description('which flows exercise each policy rule (peer × port); rules and pods no flow exercises')
+    .argument('<suite...>', 'suite files')
+    .option('--json', 'print the coverage as JSON')
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      const suites = await loadSuites(files);
+      const reports = suites.map((s) => ({ suite: s.name, ...suiteCoverage(s) }));
+      if (flags.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+      else process.stdout.write(`${reports.map((r) => formatCoverage(r.suite, r)).join('\n\n')}\n`);
+    });
+}
