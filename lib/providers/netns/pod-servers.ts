@@ -1,0 +1,91 @@
+// Which servers a pod's `serve` entries need, grouped the way they run: one app server
+// process for every echo/HTTP/HTTPS port, one postgres / redis / dnsmasq per port, one
+// sipp per port and transport. Then starts them all in parallel and waits for each.
+import type { PodSpec, ServePort } from '../../types.ts';
+import { appServerLaunch, type AppListener } from './servers/appserver.ts';
+import { dnsmasqLaunch, type ServiceAddress } from './servers/dnsmasq.ts';
+import { launchServer, type RunningServer, type ServerLaunch } from './servers/launch.ts';
+import { postgresLaunch, preparePostgresDataDir } from './servers/postgres.ts';
+import { redisLaunch } from './servers/redis.ts';
+import { sipLaunch } from './servers/sip.ts';
+import { join } from 'node:path';
+
+export interface ServerContext {
+  workDir: string;
+  /** Resolves with the initdb template (started once per run, only when needed). */
+  postgresTemplate: () => Promise<string>;
+  tls: () => Promise<{ cert: string; key: string }>;
+  services: ServiceAddress[];
+  warn: (message: string) => void;
+}
+
+/** The apps a suite's pods serve, for the preflight tool check. */
+export function appsServed(pods: Array<Pick<PodSpec, 'serve'>>): Set<ServePort['app']> {
+  return new Set(pods.flatMap((p) => p.serve.map((s) => s.app)));
+}
+
+/** Builds (lazily: postgres needs its data dir copied first) the launches for one pod. */
+export function podLaunches(pod: PodSpec, index: number, ctx: ServerContext): Array<() => Promise<ServerLaunch>> {
+  const key = `${pod.namespace}/${pod.name}`;
+  const out: Array<() => Promise<ServerLaunch>> = [];
+  const listeners: AppListener[] = [];
+  const seen = new Set<string>();
+  const once = (k: string) => (seen.has(k) ? false : (seen.add(k), true));
+  for (const s of pod.serve) {
+    const id = `${index}-${s.port}-${s.protocol.toLowerCase()}`;
+    if (s.protocol === 'SCTP') {
+      ctx.warn(`netns provider: pod ${key} serves ${s.app} on ${s.port}/SCTP; SCTP servers are not supported, nothing listens there`);
+      continue;
+    }
+    switch (s.app) {
+      case 'echo':
+      case 'http':
+      case 'https':
+        // HTTP(S) is TCP; a UDP entry with an HTTP app can only be answered as echo.
+        if (once(`app/${s.port}/${s.protocol}`)) listeners.push({ port: s.port, protocol: s.protocol, app: s.protocol === 'UDP' ? 'echo' : s.app });
+        break;
+      case 'postgres':
+        if (once(`pg/${s.port}`))
+          out.push(async () => {
+            const { dataDir, socketDir } = await preparePostgresDataDir(await ctx.postgresTemplate(), ctx.workDir, `${index}-${s.port}`);
+            return postgresLaunch(dataDir, socketDir, s.port);
+          });
+        break;
+      case 'redis':
+        if (once(`redis/${s.port}`)) out.push(async () => redisLaunch(ctx.workDir, `${index}-${s.port}`, s.port));
+        break;
+      case 'sip':
+        if (once(`sip/${s.port}/${s.protocol}`)) out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol));
+        break;
+      case 'dns':
+        if (once(`dns/${s.port}`)) out.push(async () => dnsmasqLaunch(ctx.workDir, id, s.port, ctx.services));
+        break;
+    }
+  }
+  if (listeners.length > 0) {
+    const needsTls = listeners.some((l) => l.app === 'https');
+    out.unshift(async () => appServerLaunch(ctx.workDir, String(index), key, listeners, needsTls ? await ctx.tls() : undefined));
+  }
+  return out;
+}
+
+export async function startPodServers(pod: PodSpec, index: number, netns: string, ctx: ServerContext): Promise<RunningServer[]> {
+  const key = `${pod.namespace}/${pod.name}`;
+  const launches = podLaunches(pod, index, ctx);
+  // allSettled: every start has finished (or failed) before a failure triggers teardown,
+  // so no server can appear in a namespace after teardown scanned it.
+  const results = await Promise.allSettled(
+    launches.map(async (make, i) => {
+      const launch = await make();
+      return launchServer(key, netns, join(ctx.workDir, 'logs', `${netns}-${i}.log`), launch);
+    }),
+  );
+  return firstFailure(results);
+}
+
+/** The values, or throws the first rejection once all have settled. */
+export function firstFailure<T>(results: PromiseSettledResult<T>[]): T[] {
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -1,0 +1,254 @@
+// The embedded `netns` provider: a Linux "cluster" on this machine built from network
+// namespaces, a bridge, real servers, Service DNAT and NetworkPolicy as nftables.
+// Every object carries the run's prefix and is recorded before it is created; down()
+// (also run on SIGINT/SIGTERM through lib/lifecycle) removes exactly that.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { InfrastructureError } from '../../errors.ts';
+import { registerTeardown } from '../../lifecycle.ts';
+import { materialize } from '../../policy/materialize.ts';
+import { worldFromSuite } from '../../policy/from-suite.ts';
+import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import { planAddresses } from '../../suite/addresses.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import { readRuleCounters } from './counters.ts';
+import { execInNetns } from './exec.ts';
+import { newRunPrefix, runNames } from './names.ts';
+import { policyScript } from './nft-policy.ts';
+import { appsServed, firstFailure, startPodServers, type ServerContext } from './pod-servers.ts';
+import { probeFromInside } from './control.ts';
+import { runInNetns, runStep } from './run-step.ts';
+import type { RunningServer } from './servers/launch.ts';
+import { preparePostgresTemplate } from './servers/postgres.ts';
+import { makeSelfSignedCert } from './servers/tls.ts';
+import { natScript, planServiceDnat } from './services.ts';
+import { workDirOf, writeRecord, type RunRecord } from './state-file.ts';
+import { teardownRecord } from './teardown.ts';
+import { aptHint, findTool, isRootUser, tools } from './tools.ts';
+import { externalResolvConf, nodeScript, planTopology, podResolvConf, workloadScript, type TopologyPlan } from './topology-plan.ts';
+
+export interface NetnsOptions {
+  /** Run prefix (fp + 6 hex); random by default. */
+  prefix?: string;
+  /** Where progress and warnings go (the CLI passes its log). */
+  log?: (line: string) => void;
+}
+
+const appTools: Record<string, string[]> = {
+  postgres: ['initdb', 'postgres'],
+  redis: ['redis-server'],
+  sip: ['sipp'],
+  dns: ['dnsmasq'],
+  https: ['openssl'],
+};
+
+export class NetnsProvider implements Provider {
+  readonly name = 'netns';
+  readonly prefix: string;
+  private suite?: Suite;
+  private state?: ClusterState;
+  private plan?: TopologyPlan;
+  private record?: RunRecord;
+  private servers: RunningServer[] = [];
+  private teardownNow?: () => Promise<void>;
+  private readonly warn: (m: string) => void;
+
+  constructor(opts: NetnsOptions = {}) {
+    this.prefix = opts.prefix ?? newRunPrefix();
+    const log = opts.log;
+    this.warn = (m) => (log ? log(`warning: ${m}`) : process.stderr.write(`warning: ${m}\n`));
+  }
+
+  /** Root and every tool the suite needs, before anything is created. */
+  private preflight(suite: Suite): void {
+    if (!isRootUser()) {
+      throw new InfrastructureError('netns provider preflight', 'creating network namespaces needs root', 'run as root (sudo), or use --provider kind');
+    }
+    const needed = Object.entries(tools)
+      .filter(([, t]) => t.role === 'core')
+      .map(([n]) => n);
+    for (const app of appsServed(suite.pods)) needed.push(...(appTools[app] ?? []));
+    const missing = needed.filter((t) => !findTool(t));
+    if (missing.length > 0) {
+      const pkgs = [...new Set(missing.map((t) => tools[t]?.apt ?? t))];
+      throw new InfrastructureError('netns provider preflight', `missing ${missing.join(', ')}`, `apt-get install ${pkgs.join(' ')}`);
+    }
+  }
+
+  async up(suite: Suite): Promise<ClusterState> {
+    if (this.record) throw new Error('netns provider: up() called twice');
+    this.preflight(suite);
+    const state = planAddresses(suite);
+    const names = runNames(this.prefix);
+    const plan = planTopology(names, suite, state);
+    const workDir = workDirOf(this.prefix);
+    const workloads = [...plan.pods, ...plan.externals];
+    const etcDirs = workloads.map((w) => `/etc/netns/${w.netns}`);
+    // Recorded before anything exists, so a crash at any later point can be cleaned up.
+    this.record = {
+      prefix: this.prefix,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      namespaces: [names.nodeNs, ...workloads.map((w) => w.netns)],
+      dirs: [workDir, ...etcDirs],
+    };
+    writeRecord(this.record);
+    this.teardownNow = registerTeardown(`netns run ${this.prefix}`, () => this.destroy());
+    this.suite = suite;
+    this.state = state;
+    this.plan = plan;
+    try {
+      mkdirSync(join(workDir, 'logs'), { recursive: true, mode: 0o755 });
+      const apps = appsServed(suite.pods);
+      // The slow one-off preparations run while the topology is being built.
+      const pgTemplate = apps.has('postgres') ? preparePostgresTemplate(workDir) : undefined;
+      const cert = apps.has('https') ? makeSelfSignedCert(workDir) : undefined;
+      pgTemplate?.catch(() => undefined);
+      cert?.catch(() => undefined);
+      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), pgTemplate, cert]);
+      firstFailure(prep);
+      const ctx: ServerContext = {
+        workDir,
+        postgresTemplate: () => pgTemplate!,
+        tls: () => cert!,
+        services: suite.services.flatMap((s) => {
+          const clusterIP = state.serviceIPs.get(`${s.namespace}/${s.name}`);
+          return clusterIP ? [{ namespace: s.namespace, name: s.name, clusterIP }] : [];
+        }),
+        warn: this.warn,
+      };
+      const started = await Promise.allSettled(suite.pods.map((pod, i) => startPodServers(pod, i, plan.pods[i].netns, ctx)));
+      this.servers = firstFailure(started).flat();
+      return state;
+    } catch (err) {
+      await this.down();
+      throw err;
+    }
+  }
+
+  private async buildTopology(plan: TopologyPlan, suite: Suite, state: ClusterState): Promise<void> {
+    const { names } = plan;
+    const all = [names.nodeNs, ...plan.pods.map((p) => p.netns), ...plan.externals.map((e) => e.netns)];
+    await runStep('create network namespaces', 'ip', ['-batch', '-'], { input: all.map((ns) => `netns add ${ns}`).join('\n') });
+    await runInNetns('build the node namespace (bridge, veths, routes)', names.nodeNs, ['sh', '-e', '-c', nodeScript(plan)]);
+    const nat = natScript(planServiceDnat(suite, state));
+    await Promise.all([
+      ...plan.pods.map(async (w, i) => {
+        const pod = suite.pods[i];
+        mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
+        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, podResolvConf(pod.namespace, state.dnsIP));
+        await runInNetns(`configure pod ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
+        await runInNetns(`program Service DNAT in pod ${w.key}`, w.netns, ['nft', '-f', '-'], { input: nat, hint: aptHint('nft') });
+      }),
+      ...plan.externals.map(async (w) => {
+        mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
+        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, externalResolvConf());
+        await runInNetns(`configure external ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
+      }),
+    ]);
+  }
+
+  /** The namespace a workload lives in, from its ref ("ns/pod", "ext:name") or fields. */
+  netnsOf(e: Pick<ResolvedEndpoint, 'kind' | 'ref' | 'namespace' | 'name'>): string | undefined {
+    if (!this.plan) return undefined;
+    if (e.kind === 'pod') {
+      const key = e.namespace && e.name ? `${e.namespace}/${e.name}` : e.ref;
+      return this.plan.pods.find((p) => p.key === key)?.netns;
+    }
+    if (e.kind === 'external') {
+      const key = e.ref.startsWith('ext:') ? e.ref : `ext:${e.name}`;
+      return this.plan.externals.find((x) => x.key === key)?.netns;
+    }
+    return undefined;
+  }
+
+  async apply(policies: NetworkPolicy[]): Promise<void> {
+    if (!this.suite || !this.state || !this.plan) throw new Error('netns provider: apply() before up()');
+    const world = worldFromSuite(this.suite, this.state);
+    const byKey = new Map(this.plan.pods.map((p) => [p.key, p.netns]));
+    await Promise.all(
+      world.pods.map(async (pod) => {
+        const ns = byKey.get(`${pod.namespace}/${pod.name}`);
+        if (!ns) return;
+        const script = policyScript(materialize(policies, world, pod));
+        await runInNetns(`apply NetworkPolicies to pod ${pod.namespace}/${pod.name}`, ns, ['nft', '-f', '-'], { input: script, hint: aptHint('nft') });
+      }),
+    );
+  }
+
+  async exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    const ns = this.netnsOf(from);
+    if (!ns) {
+      return { exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, execError: `netns provider: no workload ${from.ref} to run ${req.tool} from` };
+    }
+    return execInNetns(ns, req);
+  }
+
+  async controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
+    const ns = this.netnsOf(target);
+    return probeFromInside(ns, target, port, protocol, probe, timeoutMs);
+  }
+
+  async ruleCounters(): Promise<Map<string, number>> {
+    if (!this.plan) return new Map();
+    return readRuleCounters(this.plan.pods.map((p) => p.netns));
+  }
+
+  async fingerprint(): Promise<Fingerprint> {
+    const version = async (tool: string, args: string[], pick: RegExp): Promise<[string, string] | undefined> => {
+      const path = findTool(tool);
+      if (!path) return undefined;
+      const res = await execa(path, args, { reject: false, timeout: 5000, all: true });
+      const m = pick.exec(res.all ?? '');
+      return m ? [tool, m[1]] : undefined;
+    };
+    const found = await Promise.all([
+      version('nft', ['--version'], /nftables v(\S+)/),
+      version('ip', ['-V'], /iproute2-([0-9.]+)/),
+      version('postgres', ['--version'], /\(PostgreSQL\) (\S+)/),
+      version('redis-server', ['--version'], /v=(\S+)/),
+      version('dnsmasq', ['--version'], /version (\S+)/),
+      version('sipp', ['-v'], /SIPp (v[0-9.]+[^\s.]*)/),
+      version('openssl', ['version'], /OpenSSL (\S+)/),
+      version('psql', ['--version'], /\(PostgreSQL\) (\S+)/),
+      version('redis-cli', ['--version'], /redis-cli (\S+)/),
+      version('curl', ['--version'], /curl (\S+)/),
+      version('dig', ['-v'], /DiG (\S+)/),
+    ]);
+    const toolVersions: Record<string, string> = { node: process.versions.node };
+    for (const f of found) if (f) toolVersions[f[0]] = f[1];
+    return {
+      provider: 'netns',
+      cni: 'flowproof netns (nftables per pod namespace)',
+      nodeCount: 1,
+      kernel: release(),
+      nftablesVersion: toolVersions.nft,
+      tools: toolVersions,
+    };
+  }
+
+  /** The servers up() started (pod, what, pid, log file). */
+  runningServers(): RunningServer[] {
+    return [...this.servers];
+  }
+
+  async down(): Promise<void> {
+    const now = this.teardownNow;
+    this.teardownNow = undefined;
+    if (now) await now();
+  }
+
+  private async destroy(): Promise<void> {
+    const rec = this.record;
+    if (!rec) return;
+    await teardownRecord(rec);
+    this.servers = [];
+  }
+}
+
+export function createNetnsProvider(opts: NetnsOptions = {}): NetnsProvider {
+  return new NetnsProvider(opts);
+}
+

@@ -1,0 +1,27 @@
+// One node process per pod for all its echo (TCP/UDP), HTTP and HTTPS ports:
+// assets/appserver.mjs, configured by a small JSON file.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppKind, Protocol } from '../../../types.ts';
+import type { ServerLaunch } from './launch.ts';
+
+export const appServerScript = fileURLToPath(new URL('../assets/appserver.mjs', import.meta.url));
+
+export interface AppListener {
+  port: number;
+  protocol: Protocol;
+  app: AppKind;
+}
+
+export function appServerLaunch(workDir: string, id: string, label: string, listeners: AppListener[], tls?: { cert: string; key: string }): ServerLaunch {
+  const config = join(workDir, `app-${id}.json`);
+  writeFileSync(config, JSON.stringify({ label, cert: tls?.cert, key: tls?.key, listeners }));
+  return {
+    what: `app server (${listeners.map((l) => `${l.app} ${l.port}/${l.protocol}`).join(', ')})`,
+    tool: 'node',
+    argv: [process.execPath, appServerScript, config],
+    ports: listeners.map((l) => ({ port: l.port, protocol: l.protocol })),
+    deadlineMs: 8_000,
+  };
+}

@@ -1,0 +1,86 @@
+// Starts one long-running server inside a pod's network namespace and waits until it
+// listens on every port it should (and, where the server says so, logs that it is ready).
+// A server that exits or does not come up in time is an InfrastructureError naming the
+// pod, the server and the tail of its log.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { InfrastructureError } from '../../../errors.ts';
+import type { Protocol } from '../../../types.ts';
+import { netnsInode } from '../processes.ts';
+import { tail } from '../run-step.ts';
+import { aptHint, findTool } from '../tools.ts';
+import { isListening, netnsOfPid } from './listening.ts';
+
+/** What to start: produced by the per-server modules (postgres.ts, redis.ts, …). */
+export interface ServerLaunch {
+  /** "postgres 5432/TCP" */
+  what: string;
+  /** The tool that must be installed (for the apt hint). */
+  tool: string;
+  argv: string[];
+  cwd?: string;
+  /** Ports that must be listening before the server counts as up. */
+  ports: Array<{ port: number; protocol: Protocol }>;
+  /** A log line that must also appear (postgres listens before it accepts connections). */
+  readyLog?: RegExp;
+  /** How long it may take to come up. */
+  deadlineMs: number;
+}
+
+export interface RunningServer {
+  what: string;
+  pod: string;
+  netns: string;
+  pid: number;
+  logFile: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function launchServer(pod: string, netns: string, logFile: string, l: ServerLaunch): Promise<RunningServer> {
+  const step = `start ${l.what} in pod ${pod}`;
+  if (!findTool(l.tool)) throw new InfrastructureError(step, `${l.tool} is not installed`, aptHint(l.tool));
+  const fd = openSync(logFile, 'a');
+  let exited: string | undefined;
+  const child = spawn(findTool('ip') ?? 'ip', ['netns', 'exec', netns, ...l.argv], {
+    cwd: l.cwd,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  child.on('exit', (code, signal) => (exited = signal ? `killed by ${signal}` : `exited with ${code}`));
+  child.on('error', (err) => (exited = `could not start: ${err.message}`));
+  child.unref();
+  const pid = child.pid ?? 0;
+  const nsIno = netnsInode(netns);
+  const deadline = Date.now() + l.deadlineMs;
+  for (;;) {
+    if (exited) {
+      throw new InfrastructureError(step, `${l.what} ${exited}; log ${logFile}:\n${tail(readLog(logFile))}`, aptHint(l.tool));
+    }
+    // Only trust /proc/<pid>/net once the process has entered the pod's namespace.
+    const inNs = pid > 0 && nsIno !== undefined && netnsOfPid(pid) === nsIno;
+    if (inNs && l.ports.every((p) => isListening(pid, p.port, p.protocol)) && (!l.readyLog || l.readyLog.test(readLog(logFile)))) {
+      return { what: l.what, pod, netns, pid, logFile };
+    }
+    if (Date.now() > deadline) {
+      const missing = l.ports.filter((p) => !inNs || !isListening(pid, p.port, p.protocol)).map((p) => `${p.port}/${p.protocol}`);
+      const why = missing.length ? `not listening on ${missing.join(', ')}` : 'did not report ready';
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      throw new InfrastructureError(step, `${l.what} ${why} after ${l.deadlineMs} ms; log ${logFile}:\n${tail(readLog(logFile))}`);
+    }
+    await sleep(10);
+  }
+}

@@ -1,0 +1,46 @@
+// Removes everything one run created, from its record: processes in its namespaces, the
+// namespaces (which takes the veths and the bridge with them), its directories (work dir,
+// /etc/netns/<ns>) and finally the record. Used by down() and by `flowproof cleanup`.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
+import { killNamespaceProcesses } from './processes.ts';
+import { findTool } from './tools.ts';
+import { removeRecord, type RunRecord } from './state-file.ts';
+import { prefixOf } from './names.ts';
+
+/** postgres releases its shared memory on SIGQUIT (immediate shutdown); the rest get SIGTERM. */
+function firstSignal(pid: number): NodeJS.Signals {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres' ? 'SIGQUIT' : 'SIGTERM';
+  } catch {
+    return 'SIGTERM';
+  }
+}
+
+export async function deleteNamespaces(namespaces: string[]): Promise<string[]> {
+  const present = namespaces.filter((ns) => existsSync(`/run/netns/${ns}`));
+  if (present.length === 0) return [];
+  const ip = findTool('ip') ?? 'ip';
+  // -force: keep going past one failure; one `ip` process for all namespaces.
+  const res = await execa(ip, ['-force', '-batch', '-'], { input: present.map((ns) => `netns del ${ns}`).join('\n'), reject: false });
+  const left = present.filter((ns) => existsSync(`/run/netns/${ns}`));
+  if (left.length > 0) throw new Error(`could not delete network namespaces ${left.join(', ')}: ${res.stderr.trim()}`);
+  return present;
+}
+
+/** Everything the record names; returns what was actually removed (for cleanup's report). */
+export async function teardownRecord(rec: RunRecord, graceMs = 1000): Promise<string[]> {
+  // Never touch a name that does not carry this run's prefix, whatever the record says.
+  const namespaces = rec.namespaces.filter((ns) => prefixOf(ns) === rec.prefix);
+  const dirs = rec.dirs.filter((d) => d.includes(rec.prefix));
+  await killNamespaceProcesses(namespaces, graceMs, firstSignal);
+  const removed = (await deleteNamespaces(namespaces)).map((ns) => `netns ${ns}`);
+  for (const d of dirs) {
+    if (existsSync(d)) {
+      rmSync(d, { recursive: true, force: true });
+      removed.push(`dir ${d}`);
+    }
+  }
+  removeRecord(rec.prefix);
+  return removed;
+}
