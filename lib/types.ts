@@ -260,6 +260,8 @@ export interface FlowResult {
   /** The liveness control check run from inside the target, when one was needed. */
   control?: Attempt;
   durationMs?: number;
+  /** The suite's free-text justification for this flow (Flow.reason), shown beside open paths. */
+  justification?: string;
 }
 
 export interface RunSummary {
