@@ -1,4 +1,7 @@
 // `{{podIP <ns>/<pod>}}` placeholders: filled into policy text once pods have addresses.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { InfrastructureError } from '../../lib/errors.ts';
 import { planAddresses } from '../../lib/suite/addresses.ts';
@@ -33,5 +36,36 @@ describe('lib/suite template', () => {
     expect(inline.metadata.namespace).to.equal('voice');
     // the loaded policy itself is not changed
     expect(s.policies[0].policy.spec.ingress?.[0].from?.[0].ipBlock?.cidr).to.equal('{{podIP voice/api}}/32');
+  });
+
+  it('an inline policy keeps its placeholder through loading and gets the IP when rendered', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowproof-template-'));
+    try {
+      const file = join(dir, 'suite.yaml');
+      await writeFile(
+        file,
+        `apiVersion: flowproof/v1
+kind: ConnectivitySuite
+metadata: {name: inline}
+spec:
+  namespaces: {a: {}}
+  pods: [{name: x, namespace: a, labels: {app: x}}, {name: y, namespace: a, labels: {app: y}}]
+  policies:
+    - apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata: {name: y-from-x}
+      spec:
+        podSelector: {matchLabels: {app: y}}
+        ingress: [{from: [{ipBlock: {cidr: "{{podIP a/x}}/32"}}]}]
+`,
+      );
+      const s = await loadSuite(file);
+      expect(s.policies[0].text).to.contain('{{podIP a/x}}/32');
+      const rendered = renderPolicy(s.policies[0], planAddresses(s).podIPs);
+      expect(rendered.spec.ingress?.[0].from?.[0].ipBlock?.cidr).to.equal('10.244.0.2/32');
+      expect(rendered.metadata).to.deep.equal({ name: 'y-from-x', namespace: 'a' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
