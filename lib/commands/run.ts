@@ -4,10 +4,9 @@ import { Command, Option } from 'commander';
 import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
-import { runSuite, type SuiteRun } from '../runner/run-suite.ts';
-import { printRunSummary } from '../runner/summary.ts';
+import type { SuiteRun } from '../runner/run-suite.ts';
 import { loadSuites } from '../suite/load.ts';
-import { positiveInt } from './options.ts';
+import { positiveInt } from './_options.ts';
 
 export const order = 20;
 
@@ -53,6 +52,9 @@ export function register(program: Command): void {
     .option('--json', 'print the run records (as results.json) on stdout, nothing else')
     .action(async (files: string[], flags: RunFlags, cmd: Command) => {
       const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
+      // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
+      const { runSuite } = await import('../runner/run-suite.ts');
+      const { printRunSummary } = await import('../runner/summary.ts');
       const runs: SuiteRun[] = [];
       for (const suite of suites) {
         const provider = await createProvider(flags.provider, flags);
