@@ -1,0 +1,80 @@
+// The probes: one module per kind, each a command line plus a parser of its output, and
+// runProbe, which runs one attempt through whatever exec a provider supplies.
+import type { ExecRequest, ExecResult } from '../provider.ts';
+import type { Attempt, ProbeKind } from '../types.ts';
+import { dnsProbe } from './dns.ts';
+import { httpProbe, httpsProbe } from './http.ts';
+import { psqlProbe } from './psql.ts';
+import { redisProbe } from './redis.ts';
+import { sipOptionsProbe } from './sip-options.ts';
+import { tcpProbe } from './tcp.ts';
+import { renderTranscript } from './transcript.ts';
+import type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
+import { nonceOf, udpProbe } from './udp.ts';
+
+export type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
+export { commandLine, renderTranscript } from './transcript.ts';
+
+export const probes: Record<ProbeKind, ProbeDefinition> = {
+  tcp: tcpProbe,
+  udp: udpProbe,
+  psql: psqlProbe,
+  redis: redisProbe,
+  'sip-options': sipOptionsProbe,
+  http: httpProbe,
+  https: httpsProbe,
+  dns: dnsProbe,
+};
+
+/** Binaries each probe's command runs, besides a POSIX shell's basics. */
+const toolsByKind: Record<ProbeKind, string[]> = {
+  tcp: ['nc'],
+  udp: ['timeout', 'nc'],
+  psql: ['psql'],
+  redis: ['timeout', 'redis-cli'],
+  'sip-options': ['sh', 'mktemp', 'sipp'],
+  http: ['curl'],
+  https: ['curl'],
+  dns: ['dig'],
+};
+
+/** Binaries a probe kind runs (for doctor and for choosing the kind probe container). */
+export function toolsFor(kind: ProbeKind): string[] {
+  return [...toolsByKind[kind]];
+}
+
+/** Runs one attempt and records it: outcome, reason, full transcript, duration. Never throws. */
+export async function runProbe(exec: Exec, kind: ProbeKind, target: ProbeTarget, timeoutMs: number): Promise<Attempt> {
+  const startedAt = new Date();
+  const def = probes[kind];
+  if (!def.protocols.includes(target.protocol)) {
+    const detail = `the ${kind} probe cannot test ${target.protocol} (it speaks ${def.protocols.join(', ')})`;
+    return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: startedAt.toISOString() };
+  }
+  const req = def.command(target, timeoutMs);
+  let result: ExecResult;
+  try {
+    result = await exec(req);
+  } catch (err) {
+    // A provider should report failures in ExecResult; a throw is still only a probe error.
+    const message = err instanceof Error ? err.message : String(err);
+    result = { exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: Date.now() - startedAt.getTime(), execError: message };
+  }
+  const c = checkEcho(req, result, def.classify(result, target));
+  return {
+    outcome: c.outcome,
+    detail: c.detail,
+    transcript: renderTranscript(req, result, c),
+    durationMs: result.durationMs,
+    startedAt: startedAt.toISOString(),
+  };
+}
+
+/** A udp echo must carry this attempt's nonce; an older one is named as such. */
+function checkEcho(req: ExecRequest, r: ExecResult, c: Classification): Classification {
+  const sent = nonceOf(req.stdin);
+  if (!sent || c.outcome !== 'ALLOWED' || r.stdout.includes(sent)) return c;
+  const other = nonceOf(r.stdout);
+  if (!other) return c;
+  return { outcome: 'ALLOWED', detail: `a datagram came back from the target, but it carries another attempt's nonce (${other}, sent ${sent})` };
+}

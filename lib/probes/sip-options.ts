@@ -1,0 +1,81 @@
+// sip-options: one SIP OPTIONS with sipp, over UDP (-t u1) or TCP (-t t1). Any SIP response
+// (200, 404, 405, 483…) is a SIP server answering. sipp fills in Via/Contact with the address
+// and port it really uses, so any RFC 3261 server answers it where it listens.
+//
+// sipp needs its scenario as a file and writes its message trace to files; providers hand
+// stdin/stdout over as sockets (node) or streams (kubectl exec), which sipp cannot open as
+// /dev/stdin. So a small sh script stores the shipped scenario (fed on stdin) in a temp dir,
+// runs sipp, prints the message trace on stdout and sipp's errors and screen on stderr, and
+// removes the dir. It runs unchanged in a pod's sipp container that lacks flowproof's files.
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ExecResult } from '../provider.ts';
+import { execDeadline, hostForUrl, localRoutingFailure, precheck, refusal, unrecognised } from './common.ts';
+import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
+
+export const sipOptionsScenarioPath = new URL('./assets/sip-options-uac.xml', import.meta.url);
+export const sipOptionsScenario = readFileSync(sipOptionsScenarioPath, 'utf8');
+
+/** Runs `sipp -sf <scenario from stdin> "$@"`; sipp's own exit status is the script's. */
+export const sippWrapperScript = [
+  'd=$(mktemp -d) || exit 125',
+  `trap 'rm -rf "$d"' EXIT`,
+  'cat >"$d/sip-options-uac.xml"',
+  'sipp -sf "$d/sip-options-uac.xml" "$@" -message_file "$d/messages.log" -error_file "$d/errors.log" >"$d/screen.log" 2>&1',
+  'rc=$?',
+  'cat "$d/messages.log" 2>/dev/null',
+  'cat "$d/errors.log" "$d/screen.log" >&2 2>/dev/null',
+  'exit $rc',
+].join('\n');
+
+/**
+ * sipp binds 5060 when it is free; probing a local 5060 with nothing listening would then
+ * send the OPTIONS to itself. A random high local port, never the target's, avoids that.
+ */
+function localPort(targetPort: number): number {
+  for (;;) {
+    const p = randomInt(20000, 60000);
+    if (p !== targetPort) return p;
+  }
+}
+
+/** A status line in the message trace: only responses start with "SIP/2.0 ", requests end with it. */
+const statusLine = /^SIP\/2\.0 (\d{3})(?: ([^\r\n]*))?\r?$/m;
+
+export const sipOptionsProbe: ProbeDefinition = {
+  kind: 'sip-options',
+  tool: 'sipp',
+  protocols: ['UDP', 'TCP'],
+  command(t: ProbeTarget, timeoutMs: number) {
+    const ms = String(Math.max(1, Math.round(timeoutMs)));
+    return {
+      argv: [
+        'sh', '-c', sippWrapperScript, 'sip-options-probe',
+        `${hostForUrl(t.host)}:${t.port}`,
+        '-t', t.protocol === 'TCP' ? 't1' : 'u1',
+        '-p', String(localPort(t.port)),
+        '-m', '1', '-nd', '-nostdin',
+        '-timeout', `${ms}ms`, '-timeout_error', '-recv_timeout', ms,
+        '-trace_msg', '-trace_err',
+      ],
+      stdin: sipOptionsScenario,
+      timeoutMs: execDeadline(timeoutMs),
+      tool: 'sipp',
+    };
+  },
+  classify(r: ExecResult, t: ProbeTarget): Classification {
+    const early = precheck(r, 'sipp');
+    if (early) return early;
+    const answer = statusLine.exec(r.stdout);
+    if (answer) return { outcome: 'ALLOWED', detail: `SIP server answered ${answer[1]}${answer[2] ? ` ${answer[2].trim()}` : ''}` };
+    const text = `${r.stderr}\n${r.stdout}`;
+    const stated = refusal(text) ?? localRoutingFailure(text);
+    if (stated) return stated;
+    if (/timed out after/i.test(text)) {
+      // sipp's UDP socket is unconnected: the kernel never tells it about ICMP errors.
+      const why = t.protocol === 'UDP' ? ' (over UDP sipp cannot see ICMP errors, so a reject looks the same)' : '';
+      return { outcome: 'DENIED', detail: `no SIP response before the timeout${why}` };
+    }
+    return unrecognised(r, 'sipp');
+  },
+};

@@ -1,0 +1,22 @@
+// tcp: a plain connect with OpenBSD netcat, the command engineers already type.
+import type { ExecResult } from '../provider.ts';
+import { execDeadline, localRoutingFailure, precheck, refusal, unrecognised, wholeSeconds } from './common.ts';
+import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
+
+export const tcpProbe: ProbeDefinition = {
+  kind: 'tcp',
+  tool: 'nc',
+  protocols: ['TCP'],
+  command(t: ProbeTarget, timeoutMs: number) {
+    const seconds = wholeSeconds(timeoutMs);
+    return { argv: ['nc', '-z', '-v', '-w', String(seconds), t.host, String(t.port)], timeoutMs: execDeadline(seconds * 1000), tool: 'nc' };
+  },
+  classify(r: ExecResult, t: ProbeTarget): Classification {
+    const early = precheck(r, 'nc');
+    if (early) return early;
+    const text = `${r.stderr}\n${r.stdout}`;
+    if (r.exitCode === 0 && /succeeded|open/i.test(text)) return { outcome: 'ALLOWED', detail: `TCP connection to ${t.host}:${t.port} established` };
+    if (/timed out/i.test(text)) return { outcome: 'DENIED', detail: 'no answer to the TCP SYN before the timeout (nc: connect timed out)' };
+    return refusal(text) ?? localRoutingFailure(text) ?? unrecognised(r, 'nc');
+  },
+};

@@ -1,0 +1,31 @@
+// What a probe is: a command line plus a parser of its output. The provider supplies the
+// exec (a network namespace, a pod container); probes never know where they run.
+import type { ExecRequest, ExecResult } from '../provider.ts';
+import type { Outcome, ProbeKind, Protocol } from '../types.ts';
+
+/** Where a probe goes. `host` is what the tool dials (an IP, or a name to resolve). */
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  protocol: Protocol;
+  /** The flow's DNS name, when it has one (the dns probe queries it). */
+  dnsName?: string;
+}
+
+/** The parser's reading of one run: the outcome and a short reason in words. */
+export interface Classification {
+  outcome: Outcome;
+  detail: string;
+}
+
+export interface ProbeDefinition {
+  kind: ProbeKind;
+  /** The binary the command needs; kind picks the probe container that has it. */
+  tool: string;
+  protocols: Protocol[];
+  /** The command for one attempt. Its exec deadline sits a bit above the tool's own timeout. */
+  command(t: ProbeTarget, timeoutMs: number): ExecRequest;
+  classify(r: ExecResult, t: ProbeTarget): Classification;
+}
+
+export type Exec = (req: ExecRequest) => Promise<ExecResult>;
