@@ -1,0 +1,114 @@
+// The control mapping: which controls a live allow/deny test evidences, and how far. The
+// built-in mapping is data (controls.yaml beside this file); `--controls-map <file>` adds
+// or replaces entries. Bad map files are user input: InputError with file:line.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import type { FlowResult } from '../types.ts';
+
+export const builtinControlsPath = join(dirname(fileURLToPath(import.meta.url)), 'controls.yaml');
+
+const controlSchema = z
+  .object({
+    id: z.string().min(1),
+    aliases: z.array(z.string()).default([]),
+    framework: z.string().min(1),
+    reference: z.string().min(1),
+    title: z.string().min(1),
+    evidence: z.enum(['direct', 'partial', 'none']),
+    shows: z.string().min(1),
+    doesNotShow: z.string().min(1),
+  })
+  .strict();
+const mapSchema = z.object({ controls: z.array(controlSchema) }).strict();
+
+export type ControlDef = z.infer<typeof controlSchema>;
+export type ControlStatus = 'satisfied' | 'not-satisfied' | 'inconclusive' | 'not-assessed' | 'no-flows';
+
+export interface ControlEvaluation {
+  control: ControlDef;
+  flows: FlowResult[];
+  status: ControlStatus;
+  /** One sentence saying why the status is what it is. */
+  why: string;
+}
+
+/** Reads and validates a control map file; problems point at file:line. */
+export function loadControlsFile(file: string): ControlDef[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError([{ location: { file, line: 1 }, message: `cannot read control map: ${(err as Error).message}` }]);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    throw new InputError(doc.errors.map((e) => ({ location: { file, line: lineCounter.linePos(e.pos[0]).line }, message: e.message })));
+  }
+  const parsed = mapSchema.safeParse(doc.toJS());
+  if (parsed.success) return parsed.data.controls;
+  throw new InputError(
+    parsed.error.issues.map((issue) => {
+      const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number] } | undefined;
+      const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+      return { location: { file, line }, message: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
+    }),
+  );
+}
+
+/** The built-in mapping, overlaid with a user's map when given (same id replaces). */
+export function loadControls(userMapPath?: string): ControlDef[] {
+  const merged = new Map<string, ControlDef>();
+  for (const c of loadControlsFile(builtinControlsPath)) merged.set(c.id, c);
+  if (userMapPath) for (const c of loadControlsFile(userMapPath)) merged.set(c.id, c);
+  return [...merged.values()];
+}
+
+/** Finds the definition for a control id as written in a suite (id or alias, case-insensitive). */
+export function findControl(controls: ControlDef[], id: string): ControlDef | undefined {
+  const want = id.trim().toLowerCase();
+  return controls.find((c) => c.id.toLowerCase() === want || c.aliases.some((a) => a.toLowerCase() === want));
+}
+
+/**
+ * Judges each control from the flows tagged with it. A control whose evidence is `none` is
+ * never satisfied by this test; one with no flows is listed as not evidenced by this run.
+ */
+export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): { evaluations: ControlEvaluation[]; unmapped: Array<{ id: string; flows: FlowResult[] }> } {
+  const byControl = new Map<string, FlowResult[]>();
+  const unmapped = new Map<string, FlowResult[]>();
+  for (const f of flows) {
+    for (const id of f.controls ?? []) {
+      const def = findControl(controls, id);
+      const bucket = def ? byControl : unmapped;
+      const key = def ? def.id : id;
+      bucket.set(key, [...(bucket.get(key) ?? []), f]);
+    }
+  }
+  const evaluations = controls.map((control): ControlEvaluation => {
+    const tagged = byControl.get(control.id) ?? [];
+    const fail = tagged.filter((f) => f.verdict === 'fail').length;
+    const error = tagged.filter((f) => f.verdict === 'error').length;
+    const pass = tagged.length - fail - error;
+    if (tagged.length === 0) return { control, flows: tagged, status: 'no-flows', why: 'No flow in this run is tagged with this control.' };
+    if (control.evidence === 'none')
+      return { control, flows: tagged, status: 'not-assessed', why: 'A live allow/deny test cannot evidence this control; the tagged flows are listed for reference only.' };
+    if (fail > 0) return { control, flows: tagged, status: 'not-satisfied', why: `${fail} of ${tagged.length} tagged flows violated the declared expectation.` };
+    if (error > 0)
+      return { control, flows: tagged, status: 'inconclusive', why: `${error} of ${tagged.length} tagged flows were inconclusive; ${pass} passed. Inconclusive flows are not evidence.` };
+    const scope = control.evidence === 'partial' ? ' (partial evidence only: see what it does not show)' : '';
+    return { control, flows: tagged, status: 'satisfied', why: `All ${pass} tagged flows behaved as declared${scope}.` };
+  });
+  return { evaluations, unmapped: [...unmapped.entries()].map(([id, fl]) => ({ id, flows: fl })) };
+}
+
+/** OSCAL control ids are NCName tokens: "HIPAA-164.312(a)(1)" becomes "HIPAA-164.312-a-1". */
+export function oscalControlId(id: string): string {
+  let token = id.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/-+/g, '-').replace(/-$/, '');
+  if (!/^(\p{L}|_)/u.test(token)) token = `_${token}`;
+  return token;
+}

@@ -1,0 +1,58 @@
+// junit.xml: one <testcase> per flow. A violation is a <failure> whose text gives declared,
+// predicted with its deciding rule, observed, and the raw transcript; an inconclusive flow
+// is an <error> (it is neither a pass nor evidence of a violation).
+import type { RunResult } from '../types.ts';
+import { durationSeconds, flowEvidenceText, observedText, portText } from './flow-view.ts';
+
+/** Escapes text for XML and drops characters XML 1.0 cannot carry (raw probe output may). */
+export function xmlEscape(s: string): string {
+  return s
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export function renderJunit(run: RunResult): string {
+  const total = run.flows.length;
+  const time = durationSeconds(run).toFixed(3);
+  const suiteName = `flowproof.${run.suite}`;
+  const cases = run.flows.map((f) => {
+    const seconds = ((f.durationMs ?? (f.attempts ?? []).reduce((n, a) => n + a.durationMs, 0)) / 1000).toFixed(3);
+    const open = `    <testcase classname="${xmlEscape(`${suiteName}.${f.probe}`)}" name="${xmlEscape(f.name)}" time="${seconds}">`;
+    const props = [
+      ['from', f.from],
+      ['to', f.to],
+      ['port', portText(f)],
+      ['declared', f.expect],
+      ['predicted', f.predicted],
+      ['decidedBy', f.decidedBy],
+      ['observed', observedText(f)],
+      ['controls', (f.controls ?? []).join(', ')],
+    ]
+      .map(([n, v]) => `        <property name="${xmlEscape(n!)}" value="${xmlEscape(v!)}"/>`)
+      .join('\n');
+    const body = [`      <properties>\n${props}\n      </properties>`];
+    const text = xmlEscape(flowEvidenceText(f));
+    if (f.verdict === 'fail') {
+      const msg = `declared ${f.expect}, predicted ${f.predicted} (${f.decidedBy}), observed ${observedText(f)}: ${f.reason}`;
+      body.push(`      <failure message="${xmlEscape(msg)}" type="violation">${text}</failure>`);
+    } else if (f.verdict === 'error') {
+      body.push(`      <error message="${xmlEscape(`inconclusive: ${f.reason}`)}" type="inconclusive">${text}</error>`);
+    } else {
+      body.push(`      <system-out>${text}</system-out>`);
+    }
+    return `${open}\n${body.join('\n')}\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="flowproof" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" time="${time}">`,
+    `  <testsuite name="${xmlEscape(suiteName)}" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" skipped="0" time="${time}" timestamp="${xmlEscape(run.startedAt)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,178 @@
+// oscal-assessment-results.json: NIST OSCAL 1.1.2 assessment results. One observation per
+// flow, one finding per control this kind of test can evidence, evidence links to the
+// bundle's files with their SHA-256 in back-matter. UUIDs are v5 from the run id and a
+// stable name, so the same run renders the same document.
+import { v5 as uuidv5 } from 'uuid';
+import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
+import { type ControlEvaluation, oscalControlId } from './controls.ts';
+import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
+
+export const OSCAL_VERSION = '1.1.2';
+/** Namespace for flowproof's own OSCAL props (OSCAL requires custom props to carry one). */
+export const OSCAL_PROP_NS = 'urn:flowproof:oscal';
+/** Fixed UUIDv5 namespace for every identifier flowproof derives. */
+const FLOWPROOF_UUID_NS = 'c0a3e1f2-5b7d-5e0a-9c41-6f2d8b3a7e15';
+
+export interface EvidenceFile {
+  /** Path inside the bundle, '/'-separated. */
+  path: string;
+  sha256: string;
+  mediaType: string;
+  description: string;
+}
+
+export function runIdOf(run: RunResult): string {
+  return run.meta?.runId ?? `${run.suite}@${run.startedAt}`;
+}
+
+export function stableUuid(runId: string, name: string): string {
+  return uuidv5(`${runId}\u0000${name}`, FLOWPROOF_UUID_NS);
+}
+
+/** OSCAL StringDatatype: non-empty, single line, no surrounding whitespace. */
+function str(s: string | undefined): string {
+  const one = (s ?? '').replace(/\s+/g, ' ').trim();
+  return one.length > 0 ? one : 'none';
+}
+
+function prop(name: string, value: string | undefined) {
+  return { name, ns: OSCAL_PROP_NS, value: str(value) };
+}
+
+function componentFor(runId: string, ep: ResolvedEndpoint) {
+  return {
+    uuid: stableUuid(runId, `component:${ep.ref}`),
+    type: ep.kind === 'external' || ep.kind === 'ip' ? 'interconnection' : 'service',
+    title: ep.ref,
+    description: str(endpointText(ep)),
+    props: [prop('ip', ep.ip), prop('endpoint-kind', ep.kind), ...(ep.namespace ? [prop('namespace', ep.namespace)] : [])],
+    status: { state: 'operational' },
+  };
+}
+
+export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], evidence: EvidenceFile[]): string {
+  const runId = runIdOf(run);
+  const resourceUuid = (path: string) => stableUuid(runId, `resource:${path}`);
+  const resultsJson = evidence.find((e) => e.path === 'results.json');
+  const noPlanUuid = stableUuid(runId, 'resource:no-assessment-plan');
+
+  const components = new Map<string, ReturnType<typeof componentFor>>();
+  for (const f of run.flows) for (const ep of [f.source, f.destination]) if (ep && !components.has(ep.ref)) components.set(ep.ref, componentFor(runId, ep));
+
+  const obsUuid = (f: FlowResult) => stableUuid(runId, `flow:${f.name}`);
+  const observations = run.flows.map((f, i) => {
+    const lastAttempt = f.attempts?.[f.attempts.length - 1];
+    return {
+      uuid: obsUuid(f),
+      title: f.name,
+      description: `${verdictWord(f)}: ${f.from} -> ${f.to} ${portText(f)} (${f.probe}). Declared ${f.expect}; predicted ${f.predicted} by ${f.decidedBy}; observed ${observedText(f)}. ${f.reason}`,
+      props: [
+        prop('verdict', f.verdict),
+        prop('declared', f.expect),
+        prop('predicted', f.predicted),
+        prop('decided-by', f.decidedBy),
+        prop('observed', f.observed ?? 'not-observed'),
+        prop('source', endpointText(f.source)),
+        prop('destination', endpointText(f.destination)),
+        prop('port', String(f.resolvedPort)),
+        prop('protocol', f.protocol),
+        prop('probe', f.probe),
+        prop('attempts', String(f.attempts?.length ?? 0)),
+      ],
+      methods: ['TEST'],
+      types: ['control-objective'],
+      subjects: [f.source, f.destination].filter((ep): ep is ResolvedEndpoint => Boolean(ep)).map((ep) => ({ 'subject-uuid': components.get(ep.ref)!.uuid, type: 'component', title: ep.ref })),
+      'relevant-evidence': [
+        {
+          href: resultsJson ? `#${resourceUuid('results.json')}` : 'results.json',
+          description: `results.json flows[${i}]: every attempt with its raw transcript`,
+          links: [{ href: 'results.json', rel: 'reference', 'media-type': 'application/json' }],
+        },
+        {
+          href: `#${resourceUuid('junit.xml')}`,
+          description: `junit.xml testcase "${str(f.name)}"`,
+          links: [{ href: 'junit.xml', rel: 'reference', 'media-type': 'application/xml' }],
+        },
+      ],
+      collected: lastAttempt?.startedAt ?? run.finishedAt,
+    };
+  });
+
+  const assessed = evaluations.filter((e) => e.control.evidence !== 'none' && e.flows.length > 0);
+  const notAssessable = evaluations.filter((e) => e.control.evidence === 'none' && e.flows.length > 0);
+  const findings = assessed.map((e) => ({
+    uuid: stableUuid(runId, `control:${e.control.id}`),
+    title: `${e.control.reference} ${e.control.title}`,
+    description: `${e.why} What this test shows: ${e.control.shows}`,
+    props: [prop('evidence-strength', e.control.evidence), prop('flowproof-status', e.status), prop('framework', e.control.framework)],
+    target: {
+      type: 'objective-id',
+      'target-id': oscalControlId(e.control.id),
+      title: e.control.title,
+      status: {
+        state: e.status === 'satisfied' ? 'satisfied' : 'not-satisfied',
+        reason: e.status === 'satisfied' ? 'pass' : e.status === 'not-satisfied' ? 'fail' : 'other',
+        ...(e.status === 'inconclusive' ? { remarks: 'Inconclusive flows are not evidence; the objective is not shown satisfied.' } : {}),
+      },
+    },
+    'related-observations': e.flows.map((f) => ({ 'observation-uuid': obsUuid(f) })),
+    remarks: `Does not show: ${e.control.doesNotShow}`,
+  }));
+
+  const controlSelection =
+    assessed.length > 0
+      ? { description: 'Controls tagged on the tested flows that a live allow/deny test can evidence.', 'include-controls': assessed.map((e) => ({ 'control-id': oscalControlId(e.control.id) })) }
+      : { description: 'No control tagged on the tested flows can be evidenced by a live allow/deny test.', 'include-all': {} };
+
+  const resources = [
+    {
+      uuid: noPlanUuid,
+      title: 'No OSCAL assessment plan',
+      description:
+        'flowproof runs a declared connectivity suite; there is no separate OSCAL assessment plan. The suite file and its policies (hashed in the bundle) are the plan.',
+    },
+    ...evidence.map((e) => ({
+      uuid: resourceUuid(e.path),
+      title: e.path,
+      description: e.description,
+      rlinks: [{ href: e.path, 'media-type': e.mediaType, hashes: [{ algorithm: 'SHA-256', value: e.sha256 }] }],
+    })),
+  ];
+
+  const remarks = [
+    `Suite ${run.suite}, provider ${run.provider}: ${run.summary.pass} passed, ${run.summary.fail} violated, ${run.summary.error} inconclusive.`,
+    ...(notAssessable.length > 0
+      ? [`Tagged but not assessable by a live allow/deny test (no finding issued): ${notAssessable.map((e) => `${e.control.reference} ${e.control.title}`).join('; ')}.`]
+      : []),
+  ].join(' ');
+
+  const doc = {
+    'assessment-results': {
+      uuid: stableUuid(runId, 'assessment-results'),
+      metadata: {
+        title: `flowproof network segmentation test: ${run.suite}`,
+        'last-modified': run.finishedAt,
+        version: run.meta?.toolVersion ?? '0',
+        'oscal-version': OSCAL_VERSION,
+        props: [prop('run-id', runId), prop('operator', run.meta?.operator ?? 'unknown'), prop('provider', run.provider)],
+      },
+      'import-ap': { href: `#${noPlanUuid}`, remarks: 'No assessment plan exists for this run; see the referenced back-matter resource.' },
+      results: [
+        {
+          uuid: stableUuid(runId, 'result'),
+          title: `Live connectivity test of ${run.suite}`,
+          description: `Every declared flow was probed with live traffic and compared with the declared expectation and the NetworkPolicy prediction. Method: ${(run.meta?.method.probeKinds ?? []).join(', ') || 'see results.json'} probes.`,
+          start: run.startedAt,
+          end: run.finishedAt,
+          ...(components.size > 0 ? { 'local-definitions': { components: [...components.values()] } } : {}),
+          'reviewed-controls': { 'control-selections': [controlSelection] },
+          ...(observations.length > 0 ? { observations } : {}),
+          ...(findings.length > 0 ? { findings } : {}),
+          remarks,
+        },
+      ],
+      'back-matter': { resources },
+    },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,54 @@
+// summary.md: the short human summary (also appended to $GITHUB_STEP_SUMMARY in CI).
+import type { RunResult } from '../types.ts';
+import type { ControlEvaluation } from './controls.ts';
+import { endpointText, observedText, overallVerdict, portText, violationsFirst } from './flow-view.ts';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+const STATUS_WORDS: Record<ControlEvaluation['status'], string> = {
+  satisfied: 'evidenced',
+  'not-satisfied': 'VIOLATED',
+  inconclusive: 'inconclusive',
+  'not-assessed': 'not assessable by this test',
+  'no-flows': 'no flows',
+};
+
+export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]): string {
+  const verdict = overallVerdict(run);
+  const banner =
+    verdict === 'pass'
+      ? `✅ **PASS**: all ${run.flows.length} flows behaved as declared`
+      : verdict === 'fail'
+        ? `❌ **VIOLATIONS**: ${run.summary.fail} of ${run.flows.length} flows did not behave as declared`
+        : `⚠️ **INCONCLUSIVE**: ${run.summary.error} of ${run.flows.length} flows could not be decided`;
+  const out = [
+    `## flowproof: ${run.suite}`,
+    '',
+    banner,
+    '',
+    `| pass | fail | inconclusive | provider | started (UTC) | finished (UTC) |`,
+    `|---:|---:|---:|---|---|---|`,
+    `| ${run.summary.pass} | ${run.summary.fail} | ${run.summary.error} | ${cell(run.provider)} | ${run.startedAt} | ${run.finishedAt} |`,
+    '',
+  ];
+  const notPassing = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
+  if (notPassing.length > 0) {
+    out.push('### Violations and inconclusive flows', '', '| verdict | flow | path | declared | predicted (rule) | observed | reason |', '|---|---|---|---|---|---|---|');
+    for (const f of notPassing) {
+      out.push(
+        `| ${f.verdict === 'fail' ? 'VIOLATION' : 'inconclusive'} | ${cell(f.name)} | ${cell(`${endpointText(f.source)} → ${endpointText(f.destination)} ${portText(f)}`)} | ${f.expect} | ${cell(`${f.predicted} (${f.decidedBy})`)} | ${cell(observedText(f))} | ${cell(f.reason)} |`,
+      );
+    }
+    out.push('');
+  }
+  const used = evaluations.filter((e) => e.status !== 'no-flows');
+  if (used.length > 0) {
+    out.push('### Controls', '', '| control | evidence | status | flows |', '|---|---|---|---:|');
+    for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${STATUS_WORDS[e.status]} | ${e.flows.length} |`);
+    out.push('');
+  }
+  out.push('Full evidence: `index.html` (compliance report), `results.json`, `junit.xml`, `oscal-assessment-results.json`, `policy-report.yaml`; integrity: `flowproof verify <bundle>`.', '');
+  return out.join('\n');
+}
