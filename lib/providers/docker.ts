@@ -1,0 +1,45 @@
+// Is a container runtime there? Asked through testcontainers' own runtime detection (the
+// same strategies it uses to start the externals), bounded in time, and answered as one
+// clean line: never a stack trace.
+import { InfrastructureError } from '../errors.ts';
+
+export interface DockerStatus {
+  ok: boolean;
+  detail: string;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
+}
+
+/** Detects a working Docker (or compatible) runtime within `timeoutMs`. */
+export async function dockerAvailable(timeoutMs = 4000): Promise<DockerStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<DockerStatus>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: `Docker not available: no answer from a container runtime within ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
+  });
+  const detect = (async (): Promise<DockerStatus> => {
+    try {
+      const { getContainerRuntimeClient } = await import('testcontainers');
+      const client = await getContainerRuntimeClient();
+      const info = client.info.containerRuntime;
+      return { ok: true, detail: `Docker ${info.serverVersion} at ${info.host} (${info.operatingSystem})` };
+    } catch (err) {
+      return { ok: false, detail: `Docker not available: ${firstLine(err)}` };
+    }
+  })();
+  try {
+    return await Promise.race([detect, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Throws the provider's "Docker not available" InfrastructureError (exit 3) when there is none. */
+export async function requireDocker(timeoutMs = 4000): Promise<DockerStatus> {
+  const status = await dockerAvailable(timeoutMs);
+  if (!status.ok) throw new InfrastructureError('docker', status.detail, 'start Docker (kind runs its nodes as containers), or use --provider netns');
+  return status;
+}

@@ -1,0 +1,24 @@
+// What a cluster provider needs from whatever runs the suite's externals (kind: containers
+// on the kind Docker network; an existing cluster: nothing, externals are real hosts).
+import type { ExecRequest, ExecResult } from '../../provider.ts';
+import type { ExternalSpec } from '../../types.ts';
+import type { ToolRole } from './tools.ts';
+
+export interface ExternalsDriver {
+  /** Starts the externals; returns name → IP as the cluster's pods reach them. */
+  start(externals: ExternalSpec[], roles: ToolRole[]): Promise<Map<string, string>>;
+  /** Runs a command from an external (a flow whose source is `ext:<name>`). */
+  exec(name: string, req: ExecRequest): Promise<ExecResult>;
+  stop(): Promise<void>;
+}
+
+/** For an existing cluster: externals are hosts flowproof does not run, so they cannot probe. */
+export const realHostExternals: ExternalsDriver = {
+  async start(externals) {
+    return new Map(externals.map((e) => [e.name, e.ip]));
+  },
+  async exec(name) {
+    return { exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, execError: `external ${name} is a real host on an existing cluster: flowproof cannot run probes from it` };
+  },
+  async stop() {},
+};

@@ -1,0 +1,230 @@
+// Pure builders of the Kubernetes objects a suite becomes: namespaces, pods (one server
+// container per served app and port, plus idle tool containers for probing), probe-only
+// pods, Services, and the ConfigMaps the servers read. No I/O here, so tests can check
+// every field.
+import type { V1ConfigMap, V1Container, V1ContainerPort, V1Namespace, V1Pod, V1Secret, V1Service, V1Volume } from '@kubernetes/client-node';
+import type { AppKind, Labels, NamespaceSpec, PodSpec, Protocol, ServePort, ServiceSpec } from '../../types.ts';
+import { roleAnnotation, runLabels } from './labels.ts';
+import { idleCommand, toolRoles, type ToolRole } from './tools.ts';
+import type { Versions } from './versions.ts';
+
+export const sipConfigMapName = 'flowproof-sip-uas';
+export const dnsConfigMapName = 'flowproof-dns';
+export const tlsSecretName = 'flowproof-tls';
+
+/** What every pod builder needs besides the spec. */
+export interface BuildContext {
+  runId: string;
+  versions: Versions;
+  /** Tool containers to add to every suite pod (they source probes and control checks). */
+  toolRoles: ToolRole[];
+  /** Random password for app: postgres (psql probes only need to reach auth). */
+  postgresPassword: string;
+}
+
+function meta(name: string, runId: string, labels: Labels = {}, namespace?: string) {
+  return { name, ...(namespace ? { namespace } : {}), labels: { ...labels, ...runLabels(runId) } };
+}
+
+export function buildNamespace(ns: NamespaceSpec, runId: string): V1Namespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: meta(ns.name, runId, ns.labels) };
+}
+
+/** One server container per (app, port): protocols sharing a port share the container. */
+interface ServerGroup {
+  app: AppKind;
+  port: number;
+  protocols: Protocol[];
+  names: Map<Protocol, string>;
+}
+
+export function serverGroups(serve: ServePort[]): ServerGroup[] {
+  const groups = new Map<string, ServerGroup>();
+  for (const s of serve) {
+    const key = `${s.app}/${s.port}`;
+    const g: ServerGroup = groups.get(key) ?? { app: s.app, port: s.port, protocols: [], names: new Map() };
+    if (!g.protocols.includes(s.protocol)) g.protocols.push(s.protocol);
+    if (s.name) g.names.set(s.protocol, s.name);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+function containerPorts(g: ServerGroup): V1ContainerPort[] {
+  return g.protocols.map((protocol) => ({ containerPort: g.port, protocol, ...(g.names.get(protocol) ? { name: g.names.get(protocol) } : {}) }));
+}
+
+/** Ready once the TCP port accepts; UDP/SCTP-only servers have no probe (Ready = running). */
+function readiness(g: ServerGroup): Pick<V1Container, 'readinessProbe'> {
+  if (!g.protocols.includes('TCP')) return {};
+  return { readinessProbe: { tcpSocket: { port: g.port }, periodSeconds: 2, failureThreshold: 30 } };
+}
+
+function echoScript(g: ServerGroup): string {
+  const parts = g.protocols.map((p) =>
+    p === 'TCP' ? `socat TCP-LISTEN:${g.port},fork,reuseaddr PIPE` : p === 'UDP' ? `socat UDP-RECVFROM:${g.port},fork PIPE` : `socat SCTP-LISTEN:${g.port},fork,reuseaddr PIPE`,
+  );
+  return `${parts.map((p) => `${p} &`).join(' ')} wait`;
+}
+
+function sipScript(g: ServerGroup): string {
+  const parts = g.protocols
+    .filter((p) => p !== 'SCTP')
+    .map((p) => `sipp -sf /flowproof-sip/uas-options.xml -p ${g.port} -t ${p === 'TCP' ? 't1' : 'u1'} -nostdin -trace_err &`);
+  return `${parts.join(' ')} wait`;
+}
+
+/** The container that serves one (app, port) group, with the volume it reads if any. */
+export function serverContainer(g: ServerGroup, ctx: BuildContext): { container: V1Container; volume?: V1Volume } {
+  const img = ctx.versions.images;
+  const name = `srv-${g.app}-${g.port}`;
+  const base = { name, ports: containerPorts(g), ...readiness(g) };
+  switch (g.app) {
+    case 'echo':
+      return { container: { ...base, image: img.netshoot, command: ['sh', '-c', echoScript(g)] } };
+    case 'http':
+      return { container: { ...base, image: img.agnhost, args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1'] } };
+    case 'https':
+      return {
+        container: {
+          ...base,
+          image: img.agnhost,
+          args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1', '--tls-cert-file=/flowproof-tls/tls.crt', '--tls-private-key-file=/flowproof-tls/tls.key'],
+          volumeMounts: [{ name: 'flowproof-tls', mountPath: '/flowproof-tls', readOnly: true }],
+        },
+        volume: { name: 'flowproof-tls', secret: { secretName: tlsSecretName } },
+      };
+    case 'postgres':
+      return {
+        container: {
+          ...base,
+          image: img.postgres,
+          args: ['-p', String(g.port), '-c', 'listen_addresses=*'],
+          env: [
+            { name: 'POSTGRES_PASSWORD', value: ctx.postgresPassword },
+            { name: 'PGDATA', value: `/var/lib/postgresql/data/p${g.port}` },
+          ],
+        },
+      };
+    case 'redis':
+      return { container: { ...base, image: img.redis, command: ['redis-server', '--port', String(g.port), '--protected-mode', 'no', '--save', ''] } };
+    case 'sip':
+      return {
+        container: { ...base, image: img.sipp, command: ['sh', '-c', sipScript(g)], volumeMounts: [{ name: 'flowproof-sip', mountPath: '/flowproof-sip', readOnly: true }] },
+        volume: { name: 'flowproof-sip', configMap: { name: sipConfigMapName } },
+      };
+    case 'dns':
+      return {
+        container: {
+          ...base,
+          image: img.coredns,
+          args: ['-conf', '/flowproof-dns/Corefile', '-dns.port', String(g.port)],
+          securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
+          volumeMounts: [{ name: 'flowproof-dns', mountPath: '/flowproof-dns', readOnly: true }],
+        },
+        volume: { name: 'flowproof-dns', configMap: { name: dnsConfigMapName } },
+      };
+  }
+}
+
+/** Idle containers that hold the probe tools; `neverReady` keeps a probe pod out of Services. */
+export function toolContainers(roles: ToolRole[], versions: Versions, neverReady = false): V1Container[] {
+  return roles.map((role, i) => ({
+    name: toolRoles[role].container,
+    image: versions.images[toolRoles[role].image],
+    command: idleCommand,
+    // Copied labels would make a probe pod a backend of the Services that select them; a
+    // readiness probe that always fails keeps it out of every EndpointSlice.
+    ...(neverReady && i === 0 ? { readinessProbe: { exec: { command: ['false'] }, periodSeconds: 30 } } : {}),
+  }));
+}
+
+/** A suite pod: its servers plus the tool containers (for flows it sources and control checks). */
+export function buildPod(pod: PodSpec, ctx: BuildContext): V1Pod {
+  const containers: V1Container[] = [];
+  const volumes = new Map<string, V1Volume>();
+  for (const g of serverGroups(pod.serve)) {
+    const { container, volume } = serverContainer(g, ctx);
+    containers.push(container);
+    if (volume) volumes.set(volume.name, volume);
+  }
+  containers.push(...toolContainers(ctx.toolRoles, ctx.versions, Boolean(pod.probeOnly)));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...meta(pod.name, ctx.runId, pod.labels, pod.namespace), annotations: { [roleAnnotation]: pod.probeOnly ? 'probe' : 'workload' } },
+    spec: {
+      containers,
+      ...(volumes.size ? { volumes: [...volumes.values()] } : {}),
+      terminationGracePeriodSeconds: 2,
+      enableServiceLinks: false,
+      restartPolicy: 'Always',
+    },
+  };
+}
+
+/**
+ * A probe pod standing in for an existing workload: the workload's labels (so policies
+ * treat its traffic as the workload's), tool containers only, never Ready.
+ */
+export function buildShadowProbePod(name: string, namespace: string, labels: Labels, roles: ToolRole[], runId: string, versions: Versions): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...meta(name, runId, labels, namespace), annotations: { [roleAnnotation]: 'probe' } },
+    spec: { containers: toolContainers(roles, versions, true), terminationGracePeriodSeconds: 2, enableServiceLinks: false },
+  };
+}
+
+export function buildService(svc: ServiceSpec, runId: string): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(svc.name, runId, {}, svc.namespace),
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...svc.selector },
+      ports: svc.ports.map((p, i) => ({
+        // Kubernetes requires names once a Service has more than one port.
+        name: p.name ?? (svc.ports.length > 1 ? `p${i}-${p.port}-${p.protocol.toLowerCase()}` : undefined),
+        port: p.port,
+        targetPort: p.targetPort as never,
+        protocol: p.protocol,
+      })),
+    },
+  };
+}
+
+/** CoreDNS config for app: dns: answers every A query with a TEST-NET address. */
+export const dnsCorefile = ['. {', '    template IN A {', '        answer "{{ .Name }} 60 IN A 192.0.2.53"', '    }', '    errors', '}', ''].join('\n');
+
+export function buildSipConfigMap(namespace: string, scenarioXml: string, runId: string): V1ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(sipConfigMapName, runId, {}, namespace), data: { 'uas-options.xml': scenarioXml } };
+}
+
+export function buildDnsConfigMap(namespace: string, runId: string): V1ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(dnsConfigMapName, runId, {}, namespace), data: { Corefile: dnsCorefile } };
+}
+
+export function buildTlsSecret(namespace: string, certPem: string, keyPem: string, runId: string): V1Secret {
+  return { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: meta(tlsSecretName, runId, {}, namespace), stringData: { 'tls.crt': certPem, 'tls.key': keyPem } };
+}
+
+/** Which namespaces need which per-namespace config objects. */
+export function configNeeds(pods: PodSpec[]): Map<string, Set<'sip' | 'dns' | 'https'>> {
+  const needs = new Map<string, Set<'sip' | 'dns' | 'https'>>();
+  for (const p of pods) {
+    for (const s of p.serve) {
+      if (s.app !== 'sip' && s.app !== 'dns' && s.app !== 'https') continue;
+      const set = needs.get(p.namespace) ?? new Set();
+      set.add(s.app);
+      needs.set(p.namespace, set);
+    }
+  }
+  return needs;
+}
+
+/** Every image reference in a list of pods (for pre-loading into kind and for tests). */
+export function imagesOf(pods: V1Pod[]): string[] {
+  return [...new Set(pods.flatMap((p) => [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].map((c) => c.image ?? '')))].sort();
+}

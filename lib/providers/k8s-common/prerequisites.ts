@@ -1,0 +1,62 @@
+// `flowproof doctor` for the cluster providers: what kind and an existing cluster need on
+// this machine, each with the fix. Every check is bounded in time and never throws.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dockerAvailable } from '../docker.ts';
+import { loadVersions } from './versions.ts';
+
+export interface PrerequisiteCheck {
+  provider: string;
+  what: string;
+  ok: boolean;
+  hint?: string;
+}
+
+/** First line of `<cmd> <args>` output, or undefined when the command is missing or fails. */
+async function versionOf(cmd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const r = await execa(cmd, args, { timeout: 5000, reject: false });
+    if (r.exitCode !== 0 || r.failed) return undefined;
+    return `${r.stdout}`.split('\n').find((l) => l.trim())?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function kubeconfigPath(explicit?: string): string | undefined {
+  const candidates = explicit ? [explicit] : [...(process.env.KUBECONFIG?.split(':').filter(Boolean) ?? []), join(homedir(), '.kube', 'config')];
+  return candidates.find((p) => existsSync(p));
+}
+
+export async function clusterPrerequisites(): Promise<PrerequisiteCheck[]> {
+  const pins = (() => {
+    try {
+      return loadVersions().tools;
+    } catch {
+      return undefined;
+    }
+  })();
+  const [docker, kind, kubectl, helm, openssl] = await Promise.all([
+    dockerAvailable(4000),
+    versionOf('kind', ['version']),
+    versionOf('kubectl', ['version', '--client']),
+    versionOf('helm', ['version', '--short']),
+    versionOf('openssl', ['version']),
+  ]);
+  const release = (tool: string, v?: string) => `https://github.com/${tool}/releases/tag/${v ?? ''}`;
+  const checks: PrerequisiteCheck[] = [
+    { provider: 'kind', what: `Docker daemon (${docker.detail})`, ok: docker.ok, hint: 'install and start Docker (docker.io or docker-ce); kind nodes are containers' },
+    { provider: 'kind', what: `kind${kind ? ` (${kind})` : ''}`, ok: Boolean(kind), hint: `install kind${pins ? ` ${pins.kind}: ${release('kubernetes-sigs/kind', pins.kind)}` : ''}` },
+    { provider: 'kind', what: `kubectl${kubectl ? ` (${kubectl})` : ''}`, ok: Boolean(kubectl), hint: `install kubectl${pins ? ` ${pins.kubectl}` : ''} (https://dl.k8s.io/release/${pins?.kubectl ?? 'stable'}/bin/linux/amd64/kubectl)` },
+    { provider: 'kind', what: `helm, for --cni cilium${helm ? ` (${helm})` : ''}`, ok: Boolean(helm), hint: `install helm${pins ? ` ${pins.helm}` : ''}: ${release('helm/helm', pins?.helm)}` },
+    { provider: 'kind', what: `openssl, for app: https pods${openssl ? ` (${openssl})` : ''}`, ok: Boolean(openssl), hint: 'apt-get install openssl' },
+  ];
+  const kc = kubeconfigPath();
+  checks.push(
+    { provider: 'kubeconfig', what: `a kubeconfig${kc ? ` (${kc})` : ' ($KUBECONFIG or ~/.kube/config)'}`, ok: Boolean(kc), hint: 'pass --kubeconfig <file>, or set KUBECONFIG; the identity needs the RBAC in clusters/rbac/flowproof-rbac.yaml' },
+    { provider: 'kubeconfig', what: `openssl, for app: https pods${openssl ? ` (${openssl})` : ''}`, ok: Boolean(openssl), hint: 'apt-get install openssl' },
+  );
+  return checks;
+}

@@ -1,0 +1,436 @@
+// What kind and an existing cluster share once a KubeConfig reaches a working cluster:
+// deploy the suite (adopting existing workloads, creating the rest with the run id),
+// apply policies and wait for them to be programmed, exec probes in the right container,
+// control checks from inside targets, fingerprint, and delete exactly what this run made.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { KubernetesObject, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
+import { InfrastructureError, InputError } from '../../errors.ts';
+import type { ClusterState, ExecRequest, ExecResult } from '../../provider.ts';
+import { probes, runProbe, toolsFor } from '../../probes/index.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, PodSpec, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import { waitCanaryAnswers, waitCanaryDenied } from './canary.ts';
+import { ensureEphemeral } from './ephemeral.ts';
+import { execInContainer } from './exec.ts';
+import type { ExternalsDriver } from './externals.ts';
+import { makeKube, serverSideApply, type Kube } from './kube.ts';
+import { managedByLabel, managedByValue, runIdLabel, runLabels, runSelector } from './labels.ts';
+import {
+  buildDnsConfigMap,
+  buildNamespace,
+  buildPod,
+  buildService,
+  buildShadowProbePod,
+  buildSipConfigMap,
+  buildTlsSecret,
+  configNeeds,
+  type BuildContext,
+} from './manifests.ts';
+import { errorText, httpCode, pollUntil, type Sleep } from './poll.ts';
+import { waitPods, type PodWant } from './readiness.ts';
+import { selfSignedCert } from './tls.ts';
+import { roleForTool, rolesForTools, toolRoles, type ToolRole } from './tools.ts';
+import { clustersDir, type Versions } from './versions.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface SessionOptions {
+  providerName: string;
+  runId: string;
+  versions: Versions;
+  kc: KubeConfig;
+  log: (line: string) => void;
+  externals: ExternalsDriver;
+  /** Probe from ephemeral containers in existing workloads instead of shadow probe pods. */
+  ephemeralSources: boolean;
+  /** Control checks in existing workloads through ephemeral containers (kind: yes). */
+  ephemeralControls: boolean;
+  podsReadyTimeoutMs?: number;
+  canary?: { attempts: number; intervalMs: number; timeoutMs: number; sleep?: Sleep };
+}
+
+/** Where a workload's probes run: a pod and, per tool role, the container that has the tool. */
+interface ExecPlace {
+  namespace: string;
+  pod: string;
+  containers: Partial<Record<ToolRole, string>>;
+}
+
+interface AdoptedPod {
+  spec: PodSpec;
+  pod: V1Pod;
+}
+
+export const canaryPort = 8080;
+
+/** Refuses what a cluster cannot do before anything is created: pinned pod IPs. */
+export function checkClusterSuite(suite: Suite, provider: string): void {
+  const pinned = suite.pods.filter((p) => p.ip);
+  if (pinned.length === 0) return;
+  throw new InputError(
+    pinned.map((p) => ({
+      location: p.source ?? { file: suite.file, line: 1 },
+      message: `pod ${p.namespace}/${p.name} pins ip ${p.ip}: the ${provider} provider cannot pin pod IPs (remove ip, or use --provider netns)`,
+    })),
+  );
+}
+
+/** Tool roles a suite's flows need (every created pod carries them, for sources and control checks). */
+export function suiteToolRoles(suite: Suite): ToolRole[] {
+  return rolesForTools(suite.flows.flatMap((f) => toolsFor(f.probe)));
+}
+
+function isOurs(obj: KubernetesObject | undefined, runId: string): boolean {
+  return obj?.metadata?.labels?.[runIdLabel] === runId;
+}
+
+function labelSelectorOf(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export class ClusterSession {
+  readonly kube: Kube;
+  private readonly createdNamespaces = new Set<string>();
+  /** Pre-existing namespaces this run put objects into (cleanup by label there). */
+  private readonly touchedNamespaces = new Set<string>();
+  private readonly execPlaces = new Map<string, ExecPlace>();
+  private readonly adopted = new Map<string, AdoptedPod>();
+  private readonly canaryNs: string;
+  private canaryServerIP = '';
+  private canaryProgrammed = false;
+  private suite?: Suite;
+
+  constructor(private readonly o: SessionOptions) {
+    this.kube = makeKube(o.kc);
+    this.canaryNs = `flowproof-canary-${o.runId.slice(-6)}`;
+  }
+
+  private step(name: string): void {
+    this.o.log(`[${this.o.providerName}] ${name}`);
+  }
+
+  // ---------- up ----------
+
+  async deploy(suite: Suite): Promise<ClusterState> {
+    this.suite = suite;
+    const { runId, versions } = this.o;
+    const roles = suiteToolRoles(suite);
+    const ctx: BuildContext = { runId, versions, toolRoles: roles, postgresPassword: randomBytes(12).toString('hex') };
+
+    this.step('namespaces');
+    const preExisting = new Set<string>();
+    for (const ns of suite.namespaces) {
+      const existing = await this.readNamespace(ns.name);
+      if (existing && !isOurs(existing, runId)) {
+        preExisting.add(ns.name);
+        const have = existing.metadata?.labels ?? {};
+        const missing = Object.entries(ns.labels).filter(([k, v]) => have[k] !== v);
+        if (missing.length) this.o.log(`warning: existing namespace ${ns.name} lacks the suite's labels ${missing.map(([k, v]) => `${k}=${v}`).join(', ')}; flowproof does not relabel namespaces it did not create, so predictions may differ`);
+        continue;
+      }
+      await serverSideApply(this.kube, buildNamespace(ns, runId), 'create namespaces');
+      this.createdNamespaces.add(ns.name);
+    }
+    await serverSideApply(this.kube, buildNamespace({ name: this.canaryNs, labels: { 'kubernetes.io/metadata.name': this.canaryNs } }, runId), 'create namespaces');
+    this.createdNamespaces.add(this.canaryNs);
+
+    this.step('pods');
+    const sources = new Set(suite.flows.map((f) => f.fromText));
+    const toCreate: PodSpec[] = [];
+    for (const p of suite.pods) {
+      const found = preExisting.has(p.namespace) ? await this.findExisting(p) : undefined;
+      if (found) this.adopted.set(`${p.namespace}/${p.name}`, { spec: p, pod: found });
+      else toCreate.push(p);
+    }
+    for (const [ns, needs] of configNeeds(toCreate)) {
+      if (preExisting.has(ns)) this.touchedNamespaces.add(ns);
+      if (needs.has('sip')) await serverSideApply(this.kube, buildSipConfigMap(ns, readFileSync(`${clustersDir}sip-uas-options.xml`, 'utf8'), runId), 'create config maps');
+      if (needs.has('dns')) await serverSideApply(this.kube, buildDnsConfigMap(ns, runId), 'create config maps');
+      if (needs.has('https')) {
+        const { certPem, keyPem } = await selfSignedCert('flowproof-https');
+        await serverSideApply(this.kube, buildTlsSecret(ns, certPem, keyPem, runId), 'create config maps');
+      }
+    }
+    const wants: PodWant[] = [];
+    for (const p of toCreate) {
+      if (preExisting.has(p.namespace)) this.touchedNamespaces.add(p.namespace);
+      await serverSideApply(this.kube, buildPod(p, ctx), 'create suite pods');
+      wants.push({ namespace: p.namespace, name: p.name, until: p.probeOnly ? 'running' : 'ready' });
+      this.execPlaces.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, pod: p.name, containers: Object.fromEntries(roles.map((r) => [r, toolRoles[r].container])) });
+    }
+    // Existing workloads that source flows: a shadow probe pod with their labels, or
+    // (ephemeral) tool containers inside the workload itself.
+    for (const [ref, a] of this.adopted) {
+      const isSource = sources.has(ref) || a.spec.probeOnly;
+      if (!isSource) continue;
+      if (this.o.ephemeralSources) continue; // added after the pods are up
+      const name = `fp-shadow-${a.spec.name}`.slice(0, 58) + `-${runId.slice(-4)}`;
+      const labels = { ...(a.pod.metadata?.labels ?? a.spec.labels) };
+      delete labels['pod-template-hash'];
+      this.touchedNamespaces.add(a.spec.namespace);
+      await serverSideApply(this.kube, buildShadowProbePod(name, a.spec.namespace, labels, roles, runId, versions), 'create probe pods');
+      wants.push({ namespace: a.spec.namespace, name, until: 'running' });
+      this.execPlaces.set(ref, { namespace: a.spec.namespace, pod: name, containers: Object.fromEntries(roles.map((r) => [r, toolRoles[r].container])) });
+    }
+    await this.createCanaryPods();
+    wants.push({ namespace: this.canaryNs, name: 'canary-server', until: 'ready' }, { namespace: this.canaryNs, name: 'canary-client', until: 'running' });
+
+    this.step('services');
+    const serviceIPs = new Map<string, string>();
+    for (const s of suite.services) {
+      const existing = preExisting.has(s.namespace) ? await this.readService(s.namespace, s.name) : undefined;
+      const svc = existing && !isOurs(existing, runId) ? existing : await serverSideApply(this.kube, buildService(s, runId), 'create services');
+      if (!existing && preExisting.has(s.namespace)) this.touchedNamespaces.add(s.namespace);
+      const ip = svc.spec?.clusterIP;
+      if (!ip || ip === 'None') throw new InfrastructureError('create services', `service ${s.namespace}/${s.name} has no ClusterIP`);
+      serviceIPs.set(`${s.namespace}/${s.name}`, ip);
+    }
+
+    this.step(`wait for ${wants.length} pods`);
+    const pods = await waitPods(this.kube.core, wants, { timeoutMs: this.o.podsReadyTimeoutMs ?? 300_000, intervalMs: 2000, hint: 'kubectl describe pod: image pulls or crash loops' });
+
+    if (this.o.ephemeralSources) {
+      for (const [ref, a] of this.adopted) {
+        if (!(sources.has(ref) || a.spec.probeOnly)) continue;
+        const containers: ExecPlace['containers'] = {};
+        for (const r of roles) containers[r] = await ensureEphemeral(this.kube, a.spec.namespace, a.pod.metadata!.name!, r, runId, versions, { timeoutMs: 120_000, intervalMs: 2000 });
+        this.execPlaces.set(ref, { namespace: a.spec.namespace, pod: a.pod.metadata!.name!, containers });
+      }
+    }
+
+    const podIPs = new Map<string, string>();
+    for (const p of toCreate) podIPs.set(`${p.namespace}/${p.name}`, pods.get(`${p.namespace}/${p.name}`)!.status!.podIP!);
+    for (const [ref, a] of this.adopted) {
+      const ip = a.pod.status?.podIP;
+      if (!ip) throw new InfrastructureError('read pod IPs', `existing pod ${a.spec.namespace}/${a.pod.metadata?.name} (for ${ref}) has no IP`);
+      podIPs.set(ref, ip);
+    }
+    this.canaryServerIP = pods.get(`${this.canaryNs}/canary-server`)!.status!.podIP!;
+
+    this.step('canary baseline');
+    await waitCanaryAnswers(() => this.canaryProbe(), this.canaryOpts());
+
+    this.step('externals');
+    const externalIPs = await this.o.externals.start(suite.externals, roles);
+
+    const dnsIP = serviceIPs.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIP;
+    return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
+  }
+
+  /** An existing pod for a suite pod: the pod of that name, else a running pod with its labels. */
+  private async findExisting(p: PodSpec): Promise<V1Pod | undefined> {
+    try {
+      const byName = await this.kube.core.readNamespacedPod({ name: p.name, namespace: p.namespace });
+      if (!isOurs(byName, this.o.runId)) return byName;
+    } catch (err) {
+      if (httpCode(err) !== 404) throw new InfrastructureError('find existing workloads', `${p.namespace}/${p.name}: ${errorText(err)}`);
+    }
+    if (Object.keys(p.labels).length === 0) return undefined;
+    if (p.probeOnly && !this.o.ephemeralSources) return undefined;
+    const list = await this.kube.core.listNamespacedPod({ namespace: p.namespace, labelSelector: labelSelectorOf(p.labels) });
+    return list.items
+      .filter((x) => x.status?.phase === 'Running' && x.status.podIP && !isOurs(x, this.o.runId))
+      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
+  }
+
+  private async readNamespace(name: string) {
+    try {
+      return await this.kube.core.readNamespace({ name });
+    } catch (err) {
+      if (httpCode(err) === 404) return undefined;
+      throw new InfrastructureError('read namespaces', `${name}: ${errorText(err)}`, 'check the RBAC in clusters/rbac/');
+    }
+  }
+
+  private async readService(namespace: string, name: string) {
+    try {
+      return await this.kube.core.readNamespacedService({ name, namespace });
+    } catch (err) {
+      if (httpCode(err) === 404) return undefined;
+      throw new InfrastructureError('read services', `${namespace}/${name}: ${errorText(err)}`);
+    }
+  }
+
+  // ---------- canary ----------
+
+  private async createCanaryPods(): Promise<void> {
+    const { runId, versions } = this.o;
+    const ctx: BuildContext = { runId, versions, toolRoles: ['net'], postgresPassword: 'unused' };
+    const server: PodSpec = { name: 'canary-server', namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'server' }, serve: [{ port: canaryPort, protocol: 'TCP', app: 'echo' }] };
+    const client: PodSpec = { name: 'canary-client', namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'client' }, serve: [], probeOnly: true };
+    await serverSideApply(this.kube, buildPod(server, ctx), 'create canary');
+    await serverSideApply(this.kube, buildPod(client, ctx), 'create canary');
+  }
+
+  private canaryOpts() {
+    const c = this.o.canary ?? { attempts: 60, intervalMs: 2000, timeoutMs: 2000 };
+    return { attempts: c.attempts, intervalMs: c.intervalMs, ...(c.sleep ? { sleep: c.sleep } : {}) };
+  }
+
+  private canaryProbe(): Promise<Attempt> {
+    const timeoutMs = this.o.canary?.timeoutMs ?? 2000;
+    const exec = (req: ExecRequest) => execInContainer(this.kube.kc, { namespace: this.canaryNs, pod: 'canary-client', container: toolRoles.net.container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
+    return runProbe(exec, 'tcp', { host: this.canaryServerIP, port: canaryPort, protocol: 'TCP' }, timeoutMs);
+  }
+
+  /** A policy that denies all ingress to the canary server. */
+  canaryPolicy(): NetworkPolicy {
+    return {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'flowproof-canary-deny', namespace: this.canaryNs },
+      spec: { podSelector: { matchLabels: { 'flowproof.dev/canary': 'server' } }, policyTypes: ['Ingress'] },
+    };
+  }
+
+  // ---------- policies ----------
+
+  async applyPolicies(policies: NetworkPolicy[]): Promise<void> {
+    const { runId } = this.o;
+    const wanted = new Set<string>();
+    this.step(`apply ${policies.length} policies (server-side apply)`);
+    for (const p of policies) {
+      const ns = p.metadata.namespace ?? 'default';
+      const obj = { ...p, metadata: { ...p.metadata, namespace: ns, labels: { ...(p.metadata.labels ?? {}), ...runLabels(runId) } } };
+      const existing = await this.readPolicy(ns, p.metadata.name);
+      if (existing && !isOurs(existing, runId)) {
+        throw new InfrastructureError('apply policies', `NetworkPolicy ${ns}/${p.metadata.name} already exists and was not created by this run; flowproof will not overwrite it`, 'rename the policy in the suite or remove the existing one');
+      }
+      await serverSideApply(this.kube, obj as unknown as V1NetworkPolicy & KubernetesObject, 'apply policies');
+      if (!this.createdNamespaces.has(ns)) this.touchedNamespaces.add(ns);
+      wanted.add(`${ns}/${p.metadata.name}`);
+    }
+    // Replace semantics: this run's policies that are no longer in the set go away.
+    const ours = await this.kube.networking.listNetworkPolicyForAllNamespaces({ labelSelector: runSelector(runId) });
+    for (const np of ours.items) {
+      const key = `${np.metadata?.namespace}/${np.metadata?.name}`;
+      if (np.metadata?.namespace === this.canaryNs || wanted.has(key)) continue;
+      await this.kube.networking.deleteNamespacedNetworkPolicy({ name: np.metadata!.name!, namespace: np.metadata!.namespace! });
+    }
+    if (!this.canaryProgrammed) {
+      const canary = this.canaryPolicy();
+      await serverSideApply(this.kube, { ...canary, metadata: { ...canary.metadata, labels: runLabels(runId) } } as unknown as KubernetesObject, 'apply policies');
+      this.step('wait until policy is programmed (canary deny)');
+      await waitCanaryDenied(() => this.canaryProbe(), this.canaryOpts());
+      this.canaryProgrammed = true;
+    }
+  }
+
+  private async readPolicy(namespace: string, name: string) {
+    try {
+      return await this.kube.networking.readNamespacedNetworkPolicy({ name, namespace });
+    } catch (err) {
+      if (httpCode(err) === 404) return undefined;
+      throw new InfrastructureError('apply policies', `${namespace}/${name}: ${errorText(err)}`);
+    }
+  }
+
+  // ---------- probing ----------
+
+  async exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    if (from.kind === 'external') return this.o.externals.exec(from.name ?? from.ref.replace(/^ext:/, ''), req);
+    const place = this.execPlaces.get(from.ref);
+    const role = roleForTool(req.tool);
+    const container = place?.containers[role];
+    if (!place || !container) {
+      const why = !place ? `${from.ref} has no probe container (it is an existing workload that sources no flow)` : `no container with ${req.tool} in ${place.namespace}/${place.pod}`;
+      return { exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, execError: why };
+    }
+    return execInContainer(this.kube.kc, { namespace: place.namespace, pod: place.pod, container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
+  }
+
+  async controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
+    // From inside the target to its own IP: the packet never leaves the pod, so no policy applies.
+    const probeTarget = { host: target.ip, port, protocol };
+    if (target.kind === 'external') return runProbe((req) => this.o.externals.exec(target.name ?? target.ref.replace(/^ext:/, ''), req), probe, probeTarget, timeoutMs);
+    const adopted = this.adopted.get(target.ref);
+    if (!adopted) return runProbe((req) => this.exec(target, req), probe, probeTarget, timeoutMs);
+    if (!this.o.ephemeralControls) {
+      const detail = `${target.ref} is an existing workload: a control check from inside it needs an ephemeral container (--ephemeral)`;
+      return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: new Date().toISOString() };
+    }
+    const role = roleForTool(probes[probe].tool);
+    const podName = adopted.pod.metadata!.name!;
+    let container: string;
+    try {
+      container = await ensureEphemeral(this.kube, adopted.spec.namespace, podName, role, this.o.runId, this.o.versions, { timeoutMs: 120_000, intervalMs: 2000 });
+    } catch (err) {
+      const detail = `could not start an ephemeral container in ${adopted.spec.namespace}/${podName}: ${errorText(err)}`;
+      return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: new Date().toISOString() };
+    }
+    return runProbe((req) => execInContainer(this.kube.kc, { namespace: adopted.spec.namespace, pod: podName, container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin }), probe, probeTarget, timeoutMs);
+  }
+
+  // ---------- evidence ----------
+
+  async fingerprint(extra: Partial<Fingerprint>): Promise<Fingerprint> {
+    const tools: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.o.versions.images)) tools[k] = v;
+    const fp: Fingerprint = { provider: this.o.providerName, tools, ...extra };
+    try {
+      fp.kubernetesVersion = (await this.kube.version.getCode()).gitVersion;
+      const nodes = (await this.kube.core.listNode()).items;
+      fp.nodeCount = nodes.length;
+      fp.kernel = nodes[0]?.status?.nodeInfo?.kernelVersion;
+    } catch (err) {
+      this.o.log(`warning: fingerprint incomplete: ${errorText(err)}`);
+    }
+    return fp;
+  }
+
+  // ---------- cleanup ----------
+
+  /** kind only (a flowproof-owned cluster): deletes namespaces left by earlier runs and waits. */
+  async purgeStaleRuns(timeoutMs = 180_000): Promise<void> {
+    const selector = `${managedByLabel}=${managedByValue}`;
+    const stale = (await this.kube.core.listNamespace({ labelSelector: selector })).items.map((n) => n.metadata!.name!);
+    if (stale.length === 0) return;
+    this.step(`removing ${stale.length} namespace(s) left by earlier runs: ${stale.join(', ')}`);
+    for (const name of stale) await this.kube.core.deleteNamespace({ name, propagationPolicy: 'Background' }).catch(() => undefined);
+    await pollUntil(
+      'remove objects of earlier runs',
+      async () => {
+        const left = (await this.kube.core.listNamespace({ labelSelector: selector })).items.length;
+        return left === 0 ? { done: true, value: undefined } : { done: false, seen: `${left} namespace(s) still terminating` };
+      },
+      { timeoutMs, intervalMs: 2000 },
+    );
+  }
+
+  async stopExternals(): Promise<void> {
+    await this.o.externals.stop();
+  }
+
+  /** Deletes every object labelled with this run id (namespaces it created, and objects in others). */
+  async cleanup(): Promise<void> {
+    const selector = runSelector(this.o.runId);
+    const errors: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        if (httpCode(err) !== 404) errors.push(`${what}: ${errorText(err)}`);
+      }
+    };
+    for (const ns of this.touchedNamespaces) {
+      await attempt(`policies in ${ns}`, () => this.kube.networking.deleteCollectionNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector }));
+      await attempt(`pods in ${ns}`, () => this.kube.core.deleteCollectionNamespacedPod({ namespace: ns, labelSelector: selector, gracePeriodSeconds: 0 }));
+      await attempt(`config maps in ${ns}`, () => this.kube.core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: selector }));
+      await attempt(`secrets in ${ns}`, () => this.kube.core.deleteCollectionNamespacedSecret({ namespace: ns, labelSelector: selector }));
+      // Services have no deletecollection in every version: list and delete one by one.
+      await attempt(`services in ${ns}`, async () => {
+        const svcs = await this.kube.core.listNamespacedService({ namespace: ns, labelSelector: selector });
+        for (const s of svcs.items) await this.kube.core.deleteNamespacedService({ name: s.metadata!.name!, namespace: ns });
+      });
+    }
+    // Namespaces: only those carrying this run's label (created by this run), found by label
+    // so a Ctrl-C during deploy still finds them.
+    await attempt('namespaces', async () => {
+      const list = await this.kube.core.listNamespace({ labelSelector: selector });
+      for (const n of list.items) await this.kube.core.deleteNamespace({ name: n.metadata!.name!, propagationPolicy: 'Background' });
+    });
+    await attempt('externals', () => this.o.externals.stop());
+    if (errors.length) throw new InfrastructureError('clean up cluster objects', errors.join('; '), `delete by hand: kubectl delete ns,pod,svc,cm,secret,networkpolicy -A -l ${selector}`);
+  }
+}

@@ -1,0 +1,46 @@
+// Loads clusters/versions.yaml: the one file that pins tools, the kind node image, the CNI
+// versions and every image. Images must carry an explicit tag (never "latest"), so a run
+// is reproducible and its evidence names what ran.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { InfrastructureError } from '../../errors.ts';
+
+/** The repository's clusters/ folder (kind configs, CNI values, versions.yaml). */
+export const clustersDir = fileURLToPath(new URL('../../../clusters/', import.meta.url));
+
+/** `name[:port]/path:tag` with a tag that is not "latest". */
+export function isPinnedImage(ref: string): boolean {
+  const m = /^([a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9._/-]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(ref);
+  return m !== null && m[2] !== 'latest';
+}
+
+const image = z.string().refine(isPinnedImage, { message: 'image must be pinned by an explicit tag (not latest)' });
+const version = z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, 'version must be x.y.z');
+
+export const versionsSchema = z.strictObject({
+  tools: z.strictObject({ kind: version, kubectl: version, helm: version }),
+  kindNodeImage: image,
+  calico: z.strictObject({ version, operatorManifest: z.url(), installation: z.string() }),
+  cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string() }),
+  images: z.strictObject({ netshoot: image, postgres: image, redis: image, sipp: image, agnhost: image, coredns: image }),
+});
+
+export type Versions = z.infer<typeof versionsSchema>;
+export type ImageName = keyof Versions['images'];
+
+export function loadVersions(file = `${clustersDir}versions.yaml`): Versions {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InfrastructureError('read clusters/versions.yaml', err instanceof Error ? err.message : String(err), undefined, { cause: err });
+  }
+  const parsed = versionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new InfrastructureError('read clusters/versions.yaml', why);
+  }
+  return parsed.data;
+}

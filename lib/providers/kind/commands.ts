@@ -1,0 +1,93 @@
+// Every command line the kind provider runs, built here as data (program, arguments,
+// deadline, the step it belongs to) so tests can read them without running anything.
+import { join } from 'node:path';
+import { clustersDir, type Versions } from '../k8s-common/versions.ts';
+
+export type Cni = 'calico' | 'cilium';
+
+export interface CommandLine {
+  /** The step named in an InfrastructureError when this command fails. */
+  step: string;
+  cmd: string;
+  args: string[];
+  timeoutMs: number;
+}
+
+export function kindConfigPath(cni: Cni): string {
+  return join(clustersDir, `kind-${cni}.yaml`);
+}
+
+export const kind = {
+  getClusters: (): CommandLine => ({ step: 'list kind clusters', cmd: 'kind', args: ['get', 'clusters'], timeoutMs: 30_000 }),
+  create: (name: string, cni: Cni, v: Versions, kubeconfig: string): CommandLine => ({
+    step: 'create kind cluster',
+    cmd: 'kind',
+    // --wait 0s: nodes cannot be Ready before the CNI exists; flowproof waits itself.
+    args: ['create', 'cluster', '--name', name, '--config', kindConfigPath(cni), '--image', v.kindNodeImage, '--kubeconfig', kubeconfig, '--wait', '0s'],
+    timeoutMs: 600_000,
+  }),
+  kubeconfig: (name: string): CommandLine => ({ step: 'read kind kubeconfig', cmd: 'kind', args: ['get', 'kubeconfig', '--name', name], timeoutMs: 30_000 }),
+  nodes: (name: string): CommandLine => ({ step: 'list kind nodes', cmd: 'kind', args: ['get', 'nodes', '--name', name], timeoutMs: 30_000 }),
+  loadImage: (name: string, image: string): CommandLine => ({ step: `load ${image} into kind`, cmd: 'kind', args: ['load', 'docker-image', image, '--name', name], timeoutMs: 600_000 }),
+  delete: (name: string): CommandLine => ({ step: 'delete kind cluster', cmd: 'kind', args: ['delete', 'cluster', '--name', name], timeoutMs: 300_000 }),
+};
+
+export const docker = {
+  pull: (image: string): CommandLine => ({ step: `pull ${image}`, cmd: 'docker', args: ['pull', image], timeoutMs: 600_000 }),
+  nodeIP: (node: string): CommandLine => ({ step: 'read kind node address', cmd: 'docker', args: ['inspect', '-f', '{{(index .NetworkSettings.Networks "kind").IPAddress}}', node], timeoutMs: 30_000 }),
+  /** Route an external's declared address via its container on the kind network, on one node. */
+  routeOnNode: (node: string, externalIP: string, via: string): CommandLine => ({
+    step: 'route externals from the kind nodes',
+    cmd: 'docker',
+    args: ['exec', node, 'ip', 'route', 'replace', `${externalIP}/32`, 'via', via],
+    timeoutMs: 30_000,
+  }),
+};
+
+const kubectl = (kubeconfig: string, step: string, timeoutMs: number, ...args: string[]): CommandLine => ({ step, cmd: 'kubectl', args: ['--kubeconfig', kubeconfig, ...args], timeoutMs });
+
+/** Calico through the tigera operator, then the Installation, then the operator's own status. */
+export function calicoInstall(v: Versions, kubeconfig: string): CommandLine[] {
+  return [
+    // create, not apply: the operator CRDs are too large for client-side apply.
+    kubectl(kubeconfig, 'install Calico (tigera-operator)', 120_000, 'create', '-f', v.calico.operatorManifest),
+    kubectl(kubeconfig, 'wait for tigera-operator', 300_000, 'rollout', 'status', 'deploy/tigera-operator', '-n', 'tigera-operator', '--timeout=300s'),
+    kubectl(kubeconfig, 'install Calico (Installation)', 120_000, 'create', '-f', join(clustersDir, v.calico.installation)),
+    kubectl(kubeconfig, 'wait for tigerastatus/calico to exist', 300_000, 'wait', '--for=create', 'tigerastatus/calico', '--timeout=300s'),
+    kubectl(kubeconfig, 'wait for Calico Available', 620_000, 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'),
+  ];
+}
+
+/** Cilium from its helm chart (pinned), images pre-loaded into the nodes, then its rollouts. */
+export function ciliumInstall(v: Versions, kubeconfig: string): CommandLine[] {
+  return [
+    {
+      step: 'install Cilium (helm)',
+      cmd: 'helm',
+      args: [
+        'upgrade', '--install', 'cilium', 'cilium',
+        '--repo', v.cilium.chartRepo,
+        '--version', v.cilium.version,
+        '--namespace', 'kube-system',
+        '--values', join(clustersDir, v.cilium.values),
+        '--kubeconfig', kubeconfig,
+      ],
+      timeoutMs: 600_000,
+    },
+    kubectl(kubeconfig, 'wait for Cilium agents', 620_000, '-n', 'kube-system', 'rollout', 'status', 'ds/cilium', '--timeout=600s'),
+    kubectl(kubeconfig, 'wait for Cilium operator', 320_000, '-n', 'kube-system', 'rollout', 'status', 'deploy/cilium-operator', '--timeout=300s'),
+  ];
+}
+
+/** Images to pull on the host and load into the nodes before installing the CNI. */
+export function preloadImages(cni: Cni, v: Versions): string[] {
+  return cni === 'cilium' ? [v.cilium.image, v.cilium.operatorImage] : [];
+}
+
+/** After the CNI: every node Ready and CoreDNS rolled out. */
+export function clusterReadyWaits(kubeconfig: string): CommandLine[] {
+  return [
+    kubectl(kubeconfig, 'wait for nodes Ready', 320_000, 'wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'),
+    kubectl(kubeconfig, 'wait for CoreDNS Ready', 320_000, '-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=300s'),
+  ];
+}

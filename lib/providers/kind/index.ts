@@ -1,0 +1,156 @@
+// The kind provider: a throwaway (or reused) kind cluster with Calico or Cilium, the suite
+// deployed into it, probes through the exec API, externals as containers on the kind
+// network. kind/kubectl/helm run through execa; everything inside the cluster goes
+// through @kubernetes/client-node (lib/providers/k8s-common).
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { InfrastructureError } from '../../errors.ts';
+import { registerTeardown } from '../../lifecycle.ts';
+import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import { requireDocker } from '../docker.ts';
+import { loadKubeConfig } from '../k8s-common/kube.ts';
+import { newRunId } from '../k8s-common/labels.ts';
+import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
+import { loadVersions, type Versions } from '../k8s-common/versions.ts';
+import { calicoInstall, ciliumInstall, clusterReadyWaits, kind, kindConfigPath, preloadImages, docker, type Cni } from './commands.ts';
+import { createKindExternals } from './externals.ts';
+import { runCommand } from './run-command.ts';
+
+export interface KindProviderOptions {
+  cni: Cni;
+  reuse?: boolean;
+  keep?: boolean;
+  clusterName?: string;
+  log?: (s: string) => void;
+}
+
+/** podSubnet and serviceSubnet of a kind config file. */
+export function kindNetworking(cni: Cni): { podSubnet: string; serviceSubnet: string } {
+  const cfg = parse(readFileSync(kindConfigPath(cni), 'utf8')) as { networking?: { podSubnet?: string; serviceSubnet?: string } };
+  return { podSubnet: cfg.networking?.podSubnet ?? '10.244.0.0/16', serviceSubnet: cfg.networking?.serviceSubnet ?? '10.96.0.0/12' };
+}
+
+export function defaultClusterName(cni: Cni): string {
+  return `flowproof-${cni}`;
+}
+
+class KindProvider implements Provider {
+  readonly name = 'kind';
+  private readonly versions: Versions;
+  private readonly clusterName: string;
+  private readonly runId = newRunId();
+  private readonly log: (s: string) => void;
+  private session?: ClusterSession;
+  private createdCluster = false;
+  private tmpDir?: string;
+  private downOnce?: Promise<void>;
+
+  constructor(private readonly o: KindProviderOptions) {
+    this.versions = loadVersions();
+    this.clusterName = o.clusterName ?? defaultClusterName(o.cni);
+    this.log = o.log ?? ((s) => process.stderr.write(`${s}\n`));
+  }
+
+  private run = (c: Parameters<typeof runCommand>[0]) => runCommand(c, this.log);
+
+  async up(suite: Suite): Promise<ClusterState> {
+    checkClusterSuite(suite, 'kind'); // bad input first: exit 2, nothing touched
+    await requireDocker(4000);
+    // Also on Ctrl-C before the runner's own teardown exists; down() runs once either way.
+    registerTeardown(`kind cluster ${this.clusterName}`, () => this.down());
+
+    const existing = (await this.run(kind.getClusters())).split('\n').map((s) => s.trim());
+    const exists = existing.includes(this.clusterName);
+    if (exists && !this.o.reuse) {
+      throw new InfrastructureError('create kind cluster', `a kind cluster named ${this.clusterName} already exists`, `pass --reuse to run in it, or delete it: kind delete cluster --name ${this.clusterName}`);
+    }
+    this.tmpDir = mkdtempSync(join(tmpdir(), 'flowproof-kind-'));
+    const kubeconfigFile = join(this.tmpDir, 'kubeconfig');
+    if (!exists) {
+      this.createdCluster = true;
+      this.log(`[kind] creating cluster ${this.clusterName} (${this.o.cni}, ${this.versions.kindNodeImage})`);
+      await this.run(kind.create(this.clusterName, this.o.cni, this.versions, kubeconfigFile));
+    }
+    const kubeconfig = await this.run(kind.kubeconfig(this.clusterName));
+    writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
+    chmodSync(kubeconfigFile, 0o600);
+
+    if (!exists) await this.installCni(kubeconfigFile);
+    for (const wait of clusterReadyWaits(kubeconfigFile)) await this.run(wait);
+
+    const net = kindNetworking(this.o.cni);
+    this.session = new ClusterSession({
+      providerName: 'kind',
+      runId: this.runId,
+      versions: this.versions,
+      kc: loadKubeConfig({ yaml: kubeconfig }),
+      log: this.log,
+      externals: createKindExternals({ clusterName: this.clusterName, runId: this.runId, versions: this.versions, ...net, run: this.run, log: this.log }),
+      ephemeralSources: false,
+      ephemeralControls: true,
+    });
+    // A reused cluster may hold objects of an earlier run that was killed: remove them.
+    if (exists) await this.session.purgeStaleRuns();
+    return this.session.deploy(suite);
+  }
+
+  private async installCni(kubeconfigFile: string): Promise<void> {
+    this.log(`[kind] installing ${this.o.cni}`);
+    for (const image of preloadImages(this.o.cni, this.versions)) {
+      await this.run(docker.pull(image));
+      await this.run(kind.loadImage(this.clusterName, image));
+    }
+    const steps = this.o.cni === 'calico' ? calicoInstall(this.versions, kubeconfigFile) : ciliumInstall(this.versions, kubeconfigFile);
+    for (const s of steps) await this.run(s);
+  }
+
+  private need(): ClusterSession {
+    if (!this.session) throw new InfrastructureError('kind provider', 'used before up()');
+    return this.session;
+  }
+
+  apply(policies: NetworkPolicy[]): Promise<void> {
+    return this.need().applyPolicies(policies);
+  }
+
+  exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    return this.need().exec(from, req);
+  }
+
+  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
+    return this.need().controlCheck(target, port, protocol, probe, timeoutMs);
+  }
+
+  fingerprint(): Promise<Fingerprint> {
+    const cniVersion = this.o.cni === 'calico' ? this.versions.calico.version : this.versions.cilium.version;
+    return this.need().fingerprint({ cni: this.o.cni, cniVersion, tools: { kindNodeImage: this.versions.kindNodeImage, kind: this.versions.tools.kind } });
+  }
+
+  down(): Promise<void> {
+    this.downOnce ??= this.teardown();
+    return this.downOnce;
+  }
+
+  private async teardown(): Promise<void> {
+    try {
+      if (this.createdCluster && !this.o.keep) {
+        await this.session?.stopExternals(); // the cluster goes whole; externals are not in it
+        await this.run(kind.delete(this.clusterName));
+      } else {
+        // A kept or reused cluster stays; this run's objects go (the next run starts clean).
+        await this.session?.cleanup();
+        if (this.o.keep) this.log(`[kind] kept cluster ${this.clusterName}; delete it with: kind delete cluster --name ${this.clusterName}`);
+      }
+    } finally {
+      if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
+    }
+  }
+}
+
+export function createKindProvider(opts: { cni: 'calico' | 'cilium'; reuse?: boolean; keep?: boolean; clusterName?: string; log?: (s: string) => void }): Provider {
+  return new KindProvider(opts);
+}
