@@ -1,0 +1,23 @@
+// `flowproof report <bundle>`: re-renders index.html and summary.md from the bundle's
+// results.json and refreshes manifest.sha256. Refuses when other evidence files changed
+// (unless --force). A refreshed manifest invalidates an old signature: it is removed and
+// the bundle must be re-signed (--sign-key does it here).
+import type { Command } from 'commander';
+import { rerenderBundle } from '../report/index.ts';
+
+export const order = 61;
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('re-render the compliance report (index.html, summary.md) of a bundle from its results.json')
+    .argument('<bundle>', 'bundle directory')
+    .option('--controls-map <yaml>', 'extra control mapping (same shape as lib/report/controls.yaml)')
+    .option('--sign-key <pem>', 'ed25519 private key (PEM) to re-sign the refreshed manifest')
+    .option('--force', 're-render even when evidence files no longer match the manifest')
+    .action(async (dir: string, opts: { controlsMap?: string; signKey?: string; force?: boolean }) => {
+      const out = await rerenderBundle(dir, { controlsMapPath: opts.controlsMap, signKeyPath: opts.signKey, force: opts.force });
+      process.stdout.write(`re-rendered ${dir}/index.html and summary.md from results.json; manifest.sha256 refreshed\n`);
+      for (const n of out.notes) process.stdout.write(`note: ${n}\n`);
+    });
+}
