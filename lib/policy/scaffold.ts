@@ -1,0 +1,196 @@
+// Scaffold: a starting suite derived from policies alone. Pods come from the selectors
+// (the policy's podSelector and every selector peer), externals from ipBlocks; there is
+// an allow flow for every rule item (peer × port) and deny flows from a neighbour pod in
+// each namespace that no selector picks. Expectations are filled from the model by the
+// caller (scaffoldSuite in lib/commands/scaffold.ts), so plan agrees with the result.
+import type { LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from '../types.ts';
+import { compilePolicy, type CompiledRule } from './compile.ts';
+import { cidrContainsIP, parseCidr, parseIP } from './ip.ts';
+import { describePort } from './describe.ts';
+
+export interface ScaffoldPod {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  serve: Array<{ port: number; protocol: Protocol; name?: string }>;
+}
+export interface ScaffoldExternal {
+  name: string;
+  ip: string;
+  serve: Array<{ port: number; protocol: Protocol }>;
+}
+export interface ScaffoldFlow {
+  name: string;
+  from: string;
+  to: string;
+  port: number | string;
+  protocol: Protocol;
+  expect: 'allow' | 'deny';
+}
+export interface ScaffoldDraft {
+  namespaces: Record<string, { labels: Labels }>;
+  pods: ScaffoldPod[];
+  externals: ScaffoldExternal[];
+  flows: ScaffoldFlow[];
+}
+
+const NEIGHBOUR: Labels = { 'flowproof.io/role': 'neighbour' };
+const sanitize = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'x';
+
+/** Labels that satisfy a selector: matchLabels, the first value of In, a value for Exists. */
+export function labelsFor(sel: LabelSelector | undefined): Labels {
+  const labels: Labels = { ...(sel?.matchLabels ?? {}) };
+  for (const r of sel?.matchExpressions ?? []) {
+    if (r.operator === 'In' && r.values?.length && labels[r.key] === undefined) labels[r.key] = r.values[0]!;
+    if (r.operator === 'Exists' && labels[r.key] === undefined) labels[r.key] = 'yes';
+    if (r.operator === 'NotIn' && r.values?.includes(labels[r.key] ?? '')) delete labels[r.key];
+  }
+  return labels;
+}
+
+function pickIP(cidrText: string, except: string[]): string | undefined {
+  const cidr = parseCidr(cidrText);
+  if (!cidr || cidr.family !== 4) return undefined;
+  const excepts = except.map(parseCidr).filter((c) => !!c);
+  const avoid = ['10.244.0.0/16', '10.96.0.0/16', '127.0.0.0/8', '0.0.0.0/8'].map((c) => parseCidr(c)!);
+  const candidates = ['203.0.113.10', '198.51.100.10', '192.0.2.10'];
+  for (const off of [10n, 1n, 2n, 100n]) {
+    const v = cidr.base + off;
+    if (cidr.prefix < 31 || off < 2n) candidates.push([24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.'));
+  }
+  return candidates.find((c) => {
+    const ip = parseIP(c)!;
+    return cidrContainsIP(cidr, ip) && !excepts.some((e) => cidrContainsIP(e!, ip)) && !avoid.some((a) => cidrContainsIP(a, ip));
+  });
+}
+
+export function scaffoldDraft(policies: NetworkPolicy[]): ScaffoldDraft {
+  const draft: ScaffoldDraft = { namespaces: {}, pods: [], externals: [], flows: [] };
+  const ensureNs = (name: string, labels: Labels = {}) => {
+    const ns = (draft.namespaces[name] ??= { labels: {} });
+    Object.assign(ns.labels, labels);
+  };
+  const podFor = (namespace: string, labels: Labels, hint: string): ScaffoldPod => {
+    ensureNs(namespace);
+    const key = JSON.stringify(Object.entries(labels).sort());
+    let pod = draft.pods.find((p) => p.namespace === namespace && JSON.stringify(Object.entries(p.labels).sort()) === key);
+    if (!pod) {
+      let name = sanitize(Object.values(labels).join('-') || hint);
+      while (draft.pods.some((p) => p.namespace === namespace && p.name === name)) name = `${name}-2`;
+      pod = { name, namespace, labels, serve: [] };
+      draft.pods.push(pod);
+    }
+    return pod;
+  };
+  /** Namespace for a namespaceSelector: the named one, or a made-up one carrying the labels. */
+  const namespaceFor = (sel: LabelSelector | undefined, own: string): string => {
+    if (!sel) return own;
+    const labels = labelsFor(sel);
+    const named = labels['kubernetes.io/metadata.name'];
+    if (named) {
+      ensureNs(named);
+      return named;
+    }
+    if (Object.keys(labels).length === 0) return own; // {} = every namespace: the policy's own will do
+    const { ...rest } = labels;
+    const name = sanitize(`ns-${Object.values(rest).join('-')}`);
+    ensureNs(name, rest);
+    return name;
+  };
+  const externalFor = (cidr: string, except: string[]): ScaffoldExternal | undefined => {
+    const ip = pickIP(cidr, except);
+    if (!ip) return undefined;
+    let ext = draft.externals.find((e) => e.ip === ip);
+    if (!ext) {
+      ext = { name: `ext-${draft.externals.length + 1}`, ip, serve: [] };
+      draft.externals.push(ext);
+    }
+    return ext;
+  };
+  const anywhere = () => externalFor('198.51.100.0/24', [])!;
+  const serve = (w: { serve: Array<{ port: number; protocol: Protocol; name?: string }> }, port: number, protocol: Protocol, name?: string) => {
+    if (!w.serve.some((s) => s.port === port && s.protocol === protocol)) w.serve.push({ port, protocol, ...(name ? { name } : {}) });
+    else if (name) {
+      const s = w.serve.find((x) => x.port === port && x.protocol === protocol)!;
+      s.name ??= name;
+    }
+  };
+  // Ports a rule item exercises: numeric (range start), named (given a number here), or a default.
+  const namedNumbers = new Map<string, number>();
+  const concrete = (p: (NetworkPolicyPort & { index: number }) | undefined): { port: number; protocol: Protocol; name?: string } | undefined => {
+    if (!p) return { port: 8080, protocol: 'TCP' };
+    const protocol = p.protocol ?? 'TCP';
+    if (protocol === 'SCTP') return undefined; // no SCTP probes
+    if (p.port === undefined) return { port: 8080, protocol };
+    if (typeof p.port === 'number') return { port: p.port, protocol };
+    const key = `${p.port}/${protocol}`;
+    if (!namedNumbers.has(key)) namedNumbers.set(key, 9000 + namedNumbers.size);
+    return { port: namedNumbers.get(key)!, protocol, name: p.port };
+  };
+  const peerWorkload = (peer: NetworkPolicyPeer | undefined, ns: string, hint: string): { ref: string; w: { serve: ScaffoldPod['serve'] }; pod: boolean } | undefined => {
+    if (!peer) {
+      const e = anywhere();
+      return { ref: `ext:${e.name}`, w: e, pod: false };
+    }
+    if (peer.ipBlock) {
+      const e = externalFor(peer.ipBlock.cidr, peer.ipBlock.except ?? []);
+      return e ? { ref: `ext:${e.name}`, w: e, pod: false } : undefined;
+    }
+    if (!peer.podSelector && !peer.namespaceSelector) return undefined;
+    const namespace = namespaceFor(peer.namespaceSelector, ns);
+    const labels = peer.podSelector ? labelsFor(peer.podSelector) : { role: 'client' };
+    const p = podFor(namespace, Object.keys(labels).length ? labels : { role: 'client' }, hint);
+    return { ref: `${p.namespace}/${p.name}`, w: p, pod: true };
+  };
+
+  const flowNames = new Set<string>();
+  const addFlow = (f: ScaffoldFlow) => {
+    let name = f.name;
+    for (let i = 2; flowNames.has(name); i++) name = `${f.name} #${i}`;
+    flowNames.add(name);
+    draft.flows.push({ ...f, name });
+  };
+
+  const targets: Array<{ pod: ScaffoldPod; rules: CompiledRule[] }> = [];
+  for (const raw of policies) {
+    const c = compilePolicy(raw);
+    const target = podFor(c.namespace, labelsFor(c.podSelector), c.name);
+    targets.push({ pod: target, rules: [...c.ingress, ...c.egress] });
+  }
+  for (const { pod: target, rules } of targets) {
+    for (const rule of rules) {
+      const peers = rule.peers === 'any' ? [undefined] : rule.peers.map((p) => p.peer);
+      const ports = rule.ports === 'any' ? [undefined] : rule.ports;
+      for (const peer of peers) {
+        for (const port of ports) {
+          const cp = concrete(port);
+          if (!cp) continue;
+          const other = peerWorkload(peer, rule.policy.namespace, rule.policy.name);
+          if (!other) continue;
+          const portText = port ? describePort(port) : 'any port';
+          if (rule.direction === 'ingress') {
+            serve(target, cp.port, cp.protocol, cp.name);
+            addFlow({ name: `${rule.label}: ${other.ref} -> ${target.namespace}/${target.name} ${portText}`, from: other.ref, to: `${target.namespace}/${target.name}`, port: cp.name ?? cp.port, protocol: cp.protocol, expect: 'allow' });
+          } else {
+            // A named port in egress resolves on the destination: only pods can carry it.
+            if (cp.name && !other.pod) continue;
+            serve(other.w, cp.port, cp.protocol, cp.name);
+            addFlow({ name: `${rule.label}: ${target.namespace}/${target.name} -> ${other.ref} ${portText}`, from: `${target.namespace}/${target.name}`, to: other.ref, port: cp.name ?? cp.port, protocol: cp.protocol, expect: 'allow' });
+          }
+        }
+      }
+    }
+  }
+  // Every pod serves something, so deny flows to it can be credited (target proven up).
+  for (const p of draft.pods) if (p.serve.length === 0) p.serve.push({ port: 8080, protocol: 'TCP' });
+  for (const e of draft.externals) if (e.serve.length === 0) e.serve.push({ port: 8080, protocol: 'TCP' });
+  // Nearest neighbours: a pod no selector picks, in each target namespace, towards each target.
+  for (const { pod: target } of targets) {
+    const neighbour = podFor(target.namespace, { ...NEIGHBOUR }, 'neighbour');
+    if (neighbour.serve.length === 0) neighbour.serve.push({ port: 8080, protocol: 'TCP' });
+    const s = target.serve[0]!;
+    addFlow({ name: `neighbour ${neighbour.namespace}/${neighbour.name} -> ${target.namespace}/${target.name} ${s.port}/${s.protocol}`, from: `${neighbour.namespace}/${neighbour.name}`, to: `${target.namespace}/${target.name}`, port: s.port, protocol: s.protocol, expect: 'deny' });
+    addFlow({ name: `${target.namespace}/${target.name} -> neighbour ${neighbour.namespace}/${neighbour.name} 8080/TCP`, from: `${target.namespace}/${target.name}`, to: `${neighbour.namespace}/${neighbour.name}`, port: 8080, protocol: 'TCP', expect: 'deny' });
+  }
+  return draft;
+}
