@@ -26,6 +26,7 @@ interface RunFlags {
   signKey?: string;
   controlsMap?: string;
   json?: boolean;
+  list?: boolean;
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +51,7 @@ export function register(program: Command): void {
     .option('--sign-key <pem>', 'ed25519 private key (PEM) to sign the bundle manifest')
     .option('--controls-map <file>', 'extra control definitions (YAML) for the compliance report')
     .option('--json', 'print the run records (as results.json) on stdout, nothing else')
+    .option('--list', "also print mocha's per-flow listing")
     .action(async (files: string[], flags: RunFlags, cmd: Command) => {
       const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
       // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
@@ -69,6 +71,7 @@ export function register(program: Command): void {
             command: ['flowproof', ...process.argv.slice(2)].join(' '),
             toolVersion: pkg.version,
             quiet: Boolean(flags.json),
+            listFlows: Boolean(flags.list),
           }),
         );
       }

@@ -9,6 +9,8 @@ import type { FlowResult } from '../types.ts';
 
 export interface MochaRunInput {
   suiteName: string;
+  /** The suite file: allure-mocha needs every test to have one (it stalls without). */
+  suiteFile: string;
   /** Probes every flow; called once from the before() hook. */
   probeAll: () => Promise<FlowResult[]>;
   flowNames: string[];
@@ -55,6 +57,7 @@ export async function runUnderMocha(input: MochaRunInput): Promise<{ results: Fl
     timeout: 0,
   });
   const root = Mocha.Suite.create(mocha.suite, input.suiteName);
+  root.file = input.suiteFile;
   let results: FlowResult[] = [];
   let probeError: unknown;
   root.beforeAll(`probe ${input.flowNames.length} flows in parallel`, async () => {
@@ -66,8 +69,7 @@ export async function runUnderMocha(input: MochaRunInput): Promise<{ results: Fl
     }
   });
   input.flowNames.forEach((name, i) => {
-    root.addTest(
-      new Mocha.Test(name, async () => {
+    const test = new Mocha.Test(name, async () => {
         const r = results[i];
         if (!r) throw new Error(`no result for flow ${name}`);
         await labelFlow(input.suiteName, r);
@@ -79,8 +81,9 @@ export async function runUnderMocha(input: MochaRunInput): Promise<{ results: Fl
           (o: string) => (r.expect === 'allow' ? o === 'ALLOWED' : o === 'DENIED' || o === 'REJECTED'),
           `declared ${r.expect}, observed ${r.observed}; predicted ${r.predicted} by ${r.decidedBy}`,
         );
-      }),
-    );
+    });
+    test.file = input.suiteFile;
+    root.addTest(test);
   });
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (probeError) throw probeError;

@@ -24,8 +24,10 @@ export interface RunSettings {
   /** The command line as typed, for the evidence (secrets are scrubbed by the report). */
   command: string;
   toolVersion: string;
-  /** Human output (spec listing, progress) off: `--json`. */
+  /** Human output (progress) off: `--json`. */
   quiet: boolean;
+  /** mocha's per-flow spec listing on stdout (`--list`). */
+  listFlows: boolean;
 }
 
 export interface SuiteRun {
@@ -57,9 +59,10 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     const outcome = await runUnderMocha({
       suiteName: suite.name,
+      suiteFile: suite.file,
       flowNames: planned.map((p) => p.flow.name),
       allureResultsDir: allureDir,
-      consoleReporter: !settings.quiet,
+      consoleReporter: settings.listFlows && !settings.quiet,
       probeAll: async () => {
         try {
           return await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
