@@ -1,0 +1,71 @@
+// Loads the report fixtures: a realistic RunResult (pass, fail and inconclusive flows across
+// five namespace groups) and the Suite pieces writeBundle reads (policy texts, flow reasons).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { Flow, LoadedPolicy, NetworkPolicy, RunResult, Suite } from '../../lib/types.ts';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'report');
+export const policiesFile = join(fixtures, 'policies.yaml');
+
+export function loadRun(): RunResult {
+  return JSON.parse(readFileSync(join(fixtures, 'run-voiceassist.json'), 'utf8')) as RunResult;
+}
+
+/** Splits the policies fixture into documents exactly as written (the digest is of this text). */
+export function loadPolicies(): LoadedPolicy[] {
+  const raw = readFileSync(policiesFile, 'utf8');
+  return raw
+    .split(/^---\n/m)
+    .map((d, i) => (i === 0 ? d.replace(/^(#.*\n)+/, '') : d))
+    .map((text, i) => {
+      const policy = parse(text) as NetworkPolicy;
+      return {
+        policy,
+        namespace: policy.metadata.namespace ?? 'default',
+        source: { file: policiesFile, line: i * 10 + 1 },
+        sha256: createHash('sha256').update(text).digest('hex'),
+        text,
+      };
+    });
+}
+
+/** The Suite fields the bundle uses; the rest is filled minimally but type-correct. */
+export function suiteFor(run: RunResult): Suite {
+  const flows = run.flows.map(
+    (f): Flow => ({
+      name: f.name,
+      from: { kind: 'ip', ip: f.source.ip },
+      to: { kind: 'ip', ip: f.destination.ip },
+      fromText: f.from,
+      toText: f.to,
+      port: f.port,
+      protocol: f.protocol,
+      probe: f.probe,
+      expect: f.expect,
+      controls: f.controls,
+      reason: f.expect === 'allow' ? `ticket SEC-${100 + f.name.length}: ${f.name} is required for operation` : undefined,
+      source: { file: 'suites/voiceassist.yaml', line: 10 },
+    }),
+  );
+  return {
+    file: 'suites/voiceassist.yaml',
+    name: run.suite,
+    controls: [],
+    podCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/16',
+    namespaces: (run.meta?.scope.namespaces ?? []).map((n) => ({ name: n, labels: { 'kubernetes.io/metadata.name': n } })),
+    pods: [],
+    services: [],
+    externals: [],
+    policies: loadPolicies(),
+    flows,
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `flowproof-${prefix}-`));
+}
