@@ -4,6 +4,10 @@ import { execa } from 'execa';
 import type { ExecRequest, ExecResult } from '../../provider.ts';
 import { aptHint, findTool } from './tools.ts';
 
+export function probeEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LC_ALL: 'C' };
+}
+
 export async function execInNetns(ns: string, req: ExecRequest): Promise<ExecResult> {
   const started = Date.now();
   const fail = (execError: string): ExecResult => ({ exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: Date.now() - started, execError });
@@ -21,8 +25,10 @@ export async function execInNetns(ns: string, req: ExecRequest): Promise<ExecRes
       killSignal: 'SIGKILL',
       reject: false,
       stripFinalNewline: false,
-      // The probe's own locale-independent messages are what the parsers read.
-      env: { LC_ALL: 'C' },
+      // A clean environment: the C locale's messages are what the parsers read, and nothing
+      // of the caller's environment (tokens, NODE_* settings) leaks into a probe.
+      env: probeEnv(),
+      extendEnv: false,
     });
     const timedOut = res.timedOut === true;
     return {
