@@ -7,7 +7,10 @@
 export const REDACTED = '[REDACTED]';
 
 /** Environment variable names whose values are treated as secrets wherever they appear. */
-const SECRET_ENV_NAME = /(PASS(WORD|WD)?|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE|KUBECONFIG)/i;
+const SECRET_ENV_NAME = /(PASS(WORD|WD)?|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE)/i;
+
+/** Matched by the pattern above but ordinary: the working directory is not a password. */
+const NOT_SECRET_ENV = new Set(['PWD', 'OLDPWD', 'SSH_AUTH_SOCK', 'XAUTHORITY']);
 
 /** Secret names as they appear in command lines, env assignments, query strings and YAML. */
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|pgpassword|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client-key-data|client-certificate-data|credentials?|auth[_-]?token)`;
@@ -51,7 +54,7 @@ export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] 
   const values = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < 4) continue;
-    if (!SECRET_ENV_NAME.test(name)) continue;
+    if (!SECRET_ENV_NAME.test(name) || NOT_SECRET_ENV.has(name)) continue;
     // Paths and booleans are not secrets; a kubeconfig *path* is harmless, its content is not.
     if (/^(true|false|yes|no|0|1)$/i.test(value)) continue;
     values.add(value);

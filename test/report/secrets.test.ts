@@ -77,7 +77,7 @@ describe('report: secrets stay out of bundles', function () {
   });
 
   it('scrubs each known secret shape', () => {
-    const s = makeScrubber({ MY_DB_PASSWORD: 'hunter2hunter2', HOME: '/root', CI: 'true' });
+    const s = makeScrubber({ MY_DB_PASSWORD: 'hunter2hunter2', HOME: '/root', CI: 'true', PWD: '/work/main', OLDPWD: '/tmp' });
     const cases: Array<[string, string]> = [
       ['PGPASSWORD=abc123 psql', `PGPASSWORD=${REDACTED} psql`],
       ["psql 'password=abc123 host=x'", `psql 'password=${REDACTED} host=x'`],
@@ -94,7 +94,7 @@ describe('report: secrets stay out of bundles', function () {
     ];
     for (const [input, want] of cases) expect(s.text(input), input).to.equal(want);
     // Not secrets: ordinary probe output and paths stay as they are.
-    for (const keep of ['FATAL:  password authentication failed for user "flowproof"', 'NOAUTH Authentication required.', '/root/.kube', 'SIP/2.0 200 OK']) {
+    for (const keep of ['FATAL:  password authentication failed for user "flowproof"', 'NOAUTH Authentication required.', '/root/.kube', 'SIP/2.0 200 OK', 'suite /work/main/suites/x.yaml']) {
       expect(s.text(keep)).to.equal(keep);
     }
   });
