@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createProvider } from '../lib/providers/index.ts';
-import { planFlows, policiesInForce } from '../lib/runner/plan-flows.ts';
+import { planFlows } from '../lib/policy/plan.ts';
+import { policiesInForce } from '../lib/suite/template.ts';
 import { probeFlows } from '../lib/runner/probe-flows.ts';
 import { loadSuite } from '../lib/suite/load.ts';
 
@@ -62,7 +63,7 @@ export async function benchSchedule(timeoutMs = 500, parallel = 16): Promise<Arr
       const state = await provider.up(suite);
       const policies = policiesInForce(suite, state);
       await provider.apply(policies);
-      const planned = planFlows(suite, state, policies).map((p) => ({ ...p, flow: { ...p.flow, expect: p.prediction.verdict } }));
+      const planned = planFlows(suite, state, policies).map((p) => ({ ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, expect: p.prediction.verdict } } }));
       const denies = planned.filter((p) => p.prediction.verdict === 'deny').length;
       const retry = { allowRetries: 0, denyAttempts: 1, backoffMs: 0 };
       const time = async (pool: number): Promise<number> => {

@@ -1,30 +1,18 @@
 // `flowproof plan <suite...> [--json]`: predict every flow from the policies, no cluster.
 // Exit 1 when any declaration contradicts the policies.
 import type { Command } from 'commander';
-import { parse } from 'yaml';
 import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
-import { compilePolicies } from '../policy/compile.ts';
 import { worldFromSuite } from '../policy/from-suite.ts';
-import { planResult, predictResolvedFlow, type PlannedPrediction } from '../policy/plan.ts';
+import { planFlows, planResult, type PlannedPrediction } from '../policy/plan.ts';
 import type { PolicyWorld } from '../policy/world.ts';
 import type { ClusterState } from '../provider.ts';
 import { planAddresses } from '../suite/addresses.ts';
 import { loadSuites } from '../suite/load.ts';
-import { resolveFlow } from '../suite/resolve.ts';
-import { fillPodIPs } from '../suite/template.ts';
+import { policiesInForce } from '../suite/template.ts';
 import type { NetworkPolicy, RunResult, Suite } from '../types.ts';
 
 export const order = 30;
-
-/** The suite's policies with `{{podIP}}` filled in, namespace and podSelector defaults kept. */
-export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolicy[] {
-  return suite.policies.map((lp) => {
-    if (!lp.text.includes('{{')) return lp.policy;
-    const policy = parse(fillPodIPs(lp.text, state.podIPs)) as NetworkPolicy;
-    return { ...policy, metadata: { ...policy.metadata, namespace: lp.namespace }, spec: { ...policy.spec, podSelector: policy.spec?.podSelector ?? {} } };
-  });
-}
 
 export interface SuitePlan {
   suite: Suite;
@@ -38,13 +26,8 @@ export interface SuitePlan {
 export function planSuite(suite: Suite): SuitePlan {
   const state = planAddresses(suite);
   const policies = policiesInForce(suite, state);
-  compilePolicies(policies); // compile once; predict() reuses it for every flow
   const world = worldFromSuite(suite, state);
-  const items = suite.flows.map((flow) => {
-    const resolved = resolveFlow(suite, state, flow);
-    return { resolved, prediction: predictResolvedFlow(policies, world, resolved) };
-  });
-  return { suite, state, policies, world, items };
+  return { suite, state, policies, world, items: planFlows(suite, state, policies) };
 }
 
 function table(rows: string[][]): string {

@@ -1,6 +1,10 @@
 // Predictions for resolved flows, and the plan records (RunResult shape without observed
 // or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
-import type { FlowResult, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult } from '../types.ts';
+import type { ClusterState } from '../provider.ts';
+import { resolveFlow } from '../suite/resolve.ts';
+import type { FlowResult, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult, Suite } from '../types.ts';
+import { compilePolicies } from './compile.ts';
+import { worldFromSuite } from './from-suite.ts';
 import { predict } from './predict.ts';
 import type { PolicyEndpoint, PolicyWorld } from './world.ts';
 
@@ -36,6 +40,16 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
 export interface PlannedPrediction {
   resolved: ResolvedFlow;
   prediction: Prediction;
+}
+
+/** Resolves and predicts every flow of a suite: what both `plan` and `run` start from. */
+export function planFlows(suite: Suite, state: ClusterState, policies: NetworkPolicy[]): PlannedPrediction[] {
+  compilePolicies(policies); // compile once; predict() reuses it for every flow
+  const world = worldFromSuite(suite, state);
+  return suite.flows.map((flow) => {
+    const resolved = resolveFlow(suite, state, flow);
+    return { resolved, prediction: predictResolvedFlow(policies, world, resolved) };
+  });
 }
 
 /** One plan record: the result record of DESIGN.md without observed/attempts; verdict = predicted vs expect. */

@@ -2,18 +2,15 @@
 // the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
 import type { Provider } from '../provider.ts';
 import { runProbe } from '../probes/index.ts';
-import type { Attempt, Flow, FlowResult, Prediction, ResolvedEndpoint, ResolvedFlow } from '../types.ts';
+import { receiverOf, type PlannedPrediction } from '../policy/plan.ts';
+import type { Attempt, FlowResult } from '../types.ts';
 import { LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
 import { decideVerdict } from './verdict.ts';
 
 /** A flow ready to probe: resolved to addresses and predicted by the policy model. */
-export interface PlannedFlow {
-  flow: Flow;
-  resolved: ResolvedFlow;
-  prediction: Prediction;
-}
+export type PlannedFlow = PlannedPrediction;
 
 export interface ProbeRunOptions {
   timeoutMs: number;
@@ -24,17 +21,12 @@ export interface ProbeRunOptions {
   onProbed?: (done: number, total: number, planned: PlannedFlow, attempts: Attempt[]) => void;
 }
 
-/** What finally receives the packet: the Service backend, or the destination itself. */
-export function receivingEndpoint(r: ResolvedFlow): ResolvedEndpoint | undefined {
-  if (r.destination.kind === 'service') return r.backend;
-  return r.backend ?? r.destination;
-}
-
 export async function probeFlows(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
   const ledger = new LivenessLedger((target, port, protocol, probe) => provider.controlCheck(target, port, protocol, probe, opts.timeoutMs));
   let done = 0;
   const observed = await mapPool(planned, opts.parallel, async (p) => {
-    const { flow, resolved } = p;
+    const { resolved } = p;
+    const flow = resolved.flow;
     const target = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost };
     const started = Date.now();
     const attempts = await observeFlow(
@@ -43,7 +35,7 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
       opts.retry,
       opts.sleep ?? realSleep,
     );
-    const receiver = receivingEndpoint(resolved);
+    const receiver = receiverOf(resolved);
     if (receiver && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receiver, resolved.backendPort, flow.protocol);
     opts.onProbed?.(++done, planned.length, p, attempts);
     return { p, attempts, durationMs: Date.now() - started };
@@ -52,8 +44,9 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
   // Liveness controls run after every flow was probed, so answered flows already prove
   // most targets up and only the rest cost a control check.
   return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs }) => {
-    const { flow, resolved, prediction } = p;
-    const receiver = receivingEndpoint(resolved);
+    const { resolved, prediction } = p;
+    const flow = resolved.flow;
+    const receiver = receiverOf(resolved);
     const needsProof = !attempts.some((a) => a.outcome === 'ALLOWED' || a.outcome === 'PROBE-ERROR');
     let targetProvenUp = !needsProof;
     let control: Attempt | undefined;

@@ -16,7 +16,7 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
   return {
     onProbed(done, total, planned, attempts) {
       if (quiet) return;
-      if (planned.flow.expect === 'deny' && attempts.some((a) => a.outcome === 'ALLOWED')) answeredDenies++;
+      if (planned.resolved.flow.expect === 'deny' && attempts.some((a) => a.outcome === 'ALLOWED')) answeredDenies++;
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const leak = answeredDenies ? ` · ${answeredDenies} declared-deny flow(s) answered` : '';
       if (tty) {

@@ -9,7 +9,8 @@ import type { Provider } from '../provider.ts';
 import { bundleDirName, writeBundle } from '../report/index.ts';
 import type { Fingerprint, FlowResult, ProbeKind, RunResult, Suite } from '../types.ts';
 import { runUnderMocha } from './mocha-suite.ts';
-import { planFlows, policiesInForce } from './plan-flows.ts';
+import { planFlows } from '../policy/plan.ts';
+import { policiesInForce } from '../suite/template.ts';
 import { probeFlows } from './probe-flows.ts';
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
@@ -60,7 +61,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     const outcome = await runUnderMocha({
       suiteName: suite.name,
       suiteFile: suite.file,
-      flowNames: planned.map((p) => p.flow.name),
+      flowNames: planned.map((p) => p.resolved.flow.name),
       allureResultsDir: allureDir,
       consoleReporter: settings.listFlows && !settings.quiet,
       probeAll: async () => {

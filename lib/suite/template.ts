@@ -3,7 +3,8 @@
 // runner fills them once the provider has assigned IPs, then parses the text again.
 import { parse } from 'yaml';
 import { InfrastructureError } from '../errors.ts';
-import type { LoadedPolicy, NetworkPolicy } from '../types.ts';
+import type { ClusterState } from '../provider.ts';
+import type { LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
 
 /** Any `{{ … }}`; group 1 is the inside, trimmed by the callers. */
 export const placeholderPattern = /\{\{([^{}]*)\}\}/g;
@@ -31,4 +32,9 @@ export function renderPolicy(loaded: LoadedPolicy, podIPs: Map<string, string>):
     metadata: { ...policy.metadata, namespace: loaded.namespace },
     spec: { ...policy.spec, podSelector: policy.spec.podSelector ?? {} },
   };
+}
+
+/** Every policy of the suite as it is applied once the provider has assigned pod IPs. */
+export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolicy[] {
+  return suite.policies.map((lp) => renderPolicy(lp, state.podIPs));
 }
