@@ -38,7 +38,7 @@ typecheck: node_modules/.flowproof-installed
 	npx tsc --noEmit -p tsconfig.json
 
 test: deps typecheck
-	npx mocha
+	npx mocha 'test/**/*.test.ts'
 
 test-cluster: node_modules/.flowproof-installed
 	@CNI=$(CNI) SUITE="$(SUITE)" KEEP=$(KEEP) bash scripts/test-cluster.sh
