@@ -34,3 +34,55 @@ export function suite3x3(): Suite {
   }));
   return suiteOf('netns-3x3', { pods, namespaces: world3x3.namespaces.map((n) => ({ name: n.name, labels: { ...n.labels } })) });
 }
+
+/**
+ * Real servers behind Services in namespace `app`: postgres (named targetPort), redis,
+ * SIP over UDP and TCP, HTTP with two backends, HTTPS; a client pod; and an external SIP
+ * peer at a TEST-NET address.
+ */
+export function servicesSuite(): Suite {
+  const pod = (name: string, labels: Record<string, string>, serve: PodSpec['serve']): PodSpec => ({ name, namespace: 'app', labels, serve });
+  return suiteOf('netns-services', {
+    pods: [
+      pod('client', { app: 'client' }, []),
+      pod('db', { app: 'db' }, [{ port: 5432, protocol: 'TCP', app: 'postgres', name: 'pg' }]),
+      pod('cache', { app: 'cache' }, [{ port: 6379, protocol: 'TCP', app: 'redis' }]),
+      pod('sip', { app: 'sip' }, [
+        { port: 5060, protocol: 'UDP', app: 'sip', name: 'sip-udp' },
+        { port: 5060, protocol: 'TCP', app: 'sip', name: 'sip-tcp' },
+      ]),
+      pod('web-1', { app: 'web' }, [
+        { port: 8080, protocol: 'TCP', app: 'http', name: 'http' },
+        { port: 8443, protocol: 'TCP', app: 'https', name: 'https' },
+      ]),
+      pod('web-2', { app: 'web' }, [
+        { port: 8080, protocol: 'TCP', app: 'http', name: 'http' },
+        { port: 8443, protocol: 'TCP', app: 'https', name: 'https' },
+      ]),
+    ],
+    services: [
+      { name: 'postgres', namespace: 'app', selector: { app: 'db' }, ports: [{ port: 5432, targetPort: 'pg', protocol: 'TCP' }] },
+      { name: 'cache', namespace: 'app', selector: { app: 'cache' }, ports: [{ port: 6379, targetPort: 6379, protocol: 'TCP' }] },
+      {
+        name: 'sip',
+        namespace: 'app',
+        selector: { app: 'sip' },
+        ports: [
+          { name: 'sip-udp', port: 5060, targetPort: 'sip-udp', protocol: 'UDP' },
+          { name: 'sip-tcp', port: 5060, targetPort: 'sip-tcp', protocol: 'TCP' },
+        ],
+      },
+      {
+        name: 'web',
+        namespace: 'app',
+        selector: { app: 'web' },
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+          { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+        ],
+      },
+      { name: 'nobody', namespace: 'app', selector: { app: 'none' }, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }] },
+    ],
+    externals: [{ name: 'voip-provider', ip: '203.0.113.10', serve: [{ port: 5060, protocol: 'UDP', app: 'sip' }, { port: 7, protocol: 'TCP', app: 'echo' }] }],
+  });
+}

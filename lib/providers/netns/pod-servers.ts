@@ -1,7 +1,7 @@
 // Which servers a pod's `serve` entries need, grouped the way they run: one app server
 // process for every echo/HTTP/HTTPS port, one postgres / redis / dnsmasq per port, one
 // sipp per port and transport. Then starts them all in parallel and waits for each.
-import type { PodSpec, ServePort } from '../../types.ts';
+import type { ServePort } from '../../types.ts';
 import { appServerLaunch, type AppListener } from './servers/appserver.ts';
 import { dnsmasqLaunch, type ServiceAddress } from './servers/dnsmasq.ts';
 import { launchServer, type RunningServer, type ServerLaunch } from './servers/launch.ts';
@@ -20,21 +20,30 @@ export interface ServerContext {
 }
 
 /** The apps a suite's pods serve, for the preflight tool check. */
-export function appsServed(pods: Array<Pick<PodSpec, 'serve'>>): Set<ServePort['app']> {
+export function appsServed(pods: Array<{ serve: ServePort[] }>): Set<ServePort['app']> {
   return new Set(pods.flatMap((p) => p.serve.map((s) => s.app)));
 }
 
-/** Builds (lazily: postgres needs its data dir copied first) the launches for one pod. */
-export function podLaunches(pod: PodSpec, index: number, ctx: ServerContext): Array<() => Promise<ServerLaunch>> {
-  const key = `${pod.namespace}/${pod.name}`;
+/** A pod or an external: what serves, under which key ("ns/pod", "ext:name") and file id. */
+export interface Workload {
+  key: string;
+  /** Unique per run, used in file names ("3" for the 4th pod, "e0" for the first external). */
+  id: string;
+  serve: ServePort[];
+}
+
+/** Builds (lazily: postgres needs its data dir copied first) the launches for one workload. */
+export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => Promise<ServerLaunch>> {
+  const { key, id: index } = w;
   const out: Array<() => Promise<ServerLaunch>> = [];
   const listeners: AppListener[] = [];
   const seen = new Set<string>();
+  let sipInstances = 0;
   const once = (k: string) => (seen.has(k) ? false : (seen.add(k), true));
-  for (const s of pod.serve) {
+  for (const s of w.serve) {
     const id = `${index}-${s.port}-${s.protocol.toLowerCase()}`;
     if (s.protocol === 'SCTP') {
-      ctx.warn(`netns provider: pod ${key} serves ${s.app} on ${s.port}/SCTP; SCTP servers are not supported, nothing listens there`);
+      ctx.warn(`netns provider: ${key} serves ${s.app} on ${s.port}/SCTP; SCTP servers are not supported, nothing listens there`);
       continue;
     }
     switch (s.app) {
@@ -55,7 +64,10 @@ export function podLaunches(pod: PodSpec, index: number, ctx: ServerContext): Ar
         if (once(`redis/${s.port}`)) out.push(async () => redisLaunch(ctx.workDir, `${index}-${s.port}`, s.port));
         break;
       case 'sip':
-        if (once(`sip/${s.port}/${s.protocol}`)) out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol));
+        if (once(`sip/${s.port}/${s.protocol}`)) {
+          const instance = sipInstances++;
+          out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol, instance));
+        }
         break;
       case 'dns':
         if (once(`dns/${s.port}`)) out.push(async () => dnsmasqLaunch(ctx.workDir, id, s.port, ctx.services));
@@ -69,9 +81,9 @@ export function podLaunches(pod: PodSpec, index: number, ctx: ServerContext): Ar
   return out;
 }
 
-export async function startPodServers(pod: PodSpec, index: number, netns: string, ctx: ServerContext): Promise<RunningServer[]> {
-  const key = `${pod.namespace}/${pod.name}`;
-  const launches = podLaunches(pod, index, ctx);
+export async function startWorkloadServers(w: Workload, netns: string, ctx: ServerContext): Promise<RunningServer[]> {
+  const key = w.key;
+  const launches = workloadLaunches(w, ctx);
   // allSettled: every start has finished (or failed) before a failure triggers teardown,
   // so no server can appear in a namespace after teardown scanned it.
   const results = await Promise.allSettled(

@@ -12,14 +12,16 @@ import { materialize } from '../../policy/materialize.ts';
 import { worldFromSuite } from '../../policy/from-suite.ts';
 import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import { planAddresses } from '../../suite/addresses.ts';
+import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
 import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
 import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript } from './nft-policy.ts';
-import { appsServed, firstFailure, startPodServers, type ServerContext } from './pod-servers.ts';
+import { appsServed, firstFailure, startWorkloadServers, type ServerContext } from './pod-servers.ts';
 import { probeFromInside } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
+import type { ServiceAddress } from './servers/dnsmasq.ts';
 import type { RunningServer } from './servers/launch.ts';
 import { preparePostgresTemplate } from './servers/postgres.ts';
 import { makeSelfSignedCert } from './servers/tls.ts';
@@ -43,6 +45,19 @@ const appTools: Record<string, string[]> = {
   dns: ['dnsmasq'],
   https: ['openssl'],
 };
+
+/** The names kube-dns serves: every Service, plus `kubernetes.default` as every cluster has. */
+function dnsRecords(suite: Suite, state: ClusterState): ServiceAddress[] {
+  const out: ServiceAddress[] = suite.services.flatMap((s) => {
+    const clusterIP = state.serviceIPs.get(`${s.namespace}/${s.name}`);
+    return clusterIP ? [{ namespace: s.namespace, name: s.name, clusterIP }] : [];
+  });
+  const cidr = parseCidr4(suite.serviceCIDR);
+  if (cidr && !out.some((s) => s.namespace === 'default' && s.name === 'kubernetes')) {
+    out.push({ namespace: 'default', name: 'kubernetes', clusterIP: formatIPv4(cidr.base + 1) });
+  }
+  return out;
+}
 
 export class NetnsProvider implements Provider {
   readonly name = 'netns';
@@ -69,7 +84,7 @@ export class NetnsProvider implements Provider {
     const needed = Object.entries(tools)
       .filter(([, t]) => t.role === 'core')
       .map(([n]) => n);
-    for (const app of appsServed(suite.pods)) needed.push(...(appTools[app] ?? []));
+    for (const app of appsServed([...suite.pods, ...suite.externals])) needed.push(...(appTools[app] ?? []));
     const missing = needed.filter((t) => !findTool(t));
     if (missing.length > 0) {
       const pkgs = [...new Set(missing.map((t) => tools[t]?.apt ?? t))];
@@ -101,7 +116,7 @@ export class NetnsProvider implements Provider {
     this.plan = plan;
     try {
       mkdirSync(join(workDir, 'logs'), { recursive: true, mode: 0o755 });
-      const apps = appsServed(suite.pods);
+      const apps = appsServed([...suite.pods, ...suite.externals]);
       // The slow one-off preparations run while the topology is being built.
       const pgTemplate = apps.has('postgres') ? preparePostgresTemplate(workDir) : undefined;
       const cert = apps.has('https') ? makeSelfSignedCert(workDir) : undefined;
@@ -113,13 +128,13 @@ export class NetnsProvider implements Provider {
         workDir,
         postgresTemplate: () => pgTemplate!,
         tls: () => cert!,
-        services: suite.services.flatMap((s) => {
-          const clusterIP = state.serviceIPs.get(`${s.namespace}/${s.name}`);
-          return clusterIP ? [{ namespace: s.namespace, name: s.name, clusterIP }] : [];
-        }),
+        services: dnsRecords(suite, state),
         warn: this.warn,
       };
-      const started = await Promise.allSettled(suite.pods.map((pod, i) => startPodServers(pod, i, plan.pods[i].netns, ctx)));
+      const started = await Promise.allSettled([
+        ...suite.pods.map((pod, i) => startWorkloadServers({ key: plan.pods[i].key, id: String(i), serve: pod.serve }, plan.pods[i].netns, ctx)),
+        ...suite.externals.map((ext, i) => startWorkloadServers({ key: plan.externals[i].key, id: `e${i}`, serve: ext.serve }, plan.externals[i].netns, ctx)),
+      ]);
       this.servers = firstFailure(started).flat();
       return state;
     } catch (err) {

@@ -70,7 +70,7 @@ export async function launchServer(pod: string, netns: string, logFile: string, 
   const deadline = Date.now() + l.deadlineMs;
   for (;;) {
     if (exited) {
-      throw new InfrastructureError(step, `${l.what} ${exited}; log ${logFile}:\n${tail(readLog(logFile))}`, aptHint(l.tool));
+      throw new InfrastructureError(step, `${l.what} ${exited}; log ${logFile}:\n${tail(readLog(logFile))}`);
     }
     // Only trust /proc/<pid>/net once the process has entered the pod's namespace.
     const inNs = pid > 0 && nsIno !== undefined && netnsOfPid(pid) === nsIno;

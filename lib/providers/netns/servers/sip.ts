@@ -8,7 +8,8 @@ import type { ServerLaunch } from './launch.ts';
 
 export const sipScenario = fileURLToPath(new URL('../assets/sip-uas-options.xml', import.meta.url));
 
-export function sipLaunch(cwd: string, port: number, protocol: Protocol): ServerLaunch {
+/** `instance` numbers the sipps of one namespace: each needs its own media and control ports. */
+export function sipLaunch(cwd: string, port: number, protocol: Protocol, instance = 0): ServerLaunch {
   const transport = protocol === 'TCP' ? 't1' : 'u1';
   return {
     what: `sip ${port}/${protocol}`,
@@ -26,9 +27,9 @@ export function sipLaunch(cwd: string, port: number, protocol: Protocol): Server
       '-nostdin',
       // Keep sipp's media and control sockets away from ports a suite is likely to serve.
       '-mp',
-      '46000',
+      String(46000 + instance * 20),
       '-cp',
-      '48000',
+      String(48000 + instance),
     ],
     cwd,
     ports: [{ port, protocol }],
