@@ -21,7 +21,7 @@ describe('netns provider: nft text and plans (pure)', function () {
     const text = policyScript(enforcement({}));
     expect(text).to.match(/^table inet flowproof_policy\nflush table inet flowproof_policy\n/);
     expect(text).to.include('type filter hook input priority 0; policy accept;');
-    expect(text).to.include('type filter hook output priority 0; policy accept;');
+    expect(text).to.include('type route hook output priority 0; policy accept;');
     expect(text).to.include('ct state established,related accept');
     expect(text).to.include('iif "lo" ip daddr 127.0.0.0/8 accept');
     expect(text).to.include('oif "lo" ip daddr 127.0.0.0/8 accept');
@@ -51,6 +51,14 @@ describe('netns provider: nft text and plans (pure)', function () {
     // Egress is not isolated: its chain has no drop.
     const output = text.slice(text.indexOf('chain output'));
     expect(output).to.not.include('drop');
+  });
+
+  it('an isolated egress routes denied packets into the sink (a timeout for the sender, as on a CNI)', function () {
+    const text = policyScript(enforcement({ egress: { isolated: true, rules: [] } }));
+    const output = text.slice(text.indexOf('chain output'));
+    const label = dropLabel('egress', pod);
+    expect(output).to.include(`fib daddr type local counter drop comment "${label}"`);
+    expect(output).to.include(`counter meta mark set mark or 0x10000 accept comment "${label}"`);
   });
 
   it('egress matches the destination; ipBlock except and host bits; endPort ranges; any port', function () {

@@ -8,6 +8,15 @@ import type { MaterializedEntry, MaterializedPort, MaterializedRule, PodEnforcem
 
 export const policyTable = 'flowproof_policy';
 
+/**
+ * Egress denials are not dropped in the output hook: a drop there makes the sender's own
+ * sendmsg() fail with EPERM, which no CNI does (their drop happens outside the pod). The
+ * packet is marked instead and routed into the pod's sink (topology-plan.ts), where it
+ * vanishes: the sender sees a timeout, as on a real cluster. Only traffic to the pod's own
+ * addresses, which never leaves it, is dropped.
+ */
+export const egressDenyMark = 0x10000;
+
 /** nft comments are limited to 128 bytes; labels are DNS names, so ASCII. */
 const maxComment = 128;
 
@@ -73,16 +82,23 @@ export function ruleLines(rule: MaterializedRule): string[] {
 function chain(name: 'input' | 'output', direction: 'ingress' | 'egress', enf: PodEnforcement): string[] {
   const side = enf[direction];
   const loopback = name === 'input' ? 'iif "lo" ip daddr 127.0.0.0/8 accept' : 'oif "lo" ip daddr 127.0.0.0/8 accept';
+  // Output is a `route` chain so that a changed mark re-routes the packet (into the sink).
+  const type = name === 'input' ? 'filter' : 'route';
   const lines = [
     `  chain ${name} {`,
-    `    type filter hook ${name} priority 0; policy accept;`,
+    `    type ${type} hook ${name} priority 0; policy accept;`,
     '    ct state established,related accept',
     // The liveness control probes a server from inside its own pod over 127.0.0.1.
     `    ${loopback}`,
   ];
   if (side.isolated) {
     for (const rule of side.rules) for (const l of ruleLines(rule)) lines.push(`    ${l}`);
-    lines.push(`    counter drop comment "${commentFor(dropLabel(direction, enf.pod))}"`);
+    const comment = `comment "${commentFor(dropLabel(direction, enf.pod))}"`;
+    if (direction === 'ingress') lines.push(`    counter drop ${comment}`);
+    else {
+      lines.push(`    fib daddr type local counter drop ${comment}`);
+      lines.push(`    counter meta mark set mark or 0x${egressDenyMark.toString(16)} accept ${comment}`);
+    }
   }
   lines.push('  }');
   return lines;

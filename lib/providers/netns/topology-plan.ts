@@ -8,6 +8,7 @@ import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
 import type { ClusterState } from '../../provider.ts';
 import type { Suite } from '../../types.ts';
 import { workloadIf, type RunNames } from './names.ts';
+import { egressDenyMark } from './nft-policy.ts';
 
 export interface WorkloadNet {
   /** "<ns>/<pod>" for pods, "ext:<name>" for externals. */
@@ -55,6 +56,10 @@ function inPodCIDR(plan: TopologyPlan, ip: string): boolean {
   return n !== undefined && n >= cidr.base && n < cidr.base + cidr.size;
 }
 
+const sinkIf = 'fpsink';
+const sinkGateway = '169.254.255.1';
+const sinkTable = 100;
+
 const sysctl = (path: string, value: string | number) => `echo ${value} > /proc/sys/net/${path}`;
 
 /** Runs inside the node namespace: bridge, forwarding, and every veth pair. */
@@ -101,6 +106,14 @@ export function workloadScript(plan: TopologyPlan, w: WorkloadNet): string {
     `ip link set ${workloadIf} up`,
   ];
   if (w.kind === 'pod') {
+    // The sink for egress denials (nft-policy.ts): marked packets are routed to a neighbour
+    // that does not exist behind a veth pair inside the pod, and silently discarded there.
+    lines.push(`ip link add ${sinkIf} type veth peer name ${sinkIf}p`);
+    lines.push(`ip link set ${sinkIf} up`);
+    lines.push(`ip link set ${sinkIf}p up`);
+    lines.push(`ip neigh add ${sinkGateway} lladdr 02:00:00:00:00:01 dev ${sinkIf} nud permanent`);
+    lines.push(`ip route add default via ${sinkGateway} dev ${sinkIf} onlink table ${sinkTable}`);
+    lines.push(`ip rule add fwmark 0x${egressDenyMark.toString(16)}/0x${egressDenyMark.toString(16)} lookup ${sinkTable} pref 100`);
     lines.push(`ip route add ${plan.podCIDR} dev ${workloadIf} src ${w.ip}`);
     lines.push(`ip route add default via ${plan.gatewayIP} dev ${workloadIf} src ${w.ip}`);
   } else {
