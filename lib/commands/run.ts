@@ -56,7 +56,7 @@ export function register(program: Command): void {
       const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
       // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
       const { runSuite } = await import('../runner/run-suite.ts');
-      const { printRunSummary } = await import('../runner/summary.ts');
+      const { printRunSummary, printRunsTable } = await import('../runner/summary.ts');
       const runs: SuiteRun[] = [];
       for (const suite of suites) {
         const provider = await createProvider(flags.provider, flags);
@@ -80,6 +80,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify(records.length === 1 ? records[0] : records, null, 2)}\n`);
       } else {
         for (const r of runs) printRunSummary(r, process.stdout);
+        if (runs.length > 1) printRunsTable(runs, process.stdout);
       }
       const allPass = runs.every((r) => r.run.summary.fail === 0 && r.run.summary.error === 0);
       setExitCode(cmd, allPass ? ExitCode.ok : ExitCode.violations);

@@ -19,3 +19,14 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   for (const w of r.warnings) out.write(`  warning: ${w}\n`);
   out.write(`  evidence: ${r.bundleDir}/index.html  (verify: npx flowproof verify ${r.bundleDir})\n`);
 }
+
+/** After several suites: one line each, so the whole run fits on a screen. */
+export function printRunsTable(runs: SuiteRun[], out: NodeJS.WritableStream): void {
+  const rows = [['SUITE', 'VERDICT', 'PASS', 'FAIL', 'ERROR', 'EVIDENCE']];
+  for (const { run, bundleDir } of runs) {
+    const verdict = run.summary.fail > 0 ? 'violations' : run.summary.error > 0 ? 'inconclusive' : 'as declared';
+    rows.push([run.suite, verdict, String(run.summary.pass), String(run.summary.fail), String(run.summary.error), `${bundleDir}/index.html`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  out.write(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+}
