@@ -74,6 +74,18 @@ function sipScript(g: ServerGroup): string {
   return `${parts.join(' ')} wait`;
 }
 
+/** All echo ports of a workload in one netshoot container (socat per port and protocol). */
+export function echoContainer(groups: ServerGroup[], ctx: BuildContext): V1Container {
+  const firstTcp = groups.find((g) => g.protocols.includes('TCP'));
+  return {
+    name: 'srv-echo',
+    image: ctx.versions.images.netshoot,
+    command: ['sh', '-c', `${groups.map((g) => echoScript(g).replace(/ wait$/, '')).join(' ')} wait`],
+    ports: groups.flatMap(containerPorts),
+    ...(firstTcp ? readiness(firstTcp) : {}),
+  };
+}
+
 /** The container that serves one (app, port) group, with the volume it reads if any. */
 export function serverContainer(g: ServerGroup, ctx: BuildContext): { container: V1Container; volume?: V1Volume } {
   const img = ctx.versions.images;
@@ -143,7 +155,10 @@ export function toolContainers(roles: ToolRole[], versions: Versions, neverReady
 export function buildPod(pod: PodSpec, ctx: BuildContext): V1Pod {
   const containers: V1Container[] = [];
   const volumes = new Map<string, V1Volume>();
-  for (const g of serverGroups(pod.serve)) {
+  const groups = serverGroups(pod.serve);
+  const echo = groups.filter((g) => g.app === 'echo');
+  if (echo.length) containers.push(echoContainer(echo, ctx));
+  for (const g of groups.filter((x) => x.app !== 'echo')) {
     const { container, volume } = serverContainer(g, ctx);
     containers.push(container);
     if (volume) volumes.set(volume.name, volume);

@@ -51,9 +51,9 @@ export function calicoInstall(v: Versions, kubeconfig: string): CommandLine[] {
   return [
     // create, not apply: the operator CRDs are too large for client-side apply.
     kubectl(kubeconfig, 'install Calico (tigera-operator)', 120_000, 'create', '-f', v.calico.operatorManifest),
-    kubectl(kubeconfig, 'wait for tigera-operator', 300_000, 'rollout', 'status', 'deploy/tigera-operator', '-n', 'tigera-operator', '--timeout=300s'),
+    kubectl(kubeconfig, 'wait for tigera-operator', 320_000, 'rollout', 'status', 'deploy/tigera-operator', '-n', 'tigera-operator', '--timeout=300s'),
     kubectl(kubeconfig, 'install Calico (Installation)', 120_000, 'create', '-f', join(clustersDir, v.calico.installation)),
-    kubectl(kubeconfig, 'wait for tigerastatus/calico to exist', 300_000, 'wait', '--for=create', 'tigerastatus/calico', '--timeout=300s'),
+    kubectl(kubeconfig, 'wait for tigerastatus/calico to exist', 320_000, 'wait', '--for=create', 'tigerastatus/calico', '--timeout=300s'),
     kubectl(kubeconfig, 'wait for Calico Available', 620_000, 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'),
   ];
 }
