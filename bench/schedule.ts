@@ -52,7 +52,7 @@ function matrixSuite(): object {
   };
 }
 
-export async function benchSchedule(timeoutMs = 500, parallel = 16): Promise<Array<{ name: string; ms: number; goalMs: number; note?: string }>> {
+export async function benchSchedule(timeoutMs = 1000, parallel = 16): Promise<Array<{ name: string; ms: number; goalMs: number; note?: string }>> {
   const dir = mkdtempSync(join(tmpdir(), 'flowproof-bench-'));
   try {
     const file = join(dir, 'matrix.yaml');
