@@ -1,0 +1,207 @@
+// Exec status handling, readiness waits and the canary logic, against fakeApiServer (an
+// in-memory Kubernetes API in this process that client-node is pointed at).
+import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { InfrastructureError } from '../../lib/errors.ts';
+import { waitCanaryAnswers, waitCanaryDenied } from '../../lib/providers/k8s-common/canary.ts';
+import { execInContainer, exitCodeFromStatus } from '../../lib/providers/k8s-common/exec.ts';
+import { pollUntil } from '../../lib/providers/k8s-common/poll.ts';
+import { waitCoreDnsReady, waitNodesReady, waitPods } from '../../lib/providers/k8s-common/readiness.ts';
+import type { Outcome } from '../../lib/types.ts';
+import { exitStatus, fakeApiServer, type FakeApiServer } from './fake-api-server.ts';
+
+const noSleep = async () => {};
+
+describe('exec through the Kubernetes exec API (fakeApiServer)', () => {
+  let api: FakeApiServer;
+  before(async () => {
+    api = await fakeApiServer();
+  });
+  after(() => api.stop());
+
+  const target = { namespace: 'shop', pod: 'web', container: 'tool-net' };
+
+  it('reads exit 0 from a Success status and collects stdout and stderr', async () => {
+    api.onExec = () => ({ stdout: 'hello\n', stderr: 'Connection to 10.0.0.1 80 port [tcp/*] succeeded!\n', status: exitStatus(0) });
+    const r = await execInContainer(api.kubeConfig(), target, ['nc', '-z', '-v', '10.0.0.1', '80'], { timeoutMs: 5000 });
+    expect(r).to.include({ exitCode: 0, timedOut: false, stdout: 'hello\n' });
+    expect(r.stderr).to.include('succeeded');
+    expect(r.execError).to.equal(undefined);
+    const seen = api.execs.at(-1)!;
+    expect(seen).to.deep.include({ namespace: 'shop', pod: 'web', container: 'tool-net' });
+    expect(seen.command).to.deep.equal(['nc', '-z', '-v', '10.0.0.1', '80']);
+  });
+
+  it('reads the exit code from the ExitCode cause of a Failure status', async () => {
+    api.onExec = () => ({ stderr: 'nc: connect to 10.0.0.1 port 80 (tcp) timed out\n', status: exitStatus(3) });
+    const r = await execInContainer(api.kubeConfig(), target, ['nc'], { timeoutMs: 5000 });
+    expect(r.exitCode).to.equal(3);
+    expect(r.timedOut).to.equal(false);
+    expect(r.stderr).to.include('timed out');
+  });
+
+  it('reports a Failure without an exit code (the command never ran) as an exec error', async () => {
+    api.onExec = () => ({ status: { kind: 'Status', status: 'Failure', message: 'exec: "psql": executable file not found in $PATH', reason: 'InternalError' } });
+    const r = await execInContainer(api.kubeConfig(), target, ['psql'], { timeoutMs: 5000 });
+    expect(r.exitCode).to.equal(null);
+    expect(r.execError).to.match(/executable file not found/);
+  });
+
+  it('sends stdin and closes it (v5 protocol), so tools reading stdin finish', async () => {
+    api.onExec = (req) => ({ stdout: req.stdin.toUpperCase(), status: exitStatus(0) });
+    const r = await execInContainer(api.kubeConfig(), target, ['cat'], { timeoutMs: 5000, stdin: 'flowproof-nonce-0011\n' });
+    expect(r.stdout).to.equal('FLOWPROOF-NONCE-0011\n');
+    expect(api.execs.at(-1)!.stdin).to.equal('flowproof-nonce-0011\n');
+  });
+
+  it('enforces the deadline when no status ever comes', async () => {
+    api.onExec = () => 'hang';
+    const r = await execInContainer(api.kubeConfig(), target, ['sleep', '100'], { timeoutMs: 300 });
+    expect(r).to.include({ exitCode: null, timedOut: true });
+  });
+
+  it('reports a stream that closes without a status as an exec error, not an exit code', async () => {
+    api.onExec = () => 'close';
+    const r = await execInContainer(api.kubeConfig(), target, ['true'], { timeoutMs: 5000 });
+    expect(r.exitCode).to.equal(null);
+    expect(r.timedOut).to.equal(false);
+    expect(r.execError).to.match(/closed without an exit status/);
+  });
+
+  it('reports an unreachable API server as an exec error', async () => {
+    const dead = await fakeApiServer();
+    const kc = dead.kubeConfig();
+    await dead.stop();
+    const r = await execInContainer(kc, target, ['true'], { timeoutMs: 5000 });
+    expect(r.exitCode).to.equal(null);
+    expect(r.execError).to.match(/^exec API: /);
+  });
+
+  it('maps V1Status shapes to exit codes', () => {
+    expect(exitCodeFromStatus({ status: 'Success' })).to.deep.equal({ exitCode: 0 });
+    expect(exitCodeFromStatus(exitStatus(124) as never)).to.deep.equal({ exitCode: 124 });
+    expect(exitCodeFromStatus({ status: 'Failure', message: 'boom' })).to.deep.equal({ exitCode: null, error: 'boom' });
+  });
+});
+
+describe('readiness waits (fakeApiServer)', () => {
+  let api: FakeApiServer;
+  let core: CoreV1Api;
+  beforeEach(async () => {
+    api = await fakeApiServer();
+    core = api.kubeConfig().makeApiClient(CoreV1Api);
+  });
+  afterEach(() => api.stop());
+
+  const node = (name: string, ready: boolean) => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } });
+
+  it('waits until every node is Ready', async () => {
+    for (const n of ['cp', 'w1', 'w2']) api.put('nodes', node(n, false));
+    let polls = 0;
+    const sleep = async () => {
+      polls++;
+      if (polls === 2) for (const n of ['cp', 'w1', 'w2']) api.put('nodes', node(n, true));
+    };
+    const count = await waitNodesReady(core, 3, { timeoutMs: 60_000, intervalMs: 1, sleep });
+    expect(count).to.equal(3);
+    expect(polls).to.equal(2);
+  });
+
+  it('fails with the step named and what it last saw when nodes never get Ready', async () => {
+    api.put('nodes', node('cp', true));
+    api.put('nodes', node('w1', false));
+    let t = 0;
+    const err = await waitNodesReady(core, 2, { timeoutMs: 10, intervalMs: 1, sleep: noSleep, now: () => (t += 5) }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InfrastructureError);
+    expect((err as InfrastructureError).step).to.equal('wait for nodes Ready');
+    expect((err as Error).message).to.include('not Ready: w1');
+  });
+
+  it('waits for CoreDNS to have a Ready pod', async () => {
+    api.readyAfterReads = 2;
+    api.put('namespaces', { metadata: { name: 'kube-system' } });
+    api.put('pods', { metadata: { name: 'coredns-abc', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, spec: { containers: [{ name: 'coredns' }] } });
+    await waitCoreDnsReady(core, { timeoutMs: 60_000, intervalMs: 1, sleep: noSleep });
+    let t = 0;
+    api.store.clear();
+    const err = await waitCoreDnsReady(core, { timeoutMs: 10, intervalMs: 1, sleep: noSleep, now: () => (t += 5) }).catch((e: unknown) => e);
+    expect((err as InfrastructureError).step).to.equal('wait for CoreDNS Ready');
+    expect((err as Error).message).to.include('no CoreDNS pod');
+  });
+
+  it('waits for server pods Ready and probe pods merely running (they are never Ready)', async () => {
+    api.readyAfterReads = 2;
+    api.put('pods', { metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [{ name: 'srv-http-80' }, { name: 'tool-net' }] } });
+    api.put('pods', { metadata: { name: 'probe-1', namespace: 'shop' }, spec: { containers: [{ name: 'tool-net', readinessProbe: { exec: { command: ['false'] } } }] } });
+    const pods = await waitPods(
+      core,
+      [
+        { namespace: 'shop', name: 'web', until: 'ready' },
+        { namespace: 'shop', name: 'probe-1', until: 'running' },
+      ],
+      { timeoutMs: 60_000, intervalMs: 1, sleep: noSleep },
+    );
+    expect(pods.get('shop/web')!.status!.podIP).to.match(/^10\.244\./);
+    expect(pods.get('shop/probe-1')!.status!.conditions![0].status).to.equal('False');
+    // A probe pod waited for as 'ready' never gets there: that is what keeps it out of Services.
+    let t = 0;
+    const err = await waitPods(core, [{ namespace: 'shop', name: 'probe-1', until: 'ready' }], { timeoutMs: 10, intervalMs: 1, sleep: noSleep, now: () => (t += 5) }).catch((e: unknown) => e);
+    expect((err as InfrastructureError).step).to.equal('wait for suite pods Ready');
+    expect((err as Error).message).to.include('shop/probe-1');
+  });
+
+  it('counts API errors as "not yet" and names them when time runs out', async () => {
+    let t = 0;
+    const err = await pollUntil('wait for something', async () => {
+      throw Object.assign(new Error('HTTP-Code: 403'), { code: 403, body: JSON.stringify({ message: 'pods is forbidden' }) });
+    }, { timeoutMs: 10, intervalMs: 1, sleep: noSleep, now: () => (t += 5) }).catch((e: unknown) => e);
+    expect((err as Error).message).to.include('HTTP 403: pods is forbidden');
+  });
+});
+
+describe('canary: is policy programmed yet?', () => {
+  const seq = (outcomes: Outcome[]) => {
+    let i = 0;
+    const calls = { n: 0 };
+    const probe = async () => {
+      calls.n++;
+      const outcome = outcomes[Math.min(i++, outcomes.length - 1)];
+      return { outcome, detail: outcome.toLowerCase() };
+    };
+    return { probe, calls };
+  };
+
+  it('waits until the canary flow is denied, counting the probes', async () => {
+    const { probe, calls } = seq(['ALLOWED', 'ALLOWED', 'DENIED']);
+    expect(await waitCanaryDenied(probe, { attempts: 10, intervalMs: 1, sleep: noSleep })).to.equal(3);
+    expect(calls.n).to.equal(3);
+  });
+
+  it('accepts an active reject as programmed', async () => {
+    const { probe } = seq(['REJECTED']);
+    expect(await waitCanaryDenied(probe, { attempts: 10, intervalMs: 1, sleep: noSleep })).to.equal(1);
+  });
+
+  it('gives up after the bounded attempts with exit 3 naming the step', async () => {
+    const { probe, calls } = seq(['ALLOWED']);
+    const err = await waitCanaryDenied(probe, { attempts: 4, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InfrastructureError);
+    expect((err as InfrastructureError).step).to.equal('wait for policy programming');
+    expect((err as InfrastructureError).exitCode).to.equal(3);
+    expect(calls.n).to.equal(4);
+  });
+
+  it('a probe error is not a deny', async () => {
+    const { probe } = seq(['PROBE-ERROR', 'PROBE-ERROR']);
+    const err = await waitCanaryDenied(probe, { attempts: 2, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+    expect((err as Error).message).to.include('PROBE-ERROR');
+  });
+
+  it('requires the canary to answer before any policy (baseline)', async () => {
+    const ok = seq(['DENIED', 'ALLOWED']);
+    expect(await waitCanaryAnswers(ok.probe, { attempts: 5, intervalMs: 1, sleep: noSleep })).to.equal(2);
+    const broken = seq(['DENIED']);
+    const err = await waitCanaryAnswers(broken.probe, { attempts: 3, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+    expect((err as InfrastructureError).step).to.equal('canary baseline');
+  });
+});
