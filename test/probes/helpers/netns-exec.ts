@@ -27,7 +27,13 @@ export function netnsExec(ns: string): Exec {
   };
 }
 
-/** An exec that swaps the probe's tool for a binary that does not exist. */
+/**
+ * An exec where the probe's tool does not exist: every word naming it (an argv element, or a
+ * word inside a `sh -c` script) becomes a binary that is nowhere on PATH.
+ */
 export function execWithToolMissing(exec: Exec): Exec {
-  return (req) => exec({ ...req, argv: req.argv.map((a) => (a === req.tool ? 'flowproof-no-such-tool' : a)) });
+  return (req) => {
+    const word = new RegExp(`(?<![\\w-])${req.tool.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
+    return exec({ ...req, argv: req.argv.map((a) => a.replace(word, 'flowproof-no-such-tool')) });
+  };
 }

@@ -3,6 +3,7 @@
 //   10.77.0.2  dropped (silence)
 //   10.77.0.3  rejected: TCP RST, UDP ICMP port unreachable
 //   10.77.0.4  rejected: ICMP host unreachable
+//   10.77.0.5  rejected: ICMP administratively prohibited
 //   10.78.0.1  open, but outside postgres' pg_hba.conf
 // Everything it creates is recorded as it goes, so stop() cleans up after a partial start.
 import { execFileSync } from 'node:child_process';
@@ -13,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 
-export const addr = { open: '10.77.0.1', drop: '10.77.0.2', reject: '10.77.0.3', unreachable: '10.77.0.4', noHba: '10.78.0.1' } as const;
-export const port = { echo: 7007, http: 8080, https: 8443, postgres: 5432, redis: 6379, redisAuth: 6380, sip: 5060, sip404: 5070, dns: 53, closed: 7999 } as const;
+export const addr = { open: '10.77.0.1', drop: '10.77.0.2', reject: '10.77.0.3', unreachable: '10.77.0.4', prohibited: '10.77.0.5', noHba: '10.78.0.1' } as const;
+export const port = { echo: 7007, http: 8080, https: 8443, postgres: 5432, redis: 6379, redisAuth: 6380, redisStopped: 6390, sip: 5060, sip404: 5070, dns: 53, closed: 7999 } as const;
 /** A name the sandbox's dnsmasq resolves to the open address (and its resolv.conf points there). */
 export const openName = 'open.flowproof.test';
 export const unknownName = 'no-such-host.invalid';
@@ -30,6 +31,7 @@ table inet fpt {
     ct state new ip daddr ${addr.reject} meta l4proto tcp reject with tcp reset
     ct state new ip daddr ${addr.reject} meta l4proto udp reject with icmp type port-unreachable
     ct state new ip daddr ${addr.unreachable} reject with icmp type host-unreachable
+    ct state new ip daddr ${addr.prohibited} reject with icmp type admin-prohibited
   }
 }
 `;
@@ -48,7 +50,7 @@ export class ProbeSandbox {
     await ip('-n', this.ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     await ip('-n', this.ns, 'link', 'set', 'v0', 'up');
     await ip('-n', this.ns, 'link', 'set', 'v1', 'up');
-    for (const a of [addr.open, addr.drop, addr.reject, addr.unreachable]) await ip('-n', this.ns, 'addr', 'add', `${a}/24`, 'dev', 'v0');
+    for (const a of [addr.open, addr.drop, addr.reject, addr.unreachable, addr.prohibited]) await ip('-n', this.ns, 'addr', 'add', `${a}/24`, 'dev', 'v0');
     await ip('-n', this.ns, 'addr', 'add', `${addr.noHba}/24`, 'dev', 'v0');
     await execa('ip', ['netns', 'exec', this.ns, 'nft', '-f', '-'], { input: nftRules });
 
@@ -91,7 +93,8 @@ export class ProbeSandbox {
     const common = ['--bind', '0.0.0.0', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--dir', this.tmp!];
     this.spawn('redis', ['redis-server', '--port', String(port.redis), ...common]);
     this.spawn('redis-auth', ['redis-server', '--port', String(port.redisAuth), '--requirepass', 'fpt-secret', ...common]);
-    await Promise.all([this.waitListening('tcp', port.redis), this.waitListening('tcp', port.redisAuth)]);
+    this.spawn('redis-to-stop', ['redis-server', '--port', String(port.redisStopped), ...common]);
+    await Promise.all([this.waitListening('tcp', port.redis), this.waitListening('tcp', port.redisAuth), this.waitListening('tcp', port.redisStopped)]);
   }
 
   private async startSip(): Promise<void> {
@@ -108,7 +111,7 @@ export class ProbeSandbox {
   private async startDnsmasq(): Promise<void> {
     this.spawn('dnsmasq', [
       'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--pid-file=', '--user=root',
-      `--listen-address=${[addr.open, addr.drop, addr.reject, addr.unreachable].join(',')}`, `--port=${port.dns}`,
+      `--listen-address=${[addr.open, addr.drop, addr.reject, addr.unreachable, addr.prohibited].join(',')}`, `--port=${port.dns}`,
       `--address=/kubernetes.default.svc.cluster.local/10.96.0.1`, `--address=/${openName}/${addr.open}`,
       '--local=/cluster.local/', '--local=/invalid/', '--local=/flowproof.test/',
     ]);
@@ -131,6 +134,14 @@ export class ProbeSandbox {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`nothing listens on ${proto}/${p} in ${this.ns} after 15 s`);
+  }
+
+  /** Stops one server and waits until its port is closed (a target that went down). */
+  async stopServer(name: string): Promise<void> {
+    const s = this.servers.find((x) => x.name === name);
+    if (!s) throw new Error(`no test server named ${name}`);
+    s.proc.kill('SIGTERM');
+    await s.proc;
   }
 
   async stop(): Promise<void> {
