@@ -13,25 +13,33 @@ function firstLine(err: unknown): string {
   return text.split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
 }
 
-/** Detects a working Docker (or compatible) runtime within `timeoutMs`. */
-export async function dockerAvailable(timeoutMs = 4000): Promise<DockerStatus> {
+/** testcontainers' runtime detection: the strategies it uses to start containers. */
+async function testcontainersDetect(): Promise<string> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const info = client.info.containerRuntime;
+  return `Docker ${info.serverVersion} at ${info.host} (${info.operatingSystem})`;
+}
+
+/**
+ * Detects a working Docker (or compatible) runtime within `timeoutMs`. `detect` is the
+ * detection itself (testcontainers'); tests pass a fake one to check the bounding.
+ */
+export async function dockerAvailable(timeoutMs = 4000, detect: () => Promise<string> = testcontainersDetect): Promise<DockerStatus> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<DockerStatus>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, detail: `Docker not available: no answer from a container runtime within ${timeoutMs} ms` }), timeoutMs);
     timer.unref();
   });
-  const detect = (async (): Promise<DockerStatus> => {
+  const detection = (async (): Promise<DockerStatus> => {
     try {
-      const { getContainerRuntimeClient } = await import('testcontainers');
-      const client = await getContainerRuntimeClient();
-      const info = client.info.containerRuntime;
-      return { ok: true, detail: `Docker ${info.serverVersion} at ${info.host} (${info.operatingSystem})` };
+      return { ok: true, detail: await detect() };
     } catch (err) {
       return { ok: false, detail: `Docker not available: ${firstLine(err)}` };
     }
   })();
   try {
-    return await Promise.race([detect, deadline]);
+    return await Promise.race([detection, deadline]);
   } finally {
     clearTimeout(timer);
   }

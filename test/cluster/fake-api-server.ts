@@ -179,6 +179,8 @@ export class FakeApiServer {
     if (sub === 'ephemeralcontainers' && method === 'PATCH') {
       const pod = this.get('pods', namespace, name!);
       if (!pod) return this.notFound(res, `pod ${namespace}/${name}`);
+      // client-node 1.4.0 sends this subresource patch as JSON Patch by default.
+      if (!String(req.headers['content-type']).includes('application/json-patch+json')) return this.send(res, 415, { kind: 'Status', status: 'Failure', message: `unexpected content type ${req.headers['content-type']}`, code: 415 });
       const ops = (await this.body(req)) as Array<{ op: string; path: string; value: any }>;
       for (const op of ops) {
         if (op.op !== 'add') return this.send(res, 422, { kind: 'Status', status: 'Failure', message: `unsupported op ${op.op}`, code: 422 });

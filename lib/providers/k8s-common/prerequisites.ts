@@ -47,7 +47,7 @@ export async function clusterPrerequisites(): Promise<PrerequisiteCheck[]> {
   ]);
   const release = (tool: string, v?: string) => `https://github.com/${tool}/releases/tag/${v ?? ''}`;
   const checks: PrerequisiteCheck[] = [
-    { provider: 'kind', what: `Docker daemon (${docker.detail})`, ok: docker.ok, hint: 'install and start Docker (docker.io or docker-ce); kind nodes are containers' },
+    { provider: 'kind', what: docker.ok ? `Docker daemon (${docker.detail})` : 'Docker daemon (not reachable)', ok: docker.ok, hint: 'install and start Docker (docker.io or docker-ce); kind nodes are containers' },
     { provider: 'kind', what: `kind${kind ? ` (${kind})` : ''}`, ok: Boolean(kind), hint: `install kind${pins ? ` ${pins.kind}: ${release('kubernetes-sigs/kind', pins.kind)}` : ''}` },
     { provider: 'kind', what: `kubectl${kubectl ? ` (${kubectl})` : ''}`, ok: Boolean(kubectl), hint: `install kubectl${pins ? ` ${pins.kubectl}` : ''} (https://dl.k8s.io/release/${pins?.kubectl ?? 'stable'}/bin/linux/amd64/kubectl)` },
     { provider: 'kind', what: `helm, for --cni cilium${helm ? ` (${helm})` : ''}`, ok: Boolean(helm), hint: `install helm${pins ? ` ${pins.helm}` : ''}: ${release('helm/helm', pins?.helm)}` },

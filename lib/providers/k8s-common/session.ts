@@ -45,6 +45,8 @@ export interface SessionOptions {
   /** Control checks in existing workloads through ephemeral containers (kind: yes). */
   ephemeralControls: boolean;
   podsReadyTimeoutMs?: number;
+  /** Interval of every poll against the API (default 2000 ms). */
+  pollMs?: number;
   canary?: { attempts: number; intervalMs: number; timeoutMs: number; sleep?: Sleep };
 }
 
@@ -188,13 +190,13 @@ export class ClusterSession {
     }
 
     this.step(`wait for ${wants.length} pods`);
-    const pods = await waitPods(this.kube.core, wants, { timeoutMs: this.o.podsReadyTimeoutMs ?? 300_000, intervalMs: 2000, hint: 'kubectl describe pod: image pulls or crash loops' });
+    const pods = await waitPods(this.kube.core, wants, { timeoutMs: this.o.podsReadyTimeoutMs ?? 300_000, intervalMs: this.o.pollMs ?? 2000, hint: 'kubectl describe pod: image pulls or crash loops' });
 
     if (this.o.ephemeralSources) {
       for (const [ref, a] of this.adopted) {
         if (!(sources.has(ref) || a.spec.probeOnly)) continue;
         const containers: ExecPlace['containers'] = {};
-        for (const r of roles) containers[r] = await ensureEphemeral(this.kube, a.spec.namespace, a.pod.metadata!.name!, r, runId, versions, { timeoutMs: 120_000, intervalMs: 2000 });
+        for (const r of roles) containers[r] = await ensureEphemeral(this.kube, a.spec.namespace, a.pod.metadata!.name!, r, runId, versions, { timeoutMs: 120_000, intervalMs: this.o.pollMs ?? 2000 });
         this.execPlaces.set(ref, { namespace: a.spec.namespace, pod: a.pod.metadata!.name!, containers });
       }
     }
@@ -354,7 +356,7 @@ export class ClusterSession {
     const podName = adopted.pod.metadata!.name!;
     let container: string;
     try {
-      container = await ensureEphemeral(this.kube, adopted.spec.namespace, podName, role, this.o.runId, this.o.versions, { timeoutMs: 120_000, intervalMs: 2000 });
+      container = await ensureEphemeral(this.kube, adopted.spec.namespace, podName, role, this.o.runId, this.o.versions, { timeoutMs: 120_000, intervalMs: this.o.pollMs ?? 2000 });
     } catch (err) {
       const detail = `could not start an ephemeral container in ${adopted.spec.namespace}/${podName}: ${errorText(err)}`;
       return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: new Date().toISOString() };
@@ -394,7 +396,7 @@ export class ClusterSession {
         const left = (await this.kube.core.listNamespace({ labelSelector: selector })).items.length;
         return left === 0 ? { done: true, value: undefined } : { done: false, seen: `${left} namespace(s) still terminating` };
       },
-      { timeoutMs, intervalMs: 2000 },
+      { timeoutMs, intervalMs: this.o.pollMs ?? 2000 },
     );
   }
 

@@ -1,0 +1,239 @@
+// The shared cluster session end to end against fakeApiServer: deploy a suite (adopting the
+// cluster's CoreDNS, creating the rest with the run id), the canary baseline, server-side
+// apply of policies and the wait until the canary is denied, exec into the container that
+// has each tool, control checks (in our pods, and through an ephemeral container in an
+// existing one), and cleanup that removes exactly this run's objects.
+import { expect } from 'chai';
+import { InfrastructureError } from '../../lib/errors.ts';
+import type { ExternalsDriver } from '../../lib/providers/k8s-common/externals.ts';
+import { runIdLabel } from '../../lib/providers/k8s-common/labels.ts';
+import { canaryPort, ClusterSession } from '../../lib/providers/k8s-common/session.ts';
+import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
+import type { ExecRequest } from '../../lib/provider.ts';
+import type { Flow, NetworkPolicy, Suite } from '../../lib/types.ts';
+import { exitStatus, fakeApiServer, type FakeApiServer, type FakeExecRequest } from './fake-api-server.ts';
+
+const versions = loadVersions();
+const runId = 'fp-test-4a5b6c';
+const loc = { file: 'shop.yaml', line: 1 };
+
+function flow(name: string, from: Flow['from'], fromText: string, probe: Flow['probe'], port: number): Flow {
+  return { name, from, to: { kind: 'pod', namespace: 'shop', pod: 'db' }, fromText, toText: 'shop/db', port, protocol: 'TCP', probe, expect: 'allow', controls: [], source: loc };
+}
+
+function shopSuite(): Suite {
+  return {
+    file: 'shop.yaml',
+    name: 'shop',
+    controls: [],
+    podCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/12',
+    namespaces: [
+      { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop', env: 'test' } },
+      { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+    ],
+    pods: [
+      { name: 'web', namespace: 'shop', labels: { app: 'web' }, serve: [{ port: 80, protocol: 'TCP', app: 'http', name: 'http' }] },
+      { name: 'db', namespace: 'shop', labels: { app: 'db' }, serve: [{ port: 5432, protocol: 'TCP', app: 'postgres', name: 'pg' }] },
+      { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, serve: [{ port: 53, protocol: 'UDP', app: 'dns' }] },
+    ],
+    services: [
+      { name: 'db', namespace: 'shop', selector: { app: 'db' }, ports: [{ port: 5432, targetPort: 'pg', protocol: 'TCP' }] },
+      { name: 'kube-dns', namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, targetPort: 53, protocol: 'UDP' }] },
+    ],
+    externals: [],
+    policies: [],
+    flows: [flow('web reaches db', { kind: 'pod', namespace: 'shop', pod: 'web' }, 'shop/web', 'psql', 5432), flow('web pings db', { kind: 'pod', namespace: 'shop', pod: 'web' }, 'shop/web', 'tcp', 5432)],
+  };
+}
+
+const dbPolicy: NetworkPolicy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'db-from-web', namespace: 'shop' },
+  spec: { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] },
+};
+
+const noExternals: ExternalsDriver = {
+  start: async () => new Map(),
+  exec: async () => ({ exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, execError: 'none' }),
+  stop: async () => {},
+};
+
+/** A cluster as kind leaves it: kube-system with CoreDNS and kube-dns, nothing of ours. */
+function seedCluster(api: FakeApiServer): void {
+  api.put('namespaces', { metadata: { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } } });
+  api.put('namespaces', { metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default' } } });
+  api.put('pods', {
+    metadata: { name: 'coredns-7db6d8ff4d-abcde', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': '7db6d8ff4d' } },
+    spec: { containers: [{ name: 'coredns' }] },
+    status: { phase: 'Running', podIP: '10.244.0.2', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'coredns', ready: true, state: { running: {} } }] },
+  });
+  api.put('services', { metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, spec: { clusterIP: '10.96.0.10', selector: { 'k8s-app': 'kube-dns' } } });
+  api.put('nodes', { metadata: { name: 'flowproof-calico-control-plane' }, status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kernelVersion: '6.1.0-fake' } } });
+}
+
+/** The canary as a CNI would show it: answers until the deny policy has been programmed for `delay` probes. */
+function canaryBehaviour(api: FakeApiServer, delay: number | 'never') {
+  let probesSincePolicy = 0;
+  return (r: FakeExecRequest) => {
+    if (r.pod === 'canary-client' && r.command[0] === 'nc') {
+      const policy = [...api.store.keys()].some((k) => k.startsWith('networkpolicies/') && k.endsWith('/flowproof-canary-deny'));
+      if (policy) probesSincePolicy++;
+      const denied = policy && delay !== 'never' && probesSincePolicy > delay;
+      return denied
+        ? { stderr: `nc: connect to ${r.command.at(-2)} port ${canaryPort} (tcp) timed out: Operation in progress\n`, status: exitStatus(1) }
+        : { stderr: `Connection to ${r.command.at(-2)} ${canaryPort} port [tcp/*] succeeded!\n`, status: exitStatus(0) };
+    }
+    return { stdout: `ran ${r.command[0]} in ${r.container}\n`, stderr: 'Connection to x succeeded!\n', status: exitStatus(0) };
+  };
+}
+
+describe('cluster session against fakeApiServer', () => {
+  let api: FakeApiServer;
+  let session: ClusterSession;
+  const logs: string[] = [];
+
+  const newSession = (over: Partial<ConstructorParameters<typeof ClusterSession>[0]> = {}) =>
+    new ClusterSession({
+      providerName: 'kind',
+      runId,
+      versions,
+      kc: api.kubeConfig(),
+      log: (l) => logs.push(l),
+      externals: noExternals,
+      ephemeralSources: false,
+      ephemeralControls: true,
+      pollMs: 5,
+      canary: { attempts: 5, intervalMs: 1, timeoutMs: 1000, sleep: async () => {} },
+      ...over,
+    });
+
+  beforeEach(async () => {
+    api = await fakeApiServer();
+    seedCluster(api);
+    api.onExec = canaryBehaviour(api, 1);
+    session = newSession();
+  });
+  afterEach(() => api.stop());
+
+  it('deploys the suite: creates what is missing with the run id, adopts CoreDNS, reports IPs', async () => {
+    const state = await session.deploy(shopSuite());
+    expect(state.podIPs.get('kube-system/coredns')).to.equal('10.244.0.2');
+    expect(state.podIPs.get('shop/web')).to.match(/^10\.244\.1\./);
+    expect(state.podIPs.get('shop/db')).to.match(/^10\.244\.1\./);
+    expect(state.serviceIPs.get('kube-system/kube-dns')).to.equal('10.96.0.10');
+    expect(state.serviceIPs.get('shop/db')).to.match(/^10\.96\.0\./);
+    expect(state.dnsIP).to.equal('10.96.0.10');
+
+    const shop = api.get('namespaces', undefined, 'shop')!;
+    expect(shop.metadata.labels).to.include({ env: 'test', [runIdLabel]: runId });
+    const web = api.get('pods', 'shop', 'web')!;
+    expect(web.metadata.labels).to.include({ app: 'web', [runIdLabel]: runId });
+    expect((web.spec.containers as Array<{ name: string }>).map((c) => c.name)).to.include.members(['srv-http-80', 'tool-net', 'tool-psql']);
+    // Nothing created in kube-system, no pod named coredns: the cluster's own is used.
+    expect(api.get('pods', 'kube-system', 'coredns')).to.equal(undefined);
+    expect(api.get('namespaces', undefined, 'kube-system')!.metadata.labels![runIdLabel]).to.equal(undefined);
+    // Objects went in by server-side apply as field manager flowproof.
+    expect(api.requests.some((r) => r.startsWith('PATCH /api/v1/namespaces/shop/pods/web?') && r.includes('fieldManager=flowproof'))).to.equal(true);
+    // The canary answered before any policy (baseline).
+    expect(api.execs.some((e) => e.pod === 'canary-client')).to.equal(true);
+  });
+
+  it('applies policies by server-side apply, then waits until the canary is denied', async () => {
+    await session.deploy(shopSuite());
+    const before = api.execs.filter((e) => e.pod === 'canary-client').length;
+    await session.applyPolicies([dbPolicy]);
+    const stored = api.get('networkpolicies', 'shop', 'db-from-web')!;
+    expect(stored.metadata.labels![runIdLabel]).to.equal(runId);
+    expect(stored.spec.podSelector).to.deep.equal({ matchLabels: { app: 'db' } });
+    const canaryProbes = api.execs.filter((e) => e.pod === 'canary-client').length - before;
+    expect(canaryProbes).to.equal(2); // one still answered (programming delay), then denied
+    // Replace semantics: a later apply without the policy removes it.
+    await session.applyPolicies([]);
+    expect(api.get('networkpolicies', 'shop', 'db-from-web')).to.equal(undefined);
+  });
+
+  it('fails with exit 3 naming the step when the canary is never denied (no enforcement)', async () => {
+    api.onExec = canaryBehaviour(api, 'never');
+    await session.deploy(shopSuite());
+    const err = await session.applyPolicies([dbPolicy]).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InfrastructureError);
+    expect((err as InfrastructureError).step).to.equal('wait for policy programming');
+  });
+
+  it('refuses to overwrite a policy it did not create', async () => {
+    api.put('namespaces', { metadata: { name: 'shop' } });
+    api.put('networkpolicies', { metadata: { name: 'db-from-web', namespace: 'shop', labels: { owner: 'ops' } }, spec: {} });
+    await session.deploy(shopSuite());
+    const err = await session.applyPolicies([dbPolicy]).catch((e: unknown) => e);
+    expect((err as InfrastructureError).step).to.equal('apply policies');
+    expect((err as Error).message).to.include('was not created by this run');
+    expect(api.get('networkpolicies', 'shop', 'db-from-web')!.metadata.labels).to.deep.equal({ owner: 'ops' });
+  });
+
+  it('execs each probe in the container that has its tool', async () => {
+    const state = await session.deploy(shopSuite());
+    const from = { kind: 'pod' as const, ref: 'shop/web', namespace: 'shop', name: 'web', ip: state.podIPs.get('shop/web')! };
+    const run = (tool: string) => session.exec(from, { argv: [tool, 'x'], timeoutMs: 5000, tool } satisfies ExecRequest);
+    expect((await run('psql')).stdout).to.equal('ran psql in tool-psql\n');
+    expect((await run('nc')).stdout).to.equal('ran nc in tool-net\n');
+    const missing = await run('redis-cli'); // no redis flow in this suite: no redis container
+    expect(missing.execError).to.match(/no container with redis-cli in shop\/web/);
+    const adopted = await session.exec({ kind: 'pod', ref: 'kube-system/coredns', ip: '10.244.0.2' }, { argv: ['nc'], timeoutMs: 5000, tool: 'nc' });
+    expect(adopted.execError).to.match(/existing workload/);
+  });
+
+  it('control-checks from inside the target: our pod directly, an existing pod through an ephemeral container', async () => {
+    const state = await session.deploy(shopSuite());
+    const db = { kind: 'pod' as const, ref: 'shop/db', namespace: 'shop', name: 'db', ip: state.podIPs.get('shop/db')! };
+    const a = await session.controlCheck(db, 5432, 'TCP', 'tcp', 1000);
+    expect(a.outcome).to.equal('ALLOWED');
+    const last = api.execs.at(-1)!;
+    expect(last).to.deep.include({ pod: 'db', container: 'tool-net' });
+    expect(last.command).to.include(db.ip); // its own address: the packet stays inside the pod
+
+    const dns = { kind: 'pod' as const, ref: 'kube-system/coredns', namespace: 'kube-system', name: 'coredns', ip: '10.244.0.2' };
+    const b = await session.controlCheck(dns, 53, 'TCP', 'tcp', 1000);
+    expect(b.outcome).to.equal('ALLOWED');
+    const pod = api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')!;
+    const eph = pod.spec.ephemeralContainers as Array<{ name: string; image: string }>;
+    expect(eph).to.have.length(1);
+    expect(eph[0].image).to.equal(versions.images.netshoot);
+    expect(api.execs.at(-1)).to.deep.include({ pod: 'coredns-7db6d8ff4d-abcde', container: eph[0].name });
+    // A second check reuses the same ephemeral container (they cannot be removed).
+    await session.controlCheck(dns, 53, 'TCP', 'tcp', 1000);
+    expect((api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')!.spec.ephemeralContainers as unknown[]).length).to.equal(1);
+  });
+
+  it('without ephemeral containers, an existing target gives a PROBE-ERROR control, never a silent credit', async () => {
+    session = newSession({ ephemeralControls: false });
+    await session.deploy(shopSuite());
+    const a = await session.controlCheck({ kind: 'pod', ref: 'kube-system/coredns', ip: '10.244.0.2' }, 53, 'UDP', 'dns', 1000);
+    expect(a.outcome).to.equal('PROBE-ERROR');
+    expect(a.detail).to.include('--ephemeral');
+  });
+
+  it('cleans up exactly the objects carrying this run id', async () => {
+    // An operator's pod in a namespace the suite shares must survive.
+    api.put('namespaces', { metadata: { name: 'shop', labels: { team: 'ops' } } });
+    api.put('pods', { metadata: { name: 'ops-tool', namespace: 'shop', labels: { app: 'ops' } }, spec: { containers: [{ name: 'x' }] } });
+    await session.deploy(shopSuite());
+    await session.applyPolicies([dbPolicy]);
+    expect(api.get('pods', 'shop', 'web')).to.not.equal(undefined);
+    await session.cleanup();
+    const leftovers = [...api.store.values()].filter((o) => o.metadata.labels?.[runIdLabel] === runId);
+    expect(leftovers.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).to.deep.equal([]);
+    expect(api.get('pods', 'shop', 'ops-tool')).to.not.equal(undefined);
+    expect(api.get('namespaces', undefined, 'shop')).to.not.equal(undefined); // not ours: kept
+    expect(api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')).to.not.equal(undefined);
+    expect(api.get('namespaces', undefined, `flowproof-canary-${runId.slice(-6)}`)).to.equal(undefined);
+  });
+
+  it('fingerprints the cluster from the API', async () => {
+    await session.deploy(shopSuite());
+    const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });
+    expect(fp).to.deep.include({ provider: 'kind', kubernetesVersion: 'v1.33.1-fake', nodeCount: 1, kernel: '6.1.0-fake', cni: 'calico' });
+    expect(fp.tools.netshoot).to.equal(versions.images.netshoot);
+  });
+});
