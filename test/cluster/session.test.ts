@@ -230,6 +230,49 @@ describe('cluster session against fakeApiServer', () => {
     expect(api.get('namespaces', undefined, `flowproof-canary-${runId.slice(-6)}`)).to.equal(undefined);
   });
 
+  describe('existing workloads as probe sources (kubeconfig provider)', () => {
+    /** The operator's namespace "billing" with a running api pod; the suite probes from {billing, app: api}. */
+    function withExistingApi(): Suite {
+      api.put('namespaces', { metadata: { name: 'billing', labels: { 'kubernetes.io/metadata.name': 'billing' } } });
+      api.put('pods', {
+        metadata: { name: 'api-5d9f-xk2p1', namespace: 'billing', labels: { app: 'api', 'pod-template-hash': '5d9f' } },
+        spec: { containers: [{ name: 'api' }] },
+        status: { phase: 'Running', podIP: '10.244.2.7', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'api', ready: true, state: { running: {} } }] },
+      });
+      const suite = shopSuite();
+      suite.namespaces.push({ name: 'billing', labels: { 'kubernetes.io/metadata.name': 'billing' } });
+      suite.pods.push({ name: 'probe-0a1b2c3d', namespace: 'billing', labels: { app: 'api' }, serve: [], probeOnly: true });
+      suite.flows.push({ ...suite.flows[0], name: 'api reaches db', from: { kind: 'selector', namespace: 'billing', labels: { app: 'api' } }, fromText: '{namespace: billing, labels: {app: api}}' });
+      return suite;
+    }
+
+    it('without --ephemeral: a never-Ready probe pod with the labels, created in the existing namespace', async () => {
+      session = newSession({ providerName: 'kubeconfig', ephemeralControls: false });
+      const state = await session.deploy(withExistingApi());
+      const probe = api.get('pods', 'billing', 'probe-0a1b2c3d')!;
+      expect(probe.metadata.labels).to.include({ app: 'api', [runIdLabel]: runId });
+      expect((probe.spec.containers as Array<{ readinessProbe?: unknown }>)[0].readinessProbe).to.deep.equal({ exec: { command: ['false'] }, periodSeconds: 30 });
+      const r = await session.exec({ kind: 'pod', ref: 'billing/probe-0a1b2c3d', ip: state.podIPs.get('billing/probe-0a1b2c3d')! }, { argv: ['psql'], timeoutMs: 5000, tool: 'psql' });
+      expect(r.stdout).to.equal('ran psql in tool-psql\n');
+      expect(api.execs.at(-1)!.pod).to.equal('probe-0a1b2c3d');
+      await session.cleanup();
+      expect(api.get('pods', 'billing', 'probe-0a1b2c3d')).to.equal(undefined);
+      expect(api.get('pods', 'billing', 'api-5d9f-xk2p1')).to.not.equal(undefined);
+    });
+
+    it('with --ephemeral: probes from ephemeral containers inside the existing pod, which keeps its IP', async () => {
+      session = newSession({ providerName: 'kubeconfig', ephemeralSources: true });
+      const state = await session.deploy(withExistingApi());
+      expect(api.get('pods', 'billing', 'probe-0a1b2c3d')).to.equal(undefined);
+      expect(state.podIPs.get('billing/probe-0a1b2c3d')).to.equal('10.244.2.7');
+      const eph = api.get('pods', 'billing', 'api-5d9f-xk2p1')!.spec.ephemeralContainers as Array<{ name: string; image: string }>;
+      expect(eph.map((e) => e.image)).to.deep.equal([versions.images.netshoot, versions.images.postgres]);
+      await session.exec({ kind: 'pod', ref: 'billing/probe-0a1b2c3d', ip: '10.244.2.7' }, { argv: ['psql'], timeoutMs: 5000, tool: 'psql' });
+      expect(api.execs.at(-1)).to.deep.include({ pod: 'api-5d9f-xk2p1', container: eph[1].name });
+      expect(api.requests.some((r) => r.startsWith('PATCH /api/v1/namespaces/billing/pods/api-5d9f-xk2p1/ephemeralcontainers'))).to.equal(true);
+    });
+  });
+
   it('fingerprints the cluster from the API', async () => {
     await session.deploy(shopSuite());
     const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });
