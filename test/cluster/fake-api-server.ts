@@ -166,6 +166,10 @@ export class FakeApiServer {
       return this.send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group, resources: list });
     }
 
+    if (method === 'GET' && path === '/api/v1/pods') {
+      const items = this.list('pods', undefined, selector).map((o) => this.advancePod(o));
+      return this.send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: {}, items });
+    }
     const m = /^\/(?:api\/v1|apis\/networking\.k8s\.io\/v1)\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
     if (!m) return this.notFound(res, path);
     const [, ns, resource, name, sub] = m;

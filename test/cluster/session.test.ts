@@ -278,5 +278,9 @@ describe('cluster session against fakeApiServer', () => {
     const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });
     expect(fp).to.deep.include({ provider: 'kind', kubernetesVersion: 'v1.33.1-fake', nodeCount: 1, kernel: '6.1.0-fake', cni: 'calico' });
     expect(fp.tools.netshoot).to.equal(versions.images.netshoot);
+    // An existing cluster: the CNI is read from its agent pods.
+    api.put('pods', { metadata: { name: 'cilium-x7k2p', namespace: 'kube-system', labels: { 'k8s-app': 'cilium' } }, spec: { containers: [{ name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.16.3@sha256:abc' }] } });
+    const found = await session.fingerprint({});
+    expect(found).to.deep.include({ cni: 'cilium', cniVersion: 'v1.16.3' });
   });
 });

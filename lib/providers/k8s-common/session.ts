@@ -375,10 +375,21 @@ export class ClusterSession {
       const nodes = (await this.kube.core.listNode()).items;
       fp.nodeCount = nodes.length;
       fp.kernel = nodes[0]?.status?.nodeInfo?.kernelVersion;
+      if (!fp.cni) Object.assign(fp, await this.detectCni());
     } catch (err) {
       this.o.log(`warning: fingerprint incomplete: ${errorText(err)}`);
     }
     return fp;
+  }
+
+  /** An existing cluster's CNI, from its agent pods' image tag (Calico or Cilium; else unknown). */
+  private async detectCni(): Promise<Pick<Fingerprint, 'cni' | 'cniVersion'>> {
+    for (const [cni, selector] of [['calico', 'k8s-app=calico-node'], ['cilium', 'k8s-app=cilium']] as const) {
+      const pods = (await this.kube.core.listPodForAllNamespaces({ labelSelector: selector, limit: 1 })).items;
+      const image = pods[0]?.spec?.containers[0]?.image;
+      if (image) return { cni, cniVersion: image.split('@')[0].split(':').at(-1) };
+    }
+    return {};
   }
 
   // ---------- cleanup ----------
