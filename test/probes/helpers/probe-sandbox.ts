@@ -8,7 +8,7 @@
 // Everything it creates is recorded as it goes, so stop() cleans up after a partial start.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,20 @@ export class ProbeSandbox {
   private tmp?: string;
   private readonly servers: Array<{ name: string; proc: ResultPromise }> = [];
 
+  /**
+   * Ctrl-C during a test run kills mocha without after() hooks: the signal handler (and the
+   * 'exit' event, for a process.exit) removes what is left, synchronously.
+   */
+  private readonly onExit = () => this.stopSync();
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.stopSync();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+
   async start(): Promise<void> {
+    process.once('exit', this.onExit);
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
     await ip('netns', 'add', this.ns);
     this.nsCreated = true;
     await ip('-n', this.ns, 'link', 'set', 'lo', 'up');
@@ -125,7 +138,7 @@ export class ProbeSandbox {
 
   /** Polls the namespace's sockets until something listens; names the server when it died. */
   private async waitListening(proto: 'tcp' | 'udp', p: number): Promise<void> {
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
       const r = await execa('ip', ['netns', 'exec', this.ns, 'ss', '-Hln', proto === 'tcp' ? '-t' : '-u', `sport = :${p}`], { reject: false });
       if (r.stdout.trim().length > 0) return;
@@ -133,7 +146,22 @@ export class ProbeSandbox {
       if (dead) throw new Error(`test server ${dead.name} exited: ${(await dead.proc).all ?? ''}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`nothing listens on ${proto}/${p} in ${this.ns} after 15 s`);
+    throw new Error(`nothing listens on ${proto}/${p} in ${this.ns} after 30 s`);
+  }
+
+  private stopSync(): void {
+    for (const s of this.servers) s.proc.kill('SIGKILL');
+    if (this.nsCreated) {
+      try {
+        killAllIn(this.ns);
+        execFileSync('ip', ['netns', 'del', this.ns]);
+        this.nsCreated = false;
+      } catch {
+        // best effort while the process exits
+      }
+    }
+    if (this.etcNetns) rmSync(this.etcNetns, { recursive: true, force: true });
+    if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
   }
 
   /** Stops one server and waits until its port is closed (a target that went down). */
@@ -149,19 +177,26 @@ export class ProbeSandbox {
     await Promise.all(this.servers.map((s) => Promise.race([s.proc, new Promise((r) => setTimeout(r, 3000))])));
     if (this.nsCreated) {
       // Whatever still runs in our namespace was started by this sandbox (runuser's children).
-      const pids = await execa('ip', ['netns', 'pids', this.ns], { reject: false });
-      for (const pid of pids.stdout.split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAllIn(this.ns);
       await ip('netns', 'del', this.ns);
       this.nsCreated = false;
     }
     if (this.etcNetns && existsSync(this.etcNetns)) await rm(this.etcNetns, { recursive: true, force: true });
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+    process.removeListener('exit', this.onExit);
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+  }
+}
+
+function killAllIn(ns: string): void {
+  const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  for (const pid of pids.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }
 
