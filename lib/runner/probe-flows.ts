@@ -2,7 +2,7 @@
 // the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
 import type { Provider } from '../provider.ts';
 import { runProbe } from '../probes/index.ts';
-import { receiverOf, type PlannedPrediction } from '../policy/plan.ts';
+import { planRecord, receiverOf, type PlannedPrediction } from '../policy/plan.ts';
 import type { Attempt, FlowResult } from '../types.ts';
 import { LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
@@ -47,8 +47,10 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
     const { resolved, prediction } = p;
     const flow = resolved.flow;
     const receiver = receiverOf(resolved);
-    const needsProof = !attempts.some((a) => a.outcome === 'ALLOWED' || a.outcome === 'PROBE-ERROR');
-    let targetProvenUp = !needsProof;
+    const answered = attempts.some((a) => a.outcome === 'ALLOWED');
+    // A probe that could not run says nothing about the target: no proof needed, none claimed.
+    const needsProof = !answered && !attempts.some((a) => a.outcome === 'PROBE-ERROR');
+    let targetProvenUp = answered;
     let control: Attempt | undefined;
     if (needsProof && receiver) {
       const proof = await ledger.provenUp(receiver, resolved.backendPort, flow.protocol, flow.probe);
@@ -63,23 +65,11 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
           ? `${v.reason} Control check from inside the target: ${control.outcome} (${control.detail}).`
           : v.reason;
     const result: FlowResult = {
-      name: flow.name,
-      from: flow.fromText,
-      to: flow.toText,
-      source: resolved.source,
-      destination: resolved.destination,
-      port: flow.port,
-      resolvedPort: resolved.backendPort,
-      protocol: flow.protocol,
-      probe: flow.probe,
-      expect: flow.expect,
-      predicted: prediction.verdict,
-      decidedBy: prediction.decidedBy,
+      ...planRecord(p),
       observed: v.observed,
       attempts,
       verdict: v.verdict,
       reason,
-      controls: flow.controls,
       targetProvenUp,
       control,
       durationMs,
