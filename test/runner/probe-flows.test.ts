@@ -1,0 +1,72 @@
+// probeFlows with a scripted provider (a fake, named so): checks which flows get a liveness
+// control, and that silence from a target that does not serve is never a pass.
+import { expect } from 'chai';
+import type { PlannedPrediction } from '../../lib/policy/plan.ts';
+import type { ExecRequest, ExecResult, Provider } from '../../lib/provider.ts';
+import { probeFlows } from '../../lib/runner/probe-flows.ts';
+import type { Attempt, Expectation, Flow, Prediction, ResolvedEndpoint } from '../../lib/types.ts';
+
+const client: ResolvedEndpoint = { kind: 'pod', ref: 'x/client', namespace: 'x', name: 'client', ip: '10.244.0.2' };
+const db: ResolvedEndpoint = { kind: 'pod', ref: 'x/db', namespace: 'x', name: 'db', ip: '10.244.0.3' };
+
+function planned(name: string, expect: Expectation, port: number, dst: ResolvedEndpoint | null = db): PlannedPrediction {
+  const flow: Flow = { name, from: { kind: 'pod', namespace: 'x', pod: 'client' }, to: { kind: 'pod', namespace: 'x', pod: 'db' }, fromText: 'x/client', toText: 'x/db', port, protocol: 'TCP', probe: 'tcp', expect, controls: [], source: { file: 't.yaml', line: 1 } };
+  const prediction: Prediction = { verdict: expect, decidedBy: 'x/p ingress[0]', explanation: '', egress: { direction: 'egress', isolated: false, allowed: true, selectingPolicies: [] }, ingress: { direction: 'ingress', isolated: true, allowed: expect === 'allow', selectingPolicies: [] } };
+  const destination = dst ?? { kind: 'service' as const, ref: 'svc:x/empty', ip: '10.96.0.9' };
+  return { resolved: { flow, source: client, destination, dialHost: destination.ip, dialIP: destination.ip, dialPort: port, backend: dst ?? undefined, backendPort: port }, prediction };
+}
+
+/** A provider whose nc answers per port from a script, and whose control check says up or down. */
+function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<number, boolean>): Provider & { controls: number[] } {
+  const controls: number[] = [];
+  return {
+    name: 'fake',
+    controls,
+    up: async () => ({ podIPs: new Map(), serviceIPs: new Map(), externalIPs: new Map() }),
+    apply: async () => {},
+    exec: async (_from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> => {
+      const port = Number(req.argv[req.argv.length - 1]);
+      return answers[port] === 'open'
+        ? { exitCode: 0, stdout: '', stderr: `Connection to 10.244.0.3 ${port} port [tcp/*] succeeded!`, timedOut: false, durationMs: 3 }
+        : { exitCode: 1, stdout: '', stderr: `nc: connect to 10.244.0.3 port ${port} (tcp) timed out: Operation now in progress`, timedOut: false, durationMs: 1000 };
+    },
+    controlCheck: async (_t, port): Promise<Attempt> => {
+      controls.push(port);
+      return { outcome: up[port] ? 'ALLOWED' : 'REJECTED', detail: up[port] ? 'serves' : 'connection refused', transcript: '', durationMs: 1, startedAt: '' };
+    },
+    fingerprint: async () => ({ provider: 'fake', tools: {} }),
+    down: async () => {},
+  };
+}
+
+const opts = { timeoutMs: 1000, parallel: 4, retry: { allowRetries: 0, denyAttempts: 1, backoffMs: 0 } };
+
+describe('probeFlows', () => {
+  it('credits a deny only after a control check shows the target serves, and checks each port once', async () => {
+    const provider = fakeProvider({ 80: 'open', 81: 'silent', 82: 'silent' }, { 81: true, 82: false });
+    const [allowed, denied, down, deniedAgain] = await probeFlows(provider, [planned('a', 'allow', 80), planned('b', 'deny', 81), planned('c', 'deny', 82), planned('d', 'deny', 81)], opts);
+    expect(allowed).to.include({ verdict: 'pass', observed: 'ALLOWED', targetProvenUp: true });
+    expect(allowed?.control).to.equal(undefined);
+    expect(denied).to.include({ verdict: 'pass', observed: 'DENIED', targetProvenUp: true });
+    expect(deniedAgain).to.include({ verdict: 'pass' });
+    expect(down).to.include({ verdict: 'error', observed: 'TARGET-DOWN', targetProvenUp: false });
+    expect(down?.reason).to.match(/Control check from inside the target: REJECTED/);
+    expect(provider.controls.sort()).to.deep.equal([81, 82]);
+  });
+
+  it('a Service without a backend is inconclusive, never a credited deny', async () => {
+    const provider = fakeProvider({ 90: 'silent' }, {});
+    const [r] = await probeFlows(provider, [planned('svc', 'deny', 90, null)], opts);
+    expect(r).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
+    expect(r?.reason).to.match(/no ready backend/);
+    expect(provider.controls).to.deep.equal([]);
+  });
+
+  it('an answered expected deny is a failure with every attempt kept', async () => {
+    const provider = fakeProvider({ 80: 'open' }, {});
+    const [r] = await probeFlows(provider, [planned('leak', 'deny', 80)], { ...opts, retry: { ...opts.retry, denyAttempts: 3 } });
+    expect(r).to.include({ verdict: 'fail', observed: 'ALLOWED' });
+    expect(r?.attempts).to.have.length(1);
+    expect(r?.attempts?.[0]?.transcript).to.match(/nc -z -v/);
+  });
+});
