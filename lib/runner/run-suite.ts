@@ -48,8 +48,18 @@ function summarise(flows: FlowResult[]): RunResult['summary'] {
 export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
   const startedAt = new Date();
   const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
-  const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
   const allureDir = mkdtempSync(join(tmpdir(), 'flowproof-allure-'));
+  // Registered first so it runs last on Ctrl-C, after the provider's teardown.
+  const removeAllureDir = registerTeardown('allure results', async () => rmSync(allureDir, { recursive: true, force: true }));
+  try {
+    return await probeAndReport(suite, provider, settings, startedAt, runId, allureDir);
+  } finally {
+    await removeAllureDir();
+  }
+}
+
+async function probeAndReport(suite: Suite, provider: Provider, settings: RunSettings, startedAt: Date, runId: string, allureDir: string): Promise<SuiteRun> {
+  const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
   try {
@@ -109,17 +119,13 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
       },
     },
   };
-  try {
-    const bundle = await writeBundle({
-      run,
-      suite,
-      allureResultsDir: allureDir,
-      signKeyPath: settings.signKeyPath,
-      controlsMapPath: settings.controlsMapPath,
-      outDir: join(settings.reportsDir, bundleDirName(suite.name, startedAt)),
-    });
-    return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
-  } finally {
-    rmSync(allureDir, { recursive: true, force: true });
-  }
+  const bundle = await writeBundle({
+    run,
+    suite,
+    allureResultsDir: allureDir,
+    signKeyPath: settings.signKeyPath,
+    controlsMapPath: settings.controlsMapPath,
+    outDir: join(settings.reportsDir, bundleDirName(suite.name, startedAt)),
+  });
+  return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
 }

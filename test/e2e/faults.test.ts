@@ -177,6 +177,8 @@ describe('end to end on the netns provider', function () {
   });
 
   it('Ctrl-C in the middle of a run tears down everything the run created', async () => {
+    const allureDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('flowproof-allure-')).sort();
+    const allureBefore = allureDirs();
     const child = spawn('node', [cli, 'run', shop, '--timeout', '20000', '--deny-attempts', '3', '--reports', reports], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -202,5 +204,6 @@ describe('end to end on the netns provider', function () {
     expect([...(await netnsNames())].filter((n) => n.startsWith(`${prefix}-`)), 'namespaces of the interrupted run').to.deep.equal([]);
     const procs = await execa('pgrep', ['-a', '-f', prefix as string], { reject: false });
     expect(procs.stdout, 'processes of the interrupted run').to.equal('');
+    expect(allureDirs(), 'temporary allure results of the interrupted run').to.deep.equal(allureBefore);
   });
 });
