@@ -9,12 +9,13 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
-import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { ClusterState, Provider } from '../../provider.ts';
+import type { Fingerprint, Suite } from '../../types.ts';
 import { requireDocker } from '../docker.ts';
 import { loadKubeConfig } from '../k8s-common/kube.ts';
 import { newRunId } from '../k8s-common/labels.ts';
 import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
+import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 import { calicoInstall, ciliumInstall, clusterReadyWaits, kind, kindConfigPath, preloadImages, docker, type Cni } from './commands.ts';
 import { createKindExternals } from './externals.ts';
@@ -38,18 +39,18 @@ export function defaultClusterName(cni: Cni): string {
   return `flowproof-${cni}`;
 }
 
-class KindProvider implements Provider {
+class KindProvider extends SessionBackedProvider {
   readonly name = 'kind';
   private readonly versions: Versions;
   private readonly clusterName: string;
   private readonly runId = newRunId();
   private readonly log: (s: string) => void;
-  private session?: ClusterSession;
   private createdCluster = false;
   private tmpDir?: string;
   private downOnce?: Promise<void>;
 
   constructor(private readonly o: KindProviderOptions) {
+    super();
     this.versions = loadVersions();
     this.clusterName = o.clusterName ?? defaultClusterName(o.cni);
     this.log = o.log ?? ((s) => process.stderr.write(`${s}\n`));
@@ -108,22 +109,9 @@ class KindProvider implements Provider {
     for (const s of steps) await this.run(s);
   }
 
-  private need(): ClusterSession {
-    if (!this.session) throw new InfrastructureError('kind provider', 'used before up()');
-    return this.session;
-  }
 
-  apply(policies: NetworkPolicy[]): Promise<void> {
-    return this.need().applyPolicies(policies);
-  }
 
-  exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
-    return this.need().exec(from, req);
-  }
 
-  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
-    return this.need().controlCheck(target, port, protocol, probe, timeoutMs);
-  }
 
   fingerprint(): Promise<Fingerprint> {
     const cniVersion = this.o.cni === 'calico' ? this.versions.calico.version : this.versions.cilium.version;

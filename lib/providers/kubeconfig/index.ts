@@ -6,14 +6,15 @@
 // Ctrl-C. The RBAC it needs: clusters/rbac/flowproof-rbac.yaml.
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
-import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { ClusterState, Provider } from '../../provider.ts';
+import type { Fingerprint, Suite } from '../../types.ts';
 import { realHostExternals } from '../k8s-common/externals.ts';
 import { loadKubeConfig, makeKube } from '../k8s-common/kube.ts';
 import { newRunId } from '../k8s-common/labels.ts';
 import { errorText } from '../k8s-common/poll.ts';
 import { kubeconfigPath } from '../k8s-common/prerequisites.ts';
 import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
+import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 
 export interface KubeconfigProviderOptions {
@@ -23,15 +24,15 @@ export interface KubeconfigProviderOptions {
   log?: (s: string) => void;
 }
 
-class KubeconfigProvider implements Provider {
+class KubeconfigProvider extends SessionBackedProvider {
   readonly name = 'kubeconfig';
   private readonly versions: Versions;
   private readonly runId = newRunId();
   private readonly log: (s: string) => void;
-  private session?: ClusterSession;
   private downOnce?: Promise<void>;
 
   constructor(private readonly o: KubeconfigProviderOptions) {
+    super();
     this.versions = loadVersions();
     this.log = o.log ?? ((s) => process.stderr.write(`${s}\n`));
   }
@@ -62,22 +63,9 @@ class KubeconfigProvider implements Provider {
     return this.session.deploy(suite);
   }
 
-  private need(): ClusterSession {
-    if (!this.session) throw new InfrastructureError('kubeconfig provider', 'used before up()');
-    return this.session;
-  }
 
-  apply(policies: NetworkPolicy[]): Promise<void> {
-    return this.need().applyPolicies(policies);
-  }
 
-  exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
-    return this.need().exec(from, req);
-  }
 
-  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
-    return this.need().controlCheck(target, port, protocol, probe, timeoutMs);
-  }
 
   fingerprint(): Promise<Fingerprint> {
     return this.need().fingerprint({});

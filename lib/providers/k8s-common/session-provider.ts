@@ -1,0 +1,33 @@
+// What the kind and kubeconfig providers share once a cluster is reachable: everything
+// after up() goes through one ClusterSession. Subclasses decide how the cluster comes to
+// exist (up), how it is described (fingerprint) and what teardown removes (down).
+import { InfrastructureError } from '../../errors.ts';
+import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { ClusterSession } from './session.ts';
+
+export abstract class SessionBackedProvider implements Provider {
+  abstract readonly name: string;
+  protected session?: ClusterSession;
+
+  abstract up(suite: Suite): Promise<ClusterState>;
+  abstract fingerprint(): Promise<Fingerprint>;
+  abstract down(): Promise<void>;
+
+  protected need(): ClusterSession {
+    if (!this.session) throw new InfrastructureError(`${this.name} provider`, 'used before up()');
+    return this.session;
+  }
+
+  apply(policies: NetworkPolicy[]): Promise<void> {
+    return this.need().applyPolicies(policies);
+  }
+
+  exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    return this.need().exec(from, req);
+  }
+
+  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
+    return this.need().controlCheck(target, port, protocol, probe, timeoutMs);
+  }
+}
