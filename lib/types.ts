@@ -221,6 +221,12 @@ export interface ResolvedFlow {
   /** The pod or external that finally receives the packet and its port after DNAT. */
   backend?: ResolvedEndpoint;
   backendPort: number;
+  /**
+   * Every ready backend of a Service target with its port (the DNAT may pick any of them):
+   * a prediction allows when any backend is allowed, and a deny is credited only when
+   * every backend is proven to serve.
+   */
+  backends?: Array<{ endpoint: ResolvedEndpoint; port: number }>;
 }
 
 export interface ResolvedEndpoint {

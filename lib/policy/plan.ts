@@ -29,12 +29,21 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
     const none = { isolated: false, allowed: false, selectingPolicies: [] };
     return { verdict: 'deny', decidedBy: text, explanation: text, egress: { direction: 'egress', ...none }, ingress: { direction: 'ingress', ...none } };
   }
-  return predict(policies, world, {
-    src: toPolicyEndpoint(r.source, world),
-    dst: toPolicyEndpoint(receiver, world),
-    port: r.backendPort,
-    protocol: r.flow.protocol,
-  });
+  const src = toPolicyEndpoint(r.source, world);
+  const targets = r.backends && r.backends.length > 1 ? r.backends : [{ endpoint: receiver, port: r.backendPort }];
+  const per = targets.map((t) => ({
+    ref: t.endpoint.ref,
+    prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol }),
+  }));
+  if (per.length === 1 || per.every((p) => p.prediction.verdict === per[0]!.prediction.verdict)) return per[0]!.prediction;
+  // Backends disagree: the DNAT may pick any of them, so some connections get through.
+  const allowed = per.find((p) => p.prediction.verdict === 'allow')!;
+  const denied = per.filter((p) => p.prediction.verdict === 'deny').map((p) => p.ref);
+  return {
+    ...allowed.prediction,
+    decidedBy: `${allowed.prediction.decidedBy} (to backend ${allowed.ref}; denied to ${denied.join(', ')})`,
+    explanation: `backends of ${r.destination.ref} disagree, and a connection may land on any of them: ${per.map((p) => `${p.ref}: ${p.prediction.explanation}`).join('; ')}`,
+  };
 }
 
 export interface PlannedPrediction {

@@ -3,11 +3,18 @@
 import type { Provider } from '../provider.ts';
 import { runProbe } from '../probes/index.ts';
 import { planRecord, receiverOf, type PlannedPrediction } from '../policy/plan.ts';
-import type { Attempt, FlowResult } from '../types.ts';
+import type { Attempt, FlowResult, ResolvedEndpoint } from '../types.ts';
 import { LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
 import { decideVerdict } from './verdict.ts';
+
+/** Who may receive the packet, with the port: every Service backend, or the one destination. */
+function receiversOf(r: PlannedPrediction['resolved']): Array<{ endpoint: ResolvedEndpoint; port: number }> {
+  if (r.backends && r.backends.length > 0) return r.backends;
+  const one = receiverOf(r);
+  return one ? [{ endpoint: one, port: r.backendPort }] : [];
+}
 
 /** A flow ready to probe: resolved to addresses and predicted by the policy model. */
 export type PlannedFlow = PlannedPrediction;
@@ -35,8 +42,9 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
       opts.retry,
       opts.sleep ?? realSleep,
     );
-    const receiver = receiverOf(resolved);
-    if (receiver && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receiver, resolved.backendPort, flow.protocol);
+    const receivers = receiversOf(resolved);
+    // An answer proves its receiver serves; through a multi-backend Service we cannot tell which one answered.
+    if (receivers.length === 1 && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receivers[0]!.endpoint, receivers[0]!.port, flow.protocol);
     opts.onProbed?.(++done, planned.length, p, attempts);
     return { p, attempts, durationMs: Date.now() - started };
   });
@@ -46,23 +54,27 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
   return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs }) => {
     const { resolved, prediction } = p;
     const flow = resolved.flow;
-    const receiver = receiverOf(resolved);
+    const receivers = receiversOf(resolved);
     const answered = attempts.some((a) => a.outcome === 'ALLOWED');
     // A probe that could not run says nothing about the target: no proof needed, none claimed.
     const needsProof = !answered && !attempts.some((a) => a.outcome === 'PROBE-ERROR');
     let targetProvenUp = answered;
     let control: Attempt | undefined;
-    if (needsProof && receiver) {
-      const proof = await ledger.provenUp(receiver, resolved.backendPort, flow.protocol, flow.probe);
-      targetProvenUp = proof.up;
-      control = proof.control;
+    let downRef: string | undefined;
+    if (needsProof && receivers.length > 0) {
+      // Every backend must serve: silence from a Service is a deny only if none of its backends is down.
+      const proofs = await Promise.all(receivers.map((r) => ledger.provenUp(r.endpoint, r.port, flow.protocol, flow.probe)));
+      const down = proofs.findIndex((p) => !p.up);
+      targetProvenUp = down < 0;
+      control = (down >= 0 ? proofs[down] : proofs.find((p) => p.control))?.control;
+      if (down >= 0) downRef = receivers[down]!.endpoint.ref;
     }
     const v = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp });
     const reason =
-      needsProof && !receiver
+      needsProof && receivers.length === 0
         ? `${v.reason} The Service has no ready backend, so there is nothing that could answer.`
         : control && !targetProvenUp
-          ? `${v.reason} Control check from inside the target: ${control.outcome} (${control.detail}).`
+          ? `${v.reason} Control check from inside ${downRef ?? 'the target'}: ${control.outcome} (${control.detail}).`
           : v.reason;
     const result: FlowResult = {
       ...planRecord(p),

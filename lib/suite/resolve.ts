@@ -79,6 +79,7 @@ export function resolveFlow(suite: Suite, state: ClusterState, flow: Flow): Reso
     dialIP: destination.ip,
     dialPort: need(target.dialPort, `port ${flow.port}`),
     ...(backend ? { backend } : {}),
+    ...(target.backends ? { backends: target.backends.map((b) => ({ endpoint: workloadEndpoint(state, { kind: 'pod', pod: b.pod }), port: b.port })) } : {}),
     // 0 when no backend can say which port (a Service whose named targetPort no pod declares).
     backendPort: target.backendPort ?? 0,
   };

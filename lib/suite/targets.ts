@@ -19,6 +19,8 @@ export interface TargetPort {
   servicePort?: ServicePortSpec;
   /** The backend's matching serve entry (its `app` picks the default probe). */
   serve?: ServePort;
+  /** Every ready backend of a Service with its resolved port (the first is `backend`). */
+  backends?: Array<{ pod: PodSpec; port: number }>;
 }
 
 export function findPod(s: SuiteObjects, namespace: string, name: string): PodSpec | undefined {
@@ -102,12 +104,13 @@ export function lookupTarget(
       );
       const pod = candidates[0];
       if (!pod) return { service, servicePort: sp, dialPort: sp.port, backendPort: typeof target === 'number' ? target : undefined };
-      const entry =
+      const entryOf = (p: PodSpec): ServePort | undefined =>
         typeof target === 'number'
-          ? pod.serve.find((e) => e.port === target && e.protocol === sp.protocol)
-          : pod.serve.find((e) => e.name === target && e.protocol === sp.protocol);
-      const backendPort = typeof target === 'number' ? target : entry?.port;
-      return { service, servicePort: sp, dialPort: sp.port, backend: { kind: 'pod', pod }, backendPort, serve: entry };
+          ? p.serve.find((e) => e.port === target && e.protocol === sp.protocol)
+          : p.serve.find((e) => e.name === target && e.protocol === sp.protocol);
+      const portOf = (p: PodSpec): number => (typeof target === 'number' ? target : (entryOf(p)?.port as number));
+      const backends = candidates.map((p) => ({ pod: p, port: portOf(p) }));
+      return { service, servicePort: sp, dialPort: sp.port, backend: { kind: 'pod', pod }, backendPort: portOf(pod), serve: entryOf(pod), backends };
     }
   }
 }

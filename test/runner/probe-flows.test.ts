@@ -17,7 +17,7 @@ function planned(name: string, expect: Expectation, port: number, dst: ResolvedE
 }
 
 /** A provider whose nc answers per port from a script, and whose control check says up or down. */
-function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<number, boolean>): Provider & { controls: number[] } {
+function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<number, boolean>, downRefs: string[] = []): Provider & { controls: number[] } {
   const controls: number[] = [];
   return {
     name: 'fake',
@@ -30,9 +30,10 @@ function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<num
         ? { exitCode: 0, stdout: '', stderr: `Connection to 10.244.0.3 ${port} port [tcp/*] succeeded!`, timedOut: false, durationMs: 3 }
         : { exitCode: 1, stdout: '', stderr: `nc: connect to 10.244.0.3 port ${port} (tcp) timed out: Operation now in progress`, timedOut: false, durationMs: 1000 };
     },
-    controlCheck: async (_t, port): Promise<Attempt> => {
+    controlCheck: async (t, port): Promise<Attempt> => {
       controls.push(port);
-      return { outcome: up[port] ? 'ALLOWED' : 'REJECTED', detail: up[port] ? 'serves' : 'connection refused', transcript: '', durationMs: 1, startedAt: '' };
+      const serves = up[port] && !downRefs.includes(t.ref);
+      return { outcome: serves ? 'ALLOWED' : 'REJECTED', detail: serves ? 'serves' : 'connection refused', transcript: '', durationMs: 1, startedAt: '' };
     },
     fingerprint: async () => ({ provider: 'fake', tools: {} }),
     down: async () => {},
@@ -50,7 +51,7 @@ describe('probeFlows', () => {
     expect(denied).to.include({ verdict: 'pass', observed: 'DENIED', targetProvenUp: true });
     expect(deniedAgain).to.include({ verdict: 'pass' });
     expect(down).to.include({ verdict: 'error', observed: 'TARGET-DOWN', targetProvenUp: false });
-    expect(down?.reason).to.match(/Control check from inside the target: REJECTED/);
+    expect(down?.reason).to.match(/Control check from inside x\/db: REJECTED/);
     expect(provider.controls.sort()).to.deep.equal([81, 82]);
   });
 
@@ -60,6 +61,23 @@ describe('probeFlows', () => {
     expect(r).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
     expect(r?.reason).to.match(/no ready backend/);
     expect(provider.controls).to.deep.equal([]);
+  });
+
+  it('silence from a Service is credited as deny only when every backend serves', async () => {
+    const db2: ResolvedEndpoint = { ...db, ref: 'x/db2', name: 'db2', ip: '10.244.0.4' };
+    const viaService = (name: string): PlannedPrediction => {
+      const p = planned(name, 'deny', 91);
+      const destination: ResolvedEndpoint = { kind: 'service', ref: 'svc:x/db', ip: '10.96.0.7' };
+      return { ...p, resolved: { ...p.resolved, destination, dialIP: destination.ip, backends: [{ endpoint: db, port: 91 }, { endpoint: db2, port: 91 }] } };
+    };
+    const oneDown = fakeProvider({ 91: 'silent' }, { 91: true }, ['x/db2']);
+    const [r] = await probeFlows(oneDown, [viaService('one backend down')], opts);
+    expect(r).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
+    expect(r?.reason).to.match(/inside x\/db2: REJECTED/);
+    const allUp = fakeProvider({ 91: 'silent' }, { 91: true });
+    const [ok] = await probeFlows(allUp, [viaService('both serve')], opts);
+    expect(ok).to.include({ verdict: 'pass', observed: 'DENIED' });
+    expect(allUp.controls).to.deep.equal([91, 91]);
   });
 
   it('an answered expected deny is a failure with every attempt kept', async () => {
