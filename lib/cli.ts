@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Prove with live traffic that NetworkPolicies allow exactly the declared flows, and keep the evidence.')
     .version(pkg.version)
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `

@@ -2,6 +2,7 @@
 // results.json and refreshes manifest.sha256. Refuses when other evidence files changed
 // (unless --force). A refreshed manifest invalidates an old signature: it is removed and
 // the bundle must be re-signed (--sign-key does it here).
+import { existingDir } from './_options.ts';
 import type { Command } from 'commander';
 import { rerenderBundle } from '../report/index.ts';
 
@@ -11,7 +12,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('re-render the compliance report (index.html, summary.md) of a bundle from its results.json')
-    .argument('<bundle>', 'bundle directory')
+    .argument('<bundle>', 'bundle directory', existingDir)
     .option('--controls-map <yaml>', 'extra control mapping (same shape as lib/report/controls.yaml)')
     .option('--sign-key <pem>', 'ed25519 private key (PEM) to re-sign the refreshed manifest')
     .option('--force', 're-render even when evidence files no longer match the manifest')

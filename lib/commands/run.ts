@@ -6,7 +6,8 @@ import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
 import type { SuiteRun } from '../runner/run-suite.ts';
 import { loadSuites } from '../suite/load.ts';
-import { positiveInt } from './_options.ts';
+import { positiveInt, reportsDir } from './_options.ts';
+import { loadControls, loadSigningKey } from '../report/index.ts';
 
 export const order = 20;
 
@@ -47,13 +48,16 @@ export function register(program: Command): void {
     .option('--parallel <n>', 'probes in flight at once', positiveInt('--parallel', 1, 512), 16)
     .option('--allow-retries <n>', 'extra attempts for an expected allow (with backoff)', positiveInt('--allow-retries', 0, 20), 2)
     .option('--deny-attempts <n>', 'times each expected deny is probed (catches intermittent leaks)', positiveInt('--deny-attempts', 1, 20), 1)
-    .option('--reports <dir>', 'where evidence bundles are written', 'reports')
+    .option('--reports <dir>', 'where evidence bundles are written', reportsDir, 'reports')
     .option('--sign-key <pem>', 'ed25519 private key (PEM) to sign the bundle manifest')
     .option('--controls-map <file>', 'extra control definitions (YAML) for the compliance report')
     .option('--json', 'print the run records (as results.json) on stdout, nothing else')
     .option('--list', "also print mocha's per-flow listing")
     .action(async (files: string[], flags: RunFlags, cmd: Command) => {
       const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
+      // So do a bad key or control map: found now, not after a whole cluster run.
+      if (flags.signKey) loadSigningKey(flags.signKey);
+      loadControls(flags.controlsMap);
       // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
       const { runSuite } = await import('../runner/run-suite.ts');
       const { printRunSummary, printRunsTable } = await import('../runner/summary.ts');

@@ -1,6 +1,7 @@
 // `flowproof verify <bundle> [--pubkey <pem>]`: checks manifest.sha256 against every file of
 // an evidence bundle and, with a public key, the ed25519 signature. Exit 0 when intact,
 // exit 1 naming each changed, missing or extra file.
+import { existingDir } from './_options.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -14,7 +15,7 @@ export function register(program: Command): void {
   program
     .command('verify')
     .description('check that an evidence bundle is intact (manifest.sha256) and, with --pubkey, signed')
-    .argument('<bundle>', 'bundle directory, e.g. reports/voiceassist-20261123T101500Z')
+    .argument('<bundle>', 'bundle directory, e.g. reports/voiceassist-20261123T101500Z', existingDir)
     .option('--pubkey <pem>', 'ed25519 public key (PEM) the manifest signature must verify with')
     .action(async (dir: string, opts: { pubkey?: string }, cmd: Command) => {
       const result = await verifyBundle(dir, opts.pubkey);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { InfrastructureError, InputError } from '../errors.ts';
 import { registerTeardown } from '../lifecycle.ts';
 import type { Provider } from '../provider.ts';
 import { bundleDirName, writeBundle } from '../report/index.ts';
@@ -119,13 +120,12 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
       },
     },
   };
-  const bundle = await writeBundle({
-    run,
-    suite,
-    allureResultsDir: allureDir,
-    signKeyPath: settings.signKeyPath,
-    controlsMapPath: settings.controlsMapPath,
-    outDir: join(settings.reportsDir, bundleDirName(suite.name, startedAt)),
-  });
-  return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
+  const outDir = join(settings.reportsDir, bundleDirName(suite.name, startedAt));
+  try {
+    const bundle = await writeBundle({ run, suite, allureResultsDir: allureDir, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
+    return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
+  } catch (err) {
+    if (err instanceof InputError || err instanceof InfrastructureError) throw err;
+    throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });
+  }
 }
