@@ -4,6 +4,7 @@
 // descriptions here are what editors show. Only structure lives here; cross-references
 // (unknown pods, named ports, duplicate names…) are checked in lib/suite/check.ts.
 import { z } from 'zod';
+import { cidrWithin, parseCidr } from '../policy/ip.ts';
 import { isCidr } from './ip.ts';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -157,28 +158,61 @@ export const matrixSchema = z
 const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '192.0.2.1')), {
   error: (iss) => `"${String(iss.input)}" is not a CIDR`,
 });
+// The API server's own validation rules (apis/networking/validation) are checked here too,
+// so a policy the cluster would refuse is exit 2 before anything is touched.
 const labelSelector = z.strictObject({
   matchLabels: labels.optional(),
   matchExpressions: z
     .array(
-      z.strictObject({
-        key: z.string(),
-        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-        values: z.array(z.string()).optional(),
-      }),
+      z
+        .strictObject({
+          key: z.string(),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).optional(),
+        })
+        .superRefine((e, ctx) => {
+          const n = e.values?.length ?? 0;
+          if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0)
+            ctx.addIssue({ code: 'custom', path: ['operator'], message: `operator ${e.operator} needs at least one value` });
+          if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0)
+            ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${e.operator} takes no values` });
+        }),
     )
     .optional(),
 });
-const policyPeer = z.strictObject({
-  podSelector: labelSelector.optional(),
-  namespaceSelector: labelSelector.optional(),
-  ipBlock: z.strictObject({ cidr: policyCidr, except: z.array(policyCidr).optional() }).optional(),
-});
-const policyPort = z.strictObject({
-  protocol: protocol.optional(),
-  port: z.union([portNumber, namedPort]).optional(),
-  endPort: portNumber.optional(),
-});
+const hasPlaceholder = (text: string): boolean => text.includes('{{');
+const policyPeer = z
+  .strictObject({
+    podSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    ipBlock: z
+      .strictObject({ cidr: policyCidr, except: z.array(policyCidr).optional() })
+      .superRefine((b, ctx) => {
+        const outer = hasPlaceholder(b.cidr) ? undefined : parseCidr(b.cidr);
+        b.except?.forEach((e, i) => {
+          const inner = hasPlaceholder(e) ? undefined : parseCidr(e);
+          if (outer && inner && !(cidrWithin(inner, outer) && inner.prefix > outer.prefix))
+            ctx.addIssue({ code: 'custom', path: ['except', i], message: `except ${e} must be a strict subset of cidr ${b.cidr}` });
+        });
+      })
+      .optional(),
+  })
+  .superRefine((peer, ctx) => {
+    if (peer.ipBlock && (peer.podSelector || peer.namespaceSelector))
+      ctx.addIssue({ code: 'custom', path: ['ipBlock'], message: 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer (write them as two peers)' });
+  });
+const policyPort = z
+  .strictObject({
+    protocol: protocol.optional(),
+    port: z.union([portNumber, namedPort]).optional(),
+    endPort: portNumber.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.endPort === undefined) return;
+    if (typeof p.port !== 'number')
+      ctx.addIssue({ code: 'custom', path: ['endPort'], message: 'endPort needs a numeric port (not a named port, not absent)' });
+    else if (p.endPort < p.port) ctx.addIssue({ code: 'custom', path: ['endPort'], message: `endPort ${p.endPort} is below port ${p.port}` });
+  });
 
 export const networkPolicySchema = z
   .strictObject({

@@ -61,6 +61,11 @@ const cases: Case[] = [
     message: 'policy default-deny: namespace "payments" is not declared in the suite',
   },
   { fixture: 'policy-podip-unknown-pod.yaml', line: 25, col: 37, message: '{{podIP shop/webb}} refers to unknown pod shop/webb' },
+  // Rules of the API server's own validation: the cluster would refuse these policies.
+  { fixture: 'policy-endport-below-port.yaml', file: `${policies}/endport-below-port.yaml`, line: 8, col: 33, message: 'endPort 5000 is below port 6000' },
+  { fixture: 'policy-ipblock-with-selector.yaml', file: `${policies}/ipblock-with-selector.yaml`, line: 9, col: 20, message: 'ipBlock cannot be combined with podSelector' },
+  { fixture: 'policy-in-without-values.yaml', file: `${policies}/in-without-values.yaml`, line: 7, col: 30, message: 'operator In needs at least one value' },
+  { fixture: 'policy-except-outside-cidr.yaml', file: `${policies}/except-outside-cidr.yaml`, line: 10, col: 22, message: 'except 198.51.100.0/24 must be a strict subset of cidr 192.0.2.0/24' },
   { fixture: 'matrix-unknown-ref.yaml', line: 27, col: 21, message: 'flow "web to all: shop/web -> shop/cache 5432/TCP": unknown pod shop/cache' },
 ];
 
