@@ -1,5 +1,6 @@
 // `flowproof cleanup`: removes what crashed or killed netns runs left behind (network
-// namespaces, veths, servers, /etc/netns dirs, work dirs). Runs whose process is still
+// namespaces, veths, servers, /etc/netns dirs, work dirs) and the temporary results of
+// killed runs. Runs whose process is still
 // alive are left alone; only fp<6 hex>-prefixed objects are ever touched.
 import { Command } from 'commander';
 import { InfrastructureError } from '../errors.ts';
@@ -16,15 +17,18 @@ export function register(program: Command): void {
       const { isRootUser } = await import('../providers/netns/tools.ts');
       if (!isRootUser()) throw new InfrastructureError('cleanup', 'removing network namespaces needs root', 'run as root (sudo flowproof cleanup)');
       const report = await cleanupAbandonedRuns();
+      const { removeAbandonedAllureDirs } = await import('../runner/temp-results.ts');
+      const tempDirs = removeAbandonedAllureDirs();
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...report, tempDirs }, null, 2)}\n`);
         return;
       }
+      if (tempDirs.length > 0) process.stdout.write(`temporary results of killed runs: removed ${tempDirs.join(', ')}\n`);
       for (const run of report.runs) {
         process.stdout.write(`run ${run.prefix} (pid ${run.pid} is gone): removed ${run.removed.length ? run.removed.join(', ') : 'nothing left'}\n`);
       }
       if (report.orphans.length > 0) process.stdout.write(`leftovers without a record: removed ${report.orphans.join(', ')}\n`);
       for (const live of report.live) process.stdout.write(`run ${live.prefix} is still running (pid ${live.pid}): left alone\n`);
-      if (report.runs.length === 0 && report.orphans.length === 0) process.stdout.write('nothing to clean up\n');
+      if (report.runs.length === 0 && report.orphans.length === 0 && tempDirs.length === 0) process.stdout.write('nothing to clean up\n');
     });
 }

@@ -1,7 +1,7 @@
 // One suite, one provider: bring the cluster up, apply the policies, predict and probe
 // every flow under mocha, always tear down, and write the evidence bundle.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir, userInfo } from 'node:os';
+import { rmSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InfrastructureError, InputError } from '../errors.ts';
@@ -10,6 +10,7 @@ import type { Provider } from '../provider.ts';
 import { bundleDirName, writeBundle } from '../report/index.ts';
 import type { Fingerprint, FlowResult, ProbeKind, RunResult, Suite } from '../types.ts';
 import { runUnderMocha } from './mocha-suite.ts';
+import { makeAllureResultsDir } from './temp-results.ts';
 import { planFlows } from '../policy/plan.ts';
 import { policiesInForce } from '../suite/template.ts';
 import { probeFlows } from './probe-flows.ts';
@@ -49,7 +50,7 @@ function summarise(flows: FlowResult[]): RunResult['summary'] {
 export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
   const startedAt = new Date();
   const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
-  const allureDir = mkdtempSync(join(tmpdir(), 'flowproof-allure-'));
+  const allureDir = makeAllureResultsDir();
   // Registered first so it runs last on Ctrl-C, after the provider's teardown.
   const removeAllureDir = registerTeardown('allure results', async () => rmSync(allureDir, { recursive: true, force: true }));
   try {
