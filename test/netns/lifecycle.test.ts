@@ -89,8 +89,8 @@ describe('netns provider lifecycle: nothing is left behind', function () {
   it('`flowproof cleanup` runs from the CLI and says when there is nothing to do', async function () {
     const r = await execa(process.execPath, [cli, 'cleanup', '--json'], { reject: false });
     expect(r.exitCode, r.stderr).to.equal(0);
-    const report = JSON.parse(r.stdout) as { runs: unknown[]; orphans: unknown[]; live: unknown[] };
-    expect(report).to.have.keys('runs', 'orphans', 'live');
+    const report = JSON.parse(r.stdout) as { runs: unknown[]; orphans: unknown[]; live: unknown[]; tempDirs: unknown[] };
+    expect(report).to.have.keys('runs', 'orphans', 'live', 'tempDirs');
   });
 
   it('up() as a non-root user is an exit-3 error that says root is needed', async function () {
