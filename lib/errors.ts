@@ -50,9 +50,3 @@ export class InfrastructureError extends Error {
     this.name = 'InfrastructureError';
   }
 }
-
-export function exitCodeOf(err: unknown): ExitCodeValue {
-  if (err instanceof InputError) return ExitCode.badInput;
-  if (err instanceof InfrastructureError) return ExitCode.infrastructure;
-  return ExitCode.infrastructure;
-}

@@ -43,9 +43,3 @@ export function registerTeardown(label: string, fn: Teardown): () => Promise<voi
     await once();
   };
 }
-
-/** Runs every registered teardown (used by the CLI before exiting on an error). */
-export function runAllTeardowns(): Promise<void> {
-  tearingDown ??= runAll();
-  return tearingDown;
-}

@@ -36,7 +36,7 @@ export function register(program: Command): void {
       const { netnsPrerequisites } = await import('../providers/netns/index.ts');
       const { clusterPrerequisites } = await import('../providers/k8s-common/prerequisites.ts');
       const checks: Check[] = [
-        ...(await netnsPrerequisites()).map((c) => ({ provider: 'netns', ...c, what: c.what.replace(/^netns provider: /, '') })),
+        ...(await netnsPrerequisites()).map((c) => ({ provider: 'netns', ...c })),
         ...(await clusterPrerequisites()),
         await javaCheck(),
       ];

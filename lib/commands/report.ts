@@ -2,9 +2,9 @@
 // results.json and refreshes manifest.sha256. Refuses when other evidence files changed
 // (unless --force). A refreshed manifest invalidates an old signature: it is removed and
 // the bundle must be re-signed (--sign-key does it here).
-import { existingDir } from './_options.ts';
 import type { Command } from 'commander';
 import { rerenderBundle } from '../report/index.ts';
+import { existingDir } from './_options.ts';
 
 export const order = 61;
 

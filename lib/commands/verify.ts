@@ -1,13 +1,13 @@
 // `flowproof verify <bundle> [--pubkey <pem>]`: checks manifest.sha256 against every file of
 // an evidence bundle and, with a public key, the ed25519 signature. Exit 0 when intact,
 // exit 1 naming each changed, missing or extra file.
-import { existingDir } from './_options.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { SIGNATURE, verifyBundle } from '../report/index.ts';
+import { existingDir } from './_options.ts';
 
 export const order = 60;
 

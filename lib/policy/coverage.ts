@@ -3,7 +3,7 @@
 // direction where the policy selects its pod, not only the first one that decides it.
 import type { NetworkPolicy, Protocol } from '../types.ts';
 import { compilePolicies, indexWorld, type CompiledRule } from './compile.ts';
-import { describePeer, describePort } from './describe.ts';
+import { describePeerAt, describePort } from './describe.ts';
 import { peerMatches, portMatches } from './matching.ts';
 import { selectingPolicies } from './predict.ts';
 import { podKey, type PolicyEndpoint, type PolicyWorld } from './world.ts';
@@ -37,14 +37,13 @@ export interface CoverageReport {
 }
 
 function itemsOf(rule: CompiledRule) {
-  const word = rule.direction === 'ingress' ? 'from' : 'to';
   const peers = rule.peers === 'any' ? [undefined] : rule.peers;
   const ports = rule.ports === 'any' ? [undefined] : rule.ports;
   return peers.flatMap((peer) =>
     ports.map((port) => ({
       peer,
       port,
-      peerText: peer ? `${word}[${peer.index}] (${describePeer(peer)})` : `${word} anywhere`,
+      peerText: describePeerAt(rule.direction, peer),
       portText: port ? describePort(port) : 'any port',
     })),
   );

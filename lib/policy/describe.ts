@@ -1,6 +1,6 @@
 // Words for rules, peers and ports: every message about a policy is built here.
 import type { NetworkPolicyPort } from '../types.ts';
-import type { CompiledPeer, CompiledRule } from './compile.ts';
+import type { CompiledPeer, Direction } from './compile.ts';
 import { describeSelector } from './selectors.ts';
 
 export function describePeer(peer: CompiledPeer): string {
@@ -29,19 +29,10 @@ export function describePort(entry: NetworkPolicyPort, resolved?: number): strin
   return `port ${entry.port}/${proto}`;
 }
 
-export function describePorts(rule: CompiledRule): string {
-  return rule.ports === 'any' ? 'any port' : rule.ports.map((p) => describePort(p)).join(', ');
-}
-
-export function describePeers(rule: CompiledRule): string {
-  const word = rule.direction === 'ingress' ? 'from' : 'to';
-  if (rule.peers === 'any') return `${word} anywhere`;
-  return rule.peers.map((p) => `${word}[${p.index}] (${describePeer(p)})`).join(' or ');
-}
-
-/** "x/allow ingress[0]: from[0] (podSelector pod=b) on port 80/TCP" */
-export function describeRule(rule: CompiledRule): string {
-  return `${rule.label}: ${describePeers(rule)} on ${describePorts(rule)}`;
+/** "from[0] (podSelector app=web)", or "from anywhere" for a rule without peers. */
+export function describePeerAt(direction: Direction, peer: CompiledPeer | undefined): string {
+  const word = direction === 'ingress' ? 'from' : 'to';
+  return peer ? `${word}[${peer.index}] (${describePeer(peer)})` : `${word} anywhere`;
 }
 
 export function joinNames(names: string[]): string {

@@ -73,6 +73,17 @@ function selectedPods(rule: CompiledRule, peer: CompiledPeer, world: PolicyWorld
   return world.pods.filter((p) => selectorPeerMatchesPod(peer, rule.policy.namespace, p, index));
 }
 
+/** The rule as enforced; entries whose port list resolved to nothing can never match and are left out. */
+function ruleWith(rule: CompiledRule, entries: MaterializedEntry[]): MaterializedRule {
+  return {
+    policy: rule.policy.id,
+    direction: rule.direction,
+    index: rule.index,
+    label: rule.label,
+    entries: entries.filter((e) => e.ports === 'any' || e.ports.length > 0),
+  };
+}
+
 function materializeIngressRule(rule: CompiledRule, target: WorldPod, world: PolicyWorld, index: WorldIndex): MaterializedRule {
   const ports = concretePorts(rule, target);
   const entries: MaterializedEntry[] = [];
@@ -86,13 +97,7 @@ function materializeIngressRule(rule: CompiledRule, target: WorldPod, world: Pol
       }
     }
   }
-  return {
-    policy: rule.policy.id,
-    direction: 'ingress',
-    index: rule.index,
-    label: rule.label,
-    entries: entries.filter((e) => e.ports === 'any' || e.ports.length > 0),
-  };
+  return ruleWith(rule, entries);
 }
 
 function materializeEgressRule(rule: CompiledRule, world: PolicyWorld, index: WorldIndex): MaterializedRule {
@@ -118,14 +123,7 @@ function materializeEgressRule(rule: CompiledRule, world: PolicyWorld, index: Wo
       }
     }
   }
-  // Entries whose port list resolved to nothing can never match: leave them out.
-  return {
-    policy: rule.policy.id,
-    direction: 'egress',
-    index: rule.index,
-    label: rule.label,
-    entries: entries.filter((e) => e.ports === 'any' || e.ports.length > 0),
-  };
+  return ruleWith(rule, entries);
 }
 
 export function materialize(policies: NetworkPolicy[], world: PolicyWorld, pod: WorldPod): PodEnforcement {

@@ -4,7 +4,7 @@
 // pod sends to itself is evaluated like any other flow (see lib/policy/README.md).
 import type { DirectionDecision, NetworkPolicy, NetworkPolicyPort, Prediction, Protocol } from '../types.ts';
 import { compilePolicies, indexWorld, type CompiledPeer, type CompiledPolicies, type CompiledPolicy, type CompiledRule, type Direction, type WorldIndex } from './compile.ts';
-import { describePeer, describePort, joinNames } from './describe.ts';
+import { describePeerAt, describePort, joinNames } from './describe.ts';
 import { peerMatches, portMatches } from './matching.ts';
 import { matchesSelector } from './selectors.ts';
 import { endpointText, podKey, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
@@ -87,8 +87,7 @@ export function evaluateDirection(
 }
 
 function describeMatch(m: RuleMatch, port: number, protocol: Protocol): string {
-  const word = m.rule.direction === 'ingress' ? 'from' : 'to';
-  const peer = m.peer ? `${word}[${m.peer.index}] (${describePeer(m.peer)})` : `(${word} anywhere)`;
+  const peer = m.peer ? describePeerAt(m.rule.direction, m.peer) : `(${describePeerAt(m.rule.direction, undefined)})`;
   const portText = m.port ? describePort(m.port, typeof m.port.port === 'string' ? port : undefined) : `any port (${port}/${protocol})`;
   return `${m.rule.label} ${peer} ${portText}`;
 }

@@ -48,9 +48,3 @@ export function endpointText(e: PolicyEndpoint): string {
   if (e.kind === 'pod') return podKey(e.pod);
   return e.name ? `ext:${e.name} (${e.ip})` : e.ip;
 }
-
-/** Namespace labels with the immutable kubernetes.io/metadata.name label the API server adds. */
-export function namespaceLabels(world: PolicyWorld, namespace: string): Labels {
-  const ns = world.namespaces.find((n) => n.name === namespace);
-  return { ...(ns?.labels ?? {}), 'kubernetes.io/metadata.name': namespace };
-}

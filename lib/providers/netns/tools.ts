@@ -74,14 +74,14 @@ export function isRootUser(): boolean {
 export async function netnsPrerequisites(): Promise<Array<{ what: string; ok: boolean; hint?: string }>> {
   const out: Array<{ what: string; ok: boolean; hint?: string }> = [];
   out.push({
-    what: 'netns provider: running as root',
+    what: 'running as root',
     ok: isRootUser(),
     hint: isRootUser() ? undefined : 'network namespaces need root: run with sudo',
   });
   for (const [name, info] of Object.entries(tools)) {
     const path = findTool(name);
     out.push({
-      what: `netns provider: ${name} (${info.role})${path ? ` at ${path}` : ''}`,
+      what: `${name} (${info.role})${path ? ` at ${path}` : ''}`,
       ok: path !== undefined,
       hint: path ? undefined : aptHint(name),
     });
