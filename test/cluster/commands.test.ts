@@ -39,9 +39,19 @@ describe('kind provider command lines', () => {
       expect(flagValue(s.args, '--kubeconfig')).to.equal(kc);
       expect(s.step).to.be.a('string').and.not.equal('');
     }
-    expect(steps[0].args).to.include.members(['create', '-f', v.calico.operatorManifest]);
     expect(steps.some((s) => s.args.includes('apply'))).to.equal(false);
     const joined = steps.map((s) => s.args.join(' '));
+    // The operator CRDs first, both Established, before the operator and the Installation.
+    expect(steps[0].args).to.include.members(['create', '-f', v.calico.operatorCrds]);
+    expect(v.calico.operatorCrds).to.include(`/${v.calico.version}/manifests/operator-crds.yaml`);
+    const established = joined.findIndex((a) => a.includes('wait --for=condition=Established crd/installations.operator.tigera.io crd/tigerastatuses.operator.tigera.io'));
+    const created = joined.findIndex((a) => a.includes('wait --for=create crd/installations.operator.tigera.io crd/tigerastatuses.operator.tigera.io'));
+    const operator = joined.findIndex((a) => a.includes(`create -f ${v.calico.operatorManifest}`));
+    const installation = joined.findIndex((a) => a.includes(`create -f ${clustersDir}${v.calico.installation}`));
+    expect(created).to.be.greaterThan(0);
+    expect(established).to.be.greaterThan(created);
+    expect(operator).to.be.greaterThan(established);
+    expect(installation).to.be.greaterThan(operator);
     expect(joined.findIndex((a) => a.includes('rollout status deploy/tigera-operator'))).to.be.greaterThan(0);
     expect(joined.some((a) => a.includes(`create -f ${clustersDir}${v.calico.installation}`))).to.equal(true);
     expect(joined.some((a) => a.includes('wait --for=create tigerastatus/calico'))).to.equal(true);

@@ -22,7 +22,7 @@ const version = z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, 'version must be 
 export const versionsSchema = z.strictObject({
   tools: z.strictObject({ kind: version, kubectl: version, helm: version }),
   kindNodeImage: image,
-  calico: z.strictObject({ version, operatorManifest: z.url(), installation: z.string() }),
+  calico: z.strictObject({ version, operatorCrds: z.url(), operatorManifest: z.url(), installation: z.string() }),
   cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string() }),
   images: z.strictObject({ netshoot: image, postgres: image, redis: image, sipp: image, agnhost: image, coredns: image }),
 });

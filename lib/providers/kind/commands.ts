@@ -46,10 +46,20 @@ export const docker = {
 
 const kubectl = (kubeconfig: string, step: string, timeoutMs: number, ...args: string[]): CommandLine => ({ step, cmd: 'kubectl', args: ['--kubeconfig', kubeconfig, ...args], timeoutMs });
 
-/** Calico through the tigera operator, then the Installation, then the operator's own status. */
+/** The CRDs the Installation and its status need before anything creates them. */
+export const calicoOperatorCrds = ['crd/installations.operator.tigera.io', 'crd/tigerastatuses.operator.tigera.io'];
+
+/**
+ * Calico through the tigera operator: its CRDs first and Established, then the operator,
+ * then the Installation, then the operator's own status. (tigera-operator.yaml of 3.30
+ * holds no CRDs; creating the Installation while the operator bootstraps them races it.)
+ */
 export function calicoInstall(v: Versions, kubeconfig: string): CommandLine[] {
   return [
     // create, not apply: the operator CRDs are too large for client-side apply.
+    kubectl(kubeconfig, 'install Calico (operator CRDs)', 120_000, 'create', '-f', v.calico.operatorCrds),
+    kubectl(kubeconfig, 'wait for Calico operator CRDs to exist', 140_000, 'wait', '--for=create', ...calicoOperatorCrds, '--timeout=120s'),
+    kubectl(kubeconfig, 'wait for Calico operator CRDs Established', 140_000, 'wait', '--for=condition=Established', ...calicoOperatorCrds, '--timeout=120s'),
     kubectl(kubeconfig, 'install Calico (tigera-operator)', 120_000, 'create', '-f', v.calico.operatorManifest),
     kubectl(kubeconfig, 'wait for tigera-operator', 320_000, 'rollout', 'status', 'deploy/tigera-operator', '-n', 'tigera-operator', '--timeout=300s'),
     kubectl(kubeconfig, 'install Calico (Installation)', 120_000, 'create', '-f', join(clustersDir, v.calico.installation)),
