@@ -1,14 +1,16 @@
 // Exec status handling, readiness waits and the canary logic, against fakeApiServer (an
 // in-memory Kubernetes API in this process that client-node is pointed at).
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../lib/errors.ts';
 import { waitCanaryAnswers, waitCanaryDenied } from '../../lib/providers/k8s-common/canary.ts';
 import { execInContainer, exitCodeFromStatus } from '../../lib/providers/k8s-common/exec.ts';
 import { pollUntil } from '../../lib/providers/k8s-common/poll.ts';
+import { carryStdinInArgv } from '../../lib/providers/k8s-common/stdin-argv.ts';
 import { waitCoreDnsReady, waitNodesReady, waitPods } from '../../lib/providers/k8s-common/readiness.ts';
 import type { Outcome } from '../../lib/types.ts';
-import { exitStatus, fakeApiServer, type FakeApiServer } from './fake-api-server.ts';
+import { exitStatus, fakeApiServer, type FakeApiServer, type FakeExecRequest } from './fake-api-server.ts';
 
 const noSleep = async () => {};
 
@@ -47,11 +49,35 @@ describe('exec through the Kubernetes exec API (fakeApiServer)', () => {
     expect(r.execError).to.match(/executable file not found/);
   });
 
-  it('sends stdin and closes it (v5 protocol), so tools reading stdin finish', async () => {
-    api.onExec = (req) => ({ stdout: req.stdin.toUpperCase(), status: exitStatus(0) });
-    const r = await execInContainer(api.kubeConfig(), target, ['cat'], { timeoutMs: 5000, stdin: 'flowproof-nonce-0011\n' });
-    expect(r.stdout).to.equal('FLOWPROOF-NONCE-0011\n');
-    expect(api.execs.at(-1)!.stdin).to.equal('flowproof-nonce-0011\n');
+  // The fake exec runs the command it is given on this machine (sh, tr), so the test shows
+  // the payload really reaches the tool's standard input.
+  const runLocally = (req: FakeExecRequest) => {
+    const r = spawnSync(req.command[0], req.command.slice(1), { encoding: 'utf8', input: req.stdin });
+    return { stdout: r.stdout, stderr: r.stderr, status: exitStatus(r.status ?? 1) };
+  };
+
+  for (const protocol of ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const) {
+    it(`carries a stdin payload in argv, so tools reading stdin get it and finish (${protocol})`, async () => {
+      // v4 = an API server before 1.30: client-node closes the whole socket when stdin ends,
+      // so a payload sent on the stream would lose the exit status.
+      api.execProtocol = protocol;
+      api.onExec = runLocally;
+      const r = await execInContainer(api.kubeConfig(), target, ['tr', 'a-z', 'A-Z'], { timeoutMs: 5000, stdin: 'flowproof-nonce-0011\n' });
+      expect(r.execError).to.equal(undefined);
+      expect(r.exitCode).to.equal(0);
+      expect(r.stdout).to.equal('FLOWPROOF-NONCE-0011\n');
+      expect(api.execs.at(-1)!.stdin).to.equal('');
+      expect(api.execs.at(-1)!.command.slice(0, 2)).to.deep.equal(['sh', '-c']);
+    });
+  }
+
+  it('keeps the tool exit status and odd payloads intact through the argv wrapper', () => {
+    const payload = "line 1 $HOME `id` 'q' \"dq\" \\n %s\nline 2\n";
+    const argv = carryStdinInArgv(['sh', '-c', 'cat; exit 7'], payload);
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+    expect(r.stdout).to.equal(payload);
+    expect(r.status).to.equal(7);
+    expect(carryStdinInArgv(['nc', '-z', 'h', '1'], undefined)).to.deep.equal(['nc', '-z', 'h', '1']);
   });
 
   it('enforces the deadline when no status ever comes', async () => {

@@ -1,7 +1,7 @@
 // fakeApiServer: a small in-memory Kubernetes API server for unit tests of the cluster
 // providers' client code (readiness waits, server-side apply, the canary, exec status
 // handling, cleanup by run id). It speaks the HTTP shapes @kubernetes/client-node 1.4.0
-// uses, and the v5.channel.k8s.io websocket protocol for exec. Pods it stores become
+// uses, and the v5.channel.k8s.io (or, set execProtocol, v4) websocket protocol for exec. Pods it stores become
 // Running with an IP at once, and Ready after `readyAfterReads` reads unless one of their
 // containers has a readiness probe that runs `false` (flowproof's never-Ready probe pods).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -52,6 +52,8 @@ export class FakeApiServer {
   readonly execs: FakeExecRequest[] = [];
   /** Pod reads before a pod turns Ready. */
   readyAfterReads = 1;
+  /** The exec websocket protocol this server speaks (v4 = an API server before 1.30). */
+  execProtocol: 'v5.channel.k8s.io' | 'v4.channel.k8s.io' = 'v5.channel.k8s.io';
   onExec: (r: FakeExecRequest) => FakeExecReply | Promise<FakeExecReply> = () => ({ status: exitStatus(0) });
   private readonly reads = new Map<string, number>();
   private nextPodIP = 10;
@@ -107,7 +109,7 @@ export class FakeApiServer {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.send(res, 500, { kind: 'Status', status: 'Failure', message: String(err), code: 500 }));
     });
-    this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
+    this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(this.execProtocol) ? this.execProtocol : false) });
     this.server.on('upgrade', (req, socket, head) => {
       this.wss!.handleUpgrade(req, socket, head, (ws) => this.handleExec(req, ws));
     });

@@ -1,11 +1,13 @@
 // Runs a command in one container of a pod through the Kubernetes exec API. The client's
 // promise resolves when the socket opens, not when the command ends: the end is the
 // V1Status on the status channel (Success = exit 0; otherwise an ExitCode cause). Output
-// is collected from PassThrough streams; the deadline closes the socket.
-import { PassThrough, Readable } from 'node:stream';
+// is collected from PassThrough streams; the deadline closes the socket. A stdin payload
+// travels in argv (stdin-argv.ts), so no exec opens stdin: older API servers work too.
+import { PassThrough } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type { ExecResult } from '../../provider.ts';
 import { errorText } from './poll.ts';
+import { carryStdinInArgv } from './stdin-argv.ts';
 
 export interface ExecTarget {
   namespace: string;
@@ -34,7 +36,7 @@ export async function execInContainer(kc: KubeConfig, target: ExecTarget, argv: 
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
-  const stdin = opts.stdin !== undefined ? Readable.from([Buffer.from(opts.stdin)]) : null;
+  const command = carryStdinInArgv(argv, opts.stdin);
 
   return new Promise<ExecResult>((resolve) => {
     let settled = false;
@@ -58,7 +60,7 @@ export async function execInContainer(kc: KubeConfig, target: ExecTarget, argv: 
       finish(error ? { exitCode, timedOut: false, execError: error } : { exitCode, timedOut: false });
     };
     new Exec(kc)
-      .exec(target.namespace, target.pod, target.container, argv, stdout, stderr, stdin, false, onStatus)
+      .exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, onStatus)
       .then((ws) => {
         socket = ws as unknown as typeof socket;
         if (settled) {
