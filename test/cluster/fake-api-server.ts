@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { podSecurityMessage, restrictedViolations } from './fake-pod-security.ts';
 
 type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown }; spec?: any; status?: any; [k: string]: unknown };
 
@@ -188,6 +189,7 @@ export class FakeApiServer {
       // client-node 1.4.0 sends this subresource patch as JSON Patch by default.
       if (!String(req.headers['content-type']).includes('application/json-patch+json')) return this.send(res, 415, { kind: 'Status', status: 'Failure', message: `unexpected content type ${req.headers['content-type']}`, code: 415 });
       const ops = (await this.body(req)) as Array<{ op: string; path: string; value: any }>;
+      const before = pod.spec.ephemeralContainers ? [...pod.spec.ephemeralContainers] : undefined;
       for (const op of ops) {
         if (op.op !== 'add') return this.send(res, 422, { kind: 'Status', status: 'Failure', message: `unsupported op ${op.op}`, code: 422 });
         if (op.path === '/spec/ephemeralContainers') pod.spec.ephemeralContainers = op.value;
@@ -195,6 +197,11 @@ export class FakeApiServer {
           if (!pod.spec.ephemeralContainers) return this.send(res, 422, { kind: 'Status', status: 'Failure', message: 'jsonpatch add operation does not apply: doc is missing path', code: 422 });
           pod.spec.ephemeralContainers.push(op.value);
         } else return this.send(res, 422, { kind: 'Status', status: 'Failure', message: `unsupported path ${op.path}`, code: 422 });
+      }
+      const refused = this.podSecurityRefusal(namespace, name!, pod.spec);
+      if (refused) {
+        pod.spec.ephemeralContainers = before;
+        return this.send(res, 403, refused);
       }
       pod.status.ephemeralContainerStatuses = (pod.spec.ephemeralContainers as Array<{ name: string }>).map((c) => ({ name: c.name, state: { running: {} }, ready: false, restartCount: 0, image: 'x', imageID: 'x' }));
       return this.send(res, 200, pod);
@@ -214,6 +221,10 @@ export class FakeApiServer {
       if (!String(req.headers['content-type']).includes('apply-patch')) return this.send(res, 415, { kind: 'Status', status: 'Failure', message: 'only server-side apply is faked', code: 415 });
       if (url.searchParams.get('fieldManager') !== 'flowproof') return this.send(res, 422, { kind: 'Status', status: 'Failure', message: 'fieldManager required', code: 422 });
       const obj = (await this.body(req)) as Obj;
+      if (resource === 'pods') {
+        const refused = this.podSecurityRefusal(namespace, name, obj.spec ?? {});
+        if (refused) return this.send(res, 403, refused);
+      }
       const existing = this.get(resource, namespace, name);
       const merged = existing ? { ...existing, ...obj, metadata: { ...existing.metadata, ...obj.metadata }, status: existing.status, spec: { ...existing.spec, ...obj.spec } } : obj;
       return this.send(res, existing ? 200 : 201, this.put(resource, merged));
@@ -232,6 +243,15 @@ export class FakeApiServer {
       return this.send(res, 200, { apiVersion: r.group, kind: `${r.kind}List`, metadata: {}, items: victims });
     }
     return this.send(res, 405, { kind: 'Status', status: 'Failure', message: `${method} not faked`, code: 405 });
+  }
+
+  /** PodSecurity admission: namespaces labelled enforce=restricted refuse non-compliant pods. */
+  private podSecurityRefusal(namespace: string | undefined, pod: string, spec: any): Record<string, unknown> | undefined {
+    const ns = this.get('namespaces', undefined, namespace ?? '');
+    if (ns?.metadata.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted') return undefined;
+    const violations = restrictedViolations(spec);
+    if (violations.length === 0) return undefined;
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: podSecurityMessage(pod, violations), reason: 'Forbidden', code: 403 };
   }
 
   private handleExec(req: IncomingMessage, ws: WebSocket): void {

@@ -273,6 +273,53 @@ describe('cluster session against fakeApiServer', () => {
     });
   });
 
+  describe('namespaces that enforce PodSecurity "restricted" (fakeApiServer checks the profile)', () => {
+    /** billing enforces restricted; its api pod exists; the suite probes from it. */
+    function restrictedBilling(): Suite {
+      api.put('namespaces', { metadata: { name: 'billing', labels: { 'kubernetes.io/metadata.name': 'billing', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+      api.put('pods', {
+        metadata: { name: 'api-5d9f-xk2p1', namespace: 'billing', labels: { app: 'api' } },
+        spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'api', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] },
+        status: { phase: 'Running', podIP: '10.244.2.7', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'api', ready: true, state: { running: {} } }] },
+      });
+      const suite = shopSuite();
+      suite.namespaces.push({ name: 'billing', labels: { 'kubernetes.io/metadata.name': 'billing' } });
+      suite.pods.push({ name: 'api', namespace: 'billing', labels: { app: 'api' }, serve: [] });
+      suite.flows.push({ ...suite.flows[0], name: 'api reaches db', from: { kind: 'pod', namespace: 'billing', pod: 'api' }, fromText: 'billing/api' });
+      return suite;
+    }
+
+    it('accepts the shadow probe pod: every probe container meets restricted', async () => {
+      session = newSession({ providerName: 'kubeconfig', ephemeralControls: false });
+      const state = await session.deploy(restrictedBilling());
+      const shadow = [...api.store.values()].find((o) => o.kind === 'Pod' && o.metadata.namespace === 'billing' && o.metadata.name.startsWith('fp-shadow-api'))!;
+      expect(shadow, 'shadow probe pod created').to.not.equal(undefined);
+      for (const c of shadow.spec.containers as Array<{ name: string; securityContext: Record<string, unknown> }>) {
+        expect(c.securityContext, c.name).to.deep.include({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+        expect(c.securityContext.runAsUser, c.name).to.not.equal(0);
+      }
+      const r = await session.exec({ kind: 'pod', ref: 'billing/api', ip: state.podIPs.get('billing/api')! }, { argv: ['psql'], timeoutMs: 5000, tool: 'psql' });
+      expect(r.stdout).to.equal('ran psql in tool-psql\n');
+    });
+
+    it('accepts ephemeral probe containers in the existing workload (--ephemeral)', async () => {
+      session = newSession({ providerName: 'kubeconfig', ephemeralSources: true });
+      await session.deploy(restrictedBilling());
+      const eph = api.get('pods', 'billing', 'api-5d9f-xk2p1')!.spec.ephemeralContainers as Array<{ name: string }>;
+      expect(eph.map((e) => e.name)).to.have.length(2);
+    });
+
+    it('a server pod the profile refuses is exit 3 naming the PodSecurity level and the namespace', async () => {
+      api.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+      session = newSession({ providerName: 'kubeconfig' });
+      const err = await session.deploy(shopSuite()).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(InfrastructureError);
+      expect((err as InfrastructureError).step).to.equal('create suite pods');
+      expect((err as InfrastructureError).detail).to.match(/^Pod shop\/\S+: PodSecurity level "restricted:latest" of namespace shop refused it: violates PodSecurity/);
+      expect((err as InfrastructureError).hint).to.include('pod-security.kubernetes.io/enforce');
+    });
+  });
+
   it('fingerprints the cluster from the API', async () => {
     await session.deploy(shopSuite());
     const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });

@@ -4,6 +4,8 @@
 // Ephemeral containers cannot be removed; ours idle for a bounded time and then exit.
 import type { V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 import type { Kube } from './kube.ts';
+import { podSecurityRefusal } from './kube.ts';
+import { probeContainerSecurity } from './manifests.ts';
 import { pollUntil, type PollOptions } from './poll.ts';
 import { toolRoles, type ToolRole } from './tools.ts';
 import type { Versions } from './versions.ts';
@@ -20,6 +22,7 @@ export function ephemeralContainer(role: ToolRole, runId: string, versions: Vers
     name: ephemeralName(role, runId),
     image: versions.images[toolRoles[role].image],
     command: ['sh', '-c', `trap "exit 0" TERM INT; sleep ${ephemeralLifetimeSeconds} & wait $!`],
+    securityContext: probeContainerSecurity,
     stdin: false,
     tty: false,
   };
@@ -41,7 +44,11 @@ export async function ensureEphemeral(kube: Kube, namespace: string, pod: string
   if (!(current.spec?.ephemeralContainers ?? []).some((e) => e.name === c.name)) {
     // A pod without ephemeral containers has no list to append to: "add" the whole list then.
     const body = current.spec?.ephemeralContainers?.length ? ephemeralPatch(c) : [{ op: 'add', path: '/spec/ephemeralContainers', value: [c] }];
-    await kube.core.patchNamespacedPodEphemeralcontainers({ name: pod, namespace, body });
+    try {
+      await kube.core.patchNamespacedPodEphemeralcontainers({ name: pod, namespace, body });
+    } catch (err) {
+      throw podSecurityRefusal(err, `start ephemeral container in ${namespace}/${pod}`, namespace) ?? err;
+    }
   }
   await pollUntil(
     `start ephemeral container in ${namespace}/${pod}`,

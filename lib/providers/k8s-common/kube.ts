@@ -41,12 +41,32 @@ export function loadKubeConfig(opts: { file?: string; context?: string; yaml?: s
   return kc;
 }
 
+/**
+ * The API server's PodSecurity admission refusing a pod or an ephemeral container, as an
+ * InfrastructureError naming the level that refused (e.g. "restricted:latest") and the
+ * namespace's enforce label; undefined for any other error.
+ */
+export function podSecurityRefusal(err: unknown, step: string, namespace: string | undefined): InfrastructureError | undefined {
+  const text = errorText(err);
+  const level = /violates PodSecurity "([^"]+)"/.exec(text)?.[1];
+  if (!level) return undefined;
+  const detail = text.slice(text.indexOf('violates PodSecurity'));
+  return new InfrastructureError(
+    step,
+    `PodSecurity level "${level}" of namespace ${namespace ?? '?'} refused it: ${detail}`,
+    `flowproof's probe containers meet "restricted"; its server pods may not: run the suite's servers in a namespace whose pod-security.kubernetes.io/enforce label allows them, or adopt existing workloads`,
+    { cause: err },
+  );
+}
+
 /** Server-side apply of one object as field manager "flowproof" (force: we own these fields). */
 export async function serverSideApply<T extends KubernetesObject>(kube: Kube, obj: T, step: string): Promise<T> {
   try {
     return await kube.objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
   } catch (err) {
     const what = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+    const refused = podSecurityRefusal(err, step, obj.metadata?.namespace);
+    if (refused) throw new InfrastructureError(step, `${what}: ${refused.detail}`, refused.hint, { cause: err });
     throw new InfrastructureError(step, `${what}: ${errorText(err)}`, undefined, { cause: err });
   }
 }

@@ -2,7 +2,7 @@
 // container per served app and port, plus idle tool containers for probing), probe-only
 // pods, Services, and the ConfigMaps the servers read. No I/O here, so tests can check
 // every field.
-import type { V1ConfigMap, V1Container, V1ContainerPort, V1Namespace, V1Pod, V1Secret, V1Service, V1Volume } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1ContainerPort, V1Namespace, V1Pod, V1PodSecurityContext, V1Secret, V1SecurityContext, V1Service, V1Volume } from '@kubernetes/client-node';
 import type { AppKind, Labels, NamespaceSpec, PodSpec, Protocol, ServePort, ServiceSpec } from '../../types.ts';
 import { roleAnnotation, runLabels } from './labels.ts';
 import { idleCommand, toolRoles, type ToolRole } from './tools.ts';
@@ -139,12 +139,31 @@ export function serverContainer(g: ServerGroup, ctx: BuildContext): { container:
   }
 }
 
+/**
+ * The PodSecurity "restricted" profile for the containers that only probe (tool, shadow and
+ * ephemeral containers): every probe tool runs as an unprivileged user (nc, curl, dig,
+ * psql, redis-cli, sipp on a random high local port), so existing clusters that enforce
+ * restricted namespaces accept them. 65534 is "nobody" in every tool image.
+ */
+export const probeContainerSecurity: V1SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  runAsGroup: 65534,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Pod-level part of "restricted" that applies to every pod flowproof creates. */
+export const podSecurity: V1PodSecurityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+
 /** Idle containers that hold the probe tools; `neverReady` keeps a probe pod out of Services. */
 export function toolContainers(roles: ToolRole[], versions: Versions, neverReady = false): V1Container[] {
   return roles.map((role, i) => ({
     name: toolRoles[role].container,
     image: versions.images[toolRoles[role].image],
     command: idleCommand,
+    securityContext: probeContainerSecurity,
     // Copied labels would make a probe pod a backend of the Services that select them; a
     // readiness probe that always fails keeps it out of every EndpointSlice.
     ...(neverReady && i === 0 ? { readinessProbe: { exec: { command: ['false'] }, periodSeconds: 30 } } : {}),
@@ -169,6 +188,7 @@ export function buildPod(pod: PodSpec, ctx: BuildContext): V1Pod {
     kind: 'Pod',
     metadata: { ...meta(pod.name, ctx.runId, pod.labels, pod.namespace), annotations: { [roleAnnotation]: pod.probeOnly ? 'probe' : 'workload' } },
     spec: {
+      securityContext: podSecurity,
       containers,
       ...(volumes.size ? { volumes: [...volumes.values()] } : {}),
       terminationGracePeriodSeconds: 2,
@@ -187,7 +207,7 @@ export function buildShadowProbePod(name: string, namespace: string, labels: Lab
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { ...meta(name, runId, labels, namespace), annotations: { [roleAnnotation]: 'probe' } },
-    spec: { containers: toolContainers(roles, versions, true), terminationGracePeriodSeconds: 2, enableServiceLinks: false },
+    spec: { securityContext: { ...podSecurity, runAsNonRoot: true }, containers: toolContainers(roles, versions, true), terminationGracePeriodSeconds: 2, enableServiceLinks: false },
   };
 }
 
