@@ -58,11 +58,16 @@ describe('cluster configs (clusters/)', () => {
   });
 
   it("Cilium's values use kubernetes IPAM and keep kube-proxy", () => {
-    const values = read(versions.cilium.values) as { ipam: { mode: string }; kubeProxyReplacement: boolean; image: { pullPolicy: string } };
+    type ImageValues = { pullPolicy: string; useDigest: boolean };
+    const values = read(versions.cilium.values) as { ipam: { mode: string }; kubeProxyReplacement: boolean; image: ImageValues; operator: { image: ImageValues } };
     expect(values.ipam.mode).to.equal('kubernetes');
     expect(values.kubeProxyReplacement).to.equal(false);
-    // Pre-loaded images must not be pulled again.
-    expect(values.image.pullPolicy).to.equal('IfNotPresent');
+    // Pre-loaded images must not be pulled again: by tag (the chart defaults to a digest
+    // reference, which an image loaded with `kind load docker-image` does not satisfy).
+    for (const img of [values.image, values.operator.image]) {
+      expect(img.pullPolicy).to.equal('IfNotPresent');
+      expect(img.useDigest).to.equal(false);
+    }
   });
 
   it('pins the CNIs: the operator manifest URL carries the Calico version, the Cilium image the chart version', () => {
