@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../lib/errors.ts';
-import { waitCanaryAnswers, waitCanaryDenied } from '../../lib/providers/k8s-common/canary.ts';
+import { waitCanariesAnswer, waitCanariesDenied } from '../../lib/providers/k8s-common/canary.ts';
 import { execInContainer, exitCodeFromStatus } from '../../lib/providers/k8s-common/exec.ts';
 import { pollUntil } from '../../lib/providers/k8s-common/poll.ts';
 import { carryStdinInArgv } from '../../lib/providers/k8s-common/stdin-argv.ts';
@@ -185,49 +185,64 @@ describe('readiness waits (fakeApiServer)', () => {
   });
 });
 
-describe('canary: is policy programmed yet?', () => {
-  const seq = (outcomes: Outcome[]) => {
+describe('canary: is policy programmed yet? (one canary per node)', () => {
+  /** A canary whose probes see `outcomes` in turn (the last one repeats). */
+  const seq = (where: string, outcomes: Outcome[]) => {
     let i = 0;
     const calls = { n: 0 };
-    const probe = async () => {
-      calls.n++;
-      const outcome = outcomes[Math.min(i++, outcomes.length - 1)];
-      return { outcome, detail: outcome.toLowerCase() };
+    const canary = {
+      where,
+      probe: async () => {
+        calls.n++;
+        const outcome = outcomes[Math.min(i++, outcomes.length - 1)];
+        return { outcome, detail: outcome.toLowerCase() };
+      },
     };
-    return { probe, calls };
+    return { canary, calls };
   };
+  const opts = (attempts: number) => ({ attempts, intervalMs: 1, sleep: noSleep });
 
-  it('waits until the canary flow is denied, counting the probes', async () => {
-    const { probe, calls } = seq(['ALLOWED', 'ALLOWED', 'DENIED']);
-    expect(await waitCanaryDenied(probe, { attempts: 10, intervalMs: 1, sleep: noSleep })).to.equal(3);
+  it('waits until the canary flow is denied, counting the rounds', async () => {
+    const { canary, calls } = seq('node a', ['ALLOWED', 'ALLOWED', 'DENIED']);
+    expect(await waitCanariesDenied([canary], opts(10))).to.equal(3);
     expect(calls.n).to.equal(3);
   });
 
   it('accepts an active reject as programmed', async () => {
-    const { probe } = seq(['REJECTED']);
-    expect(await waitCanaryDenied(probe, { attempts: 10, intervalMs: 1, sleep: noSleep })).to.equal(1);
+    expect(await waitCanariesDenied([seq('node a', ['REJECTED']).canary], opts(10))).to.equal(1);
   });
 
-  it('gives up after the bounded attempts with exit 3 naming the step', async () => {
-    const { probe, calls } = seq(['ALLOWED']);
-    const err = await waitCanaryDenied(probe, { attempts: 4, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+  it('is programmed only when every node denies; a node already denied is not probed again', async () => {
+    const a = seq('node a', ['DENIED']);
+    const b = seq('node b', ['ALLOWED', 'ALLOWED', 'ALLOWED', 'DENIED']);
+    expect(await waitCanariesDenied([a.canary, b.canary], opts(10))).to.equal(4);
+    expect(a.calls.n).to.equal(1);
+    expect(b.calls.n).to.equal(4);
+  });
+
+  it('gives up after the bounded rounds with exit 3 naming the step and the node that lags', async () => {
+    const a = seq('node flowproof-calico-worker (canary-server-0)', ['DENIED']);
+    const b = seq('node flowproof-calico-worker2 (canary-server-1)', ['ALLOWED']);
+    const err = await waitCanariesDenied([a.canary, b.canary], opts(4)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InfrastructureError);
     expect((err as InfrastructureError).step).to.equal('wait for policy programming');
     expect((err as InfrastructureError).exitCode).to.equal(3);
-    expect(calls.n).to.equal(4);
+    expect((err as InfrastructureError).detail).to.include('on 1 of 2 node(s)').and.include('node flowproof-calico-worker2 (canary-server-1): ALLOWED');
+    expect((err as InfrastructureError).detail).to.not.include('canary-server-0');
+    expect(b.calls.n).to.equal(4);
   });
 
   it('a probe error is not a deny', async () => {
-    const { probe } = seq(['PROBE-ERROR', 'PROBE-ERROR']);
-    const err = await waitCanaryDenied(probe, { attempts: 2, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+    const err = await waitCanariesDenied([seq('node a', ['PROBE-ERROR']).canary], opts(2)).catch((e: unknown) => e);
     expect((err as Error).message).to.include('PROBE-ERROR');
   });
 
-  it('requires the canary to answer before any policy (baseline)', async () => {
-    const ok = seq(['DENIED', 'ALLOWED']);
-    expect(await waitCanaryAnswers(ok.probe, { attempts: 5, intervalMs: 1, sleep: noSleep })).to.equal(2);
-    const broken = seq(['DENIED']);
-    const err = await waitCanaryAnswers(broken.probe, { attempts: 3, intervalMs: 1, sleep: noSleep }).catch((e: unknown) => e);
+  it('requires every canary to answer before any policy (baseline)', async () => {
+    const ok = seq('node a', ['DENIED', 'ALLOWED']);
+    expect(await waitCanariesAnswer([ok.canary, seq('node b', ['ALLOWED']).canary], opts(5))).to.equal(2);
+    const broken = seq('node b', ['DENIED']);
+    const err = await waitCanariesAnswer([seq('node a', ['ALLOWED']).canary, broken.canary], opts(3)).catch((e: unknown) => e);
     expect((err as InfrastructureError).step).to.equal('canary baseline');
+    expect((err as InfrastructureError).detail).to.include('node b: DENIED');
   });
 });

@@ -162,6 +162,36 @@ describe('cluster session against fakeApiServer', () => {
     expect((err as InfrastructureError).step).to.equal('wait for policy programming');
   });
 
+  it('pins a canary server to every schedulable node and waits until each one is denied', async () => {
+    const ready = { conditions: [{ type: 'Ready', status: 'True' }] };
+    api.put('nodes', { metadata: { name: 'flowproof-calico-control-plane' }, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }, status: ready });
+    api.put('nodes', { metadata: { name: 'flowproof-calico-worker' }, spec: {}, status: ready });
+    api.put('nodes', { metadata: { name: 'flowproof-calico-worker2' }, spec: {}, status: ready });
+    api.put('nodes', { metadata: { name: 'flowproof-calico-worker3' }, spec: { unschedulable: true }, status: ready });
+    await session.deploy(shopSuite());
+    const canaryNs = `flowproof-canary-${runId.slice(-6)}`;
+    const servers = [...api.store.values()].filter((o) => o.kind === 'Pod' && o.metadata.namespace === canaryNs && o.metadata.labels?.['flowproof.dev/canary'] === 'server');
+    expect(servers.map((p) => p.spec.nodeName).sort()).to.deep.equal(['flowproof-calico-worker', 'flowproof-calico-worker2']);
+    // worker2's agent lags: its canary still answers for three probes after the policy exists.
+    const lagging = api.get('pods', canaryNs, servers.find((p) => p.spec.nodeName === 'flowproof-calico-worker2')!.metadata.name)!;
+    const laggingIP = lagging.status.podIP as string;
+    let laggingProbes = 0;
+    const base = canaryBehaviour(api, 0);
+    api.onExec = (r) => {
+      if (r.pod === 'canary-client' && r.command.includes(laggingIP) && [...api.store.keys()].some((k) => k.endsWith('/flowproof-canary-deny'))) {
+        laggingProbes++;
+        if (laggingProbes <= 3) return { stderr: `Connection to ${laggingIP} ${canaryPort} port [tcp/*] succeeded!\n`, status: exitStatus(0) };
+      }
+      return base(r);
+    };
+    const before = api.execs.filter((e) => e.pod === 'canary-client').length;
+    await session.applyPolicies([dbPolicy]);
+    expect(laggingProbes).to.equal(4); // denied on the fourth probe
+    // The other node's canary was denied at once and not probed again: 1 + 4 probes.
+    expect(api.execs.filter((e) => e.pod === 'canary-client').length - before).to.equal(5);
+    expect(logs.some((l) => l.includes('canary deny on 2 node(s)'))).to.equal(true);
+  });
+
   it('refuses to overwrite a policy it did not create', async () => {
     api.put('namespaces', { metadata: { name: 'shop' } });
     api.put('networkpolicies', { metadata: { name: 'db-from-web', namespace: 'shop', labels: { owner: 'ops' } }, spec: {} });

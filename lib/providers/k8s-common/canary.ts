@@ -1,7 +1,8 @@
-// "Is policy programmed yet?" CNIs program NetworkPolicies asynchronously, so before the
-// suite's flows are probed a canary flow that a policy denies must be observed as denied.
-// The canary first proves it can answer (baseline), so a deny means the policy and not a
-// broken canary.
+// "Is policy programmed yet?" CNIs program NetworkPolicies asynchronously and per node
+// (each node's agent programs the pods it hosts), so before the suite's flows are probed a
+// canary flow that a policy denies must be observed as denied on every schedulable node:
+// one canary server per node, all denied. Each canary first proves it can answer
+// (baseline), so a deny means the policy and not a broken canary.
 import { InfrastructureError } from '../../errors.ts';
 import type { Outcome } from '../../types.ts';
 import { realSleep, type Sleep } from './poll.ts';
@@ -12,34 +13,49 @@ export interface CanaryOptions {
   sleep?: Sleep;
 }
 
-const denied = (o: Outcome) => o === 'DENIED' || o === 'REJECTED';
-
-/** Probes until the canary answers; returns the number of probes it took. */
-export async function waitCanaryAnswers(probeOnce: () => Promise<{ outcome: Outcome; detail: string }>, opts: CanaryOptions): Promise<number> {
-  const sleep = opts.sleep ?? realSleep;
-  let last = '';
-  for (let i = 1; i <= opts.attempts; i++) {
-    const r = await probeOnce();
-    if (r.outcome === 'ALLOWED') return i;
-    last = `${r.outcome} (${r.detail})`;
-    if (i < opts.attempts) await sleep(opts.intervalMs);
-  }
-  throw new InfrastructureError('canary baseline', `the canary server never answered before any policy (${opts.attempts} probes; last: ${last})`, 'the cluster network is not working: check the CNI pods');
+/** One canary server (on one node) and how to probe it once from the canary client. */
+export interface Canary {
+  /** Where it runs, for messages: "node flowproof-calico-worker (canary-server-1)". */
+  where: string;
+  probe: () => Promise<{ outcome: Outcome; detail: string }>;
 }
 
-/** Probes until the canary is denied; returns the number of probes it took. */
-export async function waitCanaryDenied(probeOnce: () => Promise<{ outcome: Outcome; detail: string }>, opts: CanaryOptions): Promise<number> {
+const denied = (o: Outcome) => o === 'DENIED' || o === 'REJECTED';
+
+/**
+ * Probes every canary still pending, once per round (all at once), until each has shown
+ * `wanted` once; returns the number of rounds. A canary that has shown it stays done:
+ * an answer before any policy and a programmed deny do not undo themselves.
+ */
+async function waitEvery(canaries: Canary[], wanted: (o: Outcome) => boolean, opts: CanaryOptions, fail: (pending: string[], rounds: number) => InfrastructureError): Promise<number> {
   const sleep = opts.sleep ?? realSleep;
-  let last = '';
-  for (let i = 1; i <= opts.attempts; i++) {
-    const r = await probeOnce();
-    if (denied(r.outcome)) return i;
-    last = `${r.outcome} (${r.detail})`;
-    if (i < opts.attempts) await sleep(opts.intervalMs);
+  let pending = canaries.map((c) => ({ c, last: 'not probed' }));
+  for (let round = 1; round <= opts.attempts; round++) {
+    const results = await Promise.all(pending.map(async (p) => ({ p, r: await p.c.probe() })));
+    pending = results.filter(({ r }) => !wanted(r.outcome)).map(({ p, r }) => ({ c: p.c, last: `${r.outcome} (${r.detail})` }));
+    if (pending.length === 0) return round;
+    if (round < opts.attempts) await sleep(opts.intervalMs);
   }
-  throw new InfrastructureError(
-    'wait for policy programming',
-    `a canary flow denied by policy was still not denied after ${opts.attempts} probes (last: ${last})`,
-    'the CNI does not enforce NetworkPolicy (is it Calico/Cilium, and are its pods Ready?)',
+  throw fail(
+    pending.map((p) => `${p.c.where}: ${p.last}`),
+    opts.attempts,
+  );
+}
+
+/** Probes until every canary answers; returns the number of rounds it took. */
+export function waitCanariesAnswer(canaries: Canary[], opts: CanaryOptions): Promise<number> {
+  return waitEvery(canaries, (o) => o === 'ALLOWED', opts, (pending, n) =>
+    new InfrastructureError('canary baseline', `a canary server never answered before any policy (${n} probes; last: ${pending.join('; ')})`, 'the cluster network is not working on that node: check the CNI pods'),
+  );
+}
+
+/** Probes until every canary is denied; returns the number of rounds it took. */
+export function waitCanariesDenied(canaries: Canary[], opts: CanaryOptions): Promise<number> {
+  return waitEvery(canaries, denied, opts, (pending, n) =>
+    new InfrastructureError(
+      'wait for policy programming',
+      `a canary flow denied by policy was still not denied after ${n} probes on ${pending.length} of ${canaries.length} node(s) (last: ${pending.join('; ')})`,
+      'the CNI does not enforce NetworkPolicy on that node (is it Calico/Cilium, and are its pods Ready there?)',
+    ),
   );
 }

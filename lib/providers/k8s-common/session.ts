@@ -4,12 +4,12 @@
 // control checks from inside targets, fingerprint, and delete exactly what this run made.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { KubernetesObject, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, InputError } from '../../errors.ts';
 import type { ClusterState, ExecRequest, ExecResult } from '../../provider.ts';
 import { probes, runProbe, toolsFor } from '../../probes/index.ts';
 import type { Attempt, Fingerprint, NetworkPolicy, PodSpec, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
-import { waitCanaryAnswers, waitCanaryDenied } from './canary.ts';
+import { waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
 import { execInContainer } from './exec.ts';
 import type { ExternalsDriver } from './externals.ts';
@@ -63,6 +63,17 @@ interface AdoptedPod {
 }
 
 export const canaryPort = 8080;
+const canaryClient = 'canary-client';
+
+/** Nodes a suite pod can land on: not cordoned, no NoSchedule/NoExecute taint, Ready. */
+export function schedulableNodes(nodes: V1Node[]): string[] {
+  return nodes
+    .filter((n) => !n.spec?.unschedulable)
+    .filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .filter((n) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((n) => n.metadata!.name!)
+    .sort();
+}
 
 /** Refuses what a cluster cannot do before anything is created: pinned pod IPs. */
 export function checkClusterSuite(suite: Suite, provider: string): void {
@@ -99,7 +110,8 @@ export class ClusterSession {
   private readonly execPlaces = new Map<string, ExecPlace>();
   private readonly adopted = new Map<string, AdoptedPod>();
   private readonly canaryNs: string;
-  private canaryServerIP = '';
+  /** One canary server per schedulable node: pod name → node and IP. */
+  private readonly canaryServers = new Map<string, { node?: string; ip: string }>();
   private canaryProgrammed = false;
   private suite?: Suite;
 
@@ -175,8 +187,7 @@ export class ClusterSession {
       wants.push({ namespace: a.spec.namespace, name, until: 'running' });
       this.execPlaces.set(ref, { namespace: a.spec.namespace, pod: name, containers: Object.fromEntries(roles.map((r) => [r, toolRoles[r].container])) });
     }
-    await this.createCanaryPods();
-    wants.push({ namespace: this.canaryNs, name: 'canary-server', until: 'ready' }, { namespace: this.canaryNs, name: 'canary-client', until: 'running' });
+    for (const name of await this.createCanaryPods()) wants.push({ namespace: this.canaryNs, name, until: name === canaryClient ? 'running' : 'ready' });
 
     this.step('services');
     const serviceIPs = new Map<string, string>();
@@ -208,10 +219,10 @@ export class ClusterSession {
       if (!ip) throw new InfrastructureError('read pod IPs', `existing pod ${a.spec.namespace}/${a.pod.metadata?.name} (for ${ref}) has no IP`);
       podIPs.set(ref, ip);
     }
-    this.canaryServerIP = pods.get(`${this.canaryNs}/canary-server`)!.status!.podIP!;
+    for (const [name, server] of this.canaryServers) server.ip = pods.get(`${this.canaryNs}/${name}`)!.status!.podIP!;
 
-    this.step('canary baseline');
-    await waitCanaryAnswers(() => this.canaryProbe(), this.canaryOpts());
+    this.step(`canary baseline (${this.canaryServers.size} node(s))`);
+    await waitCanariesAnswer(this.canaries(), this.canaryOpts());
 
     this.step('externals');
     const externalIPs = await this.o.externals.start(suite.externals, roles);
@@ -256,13 +267,28 @@ export class ClusterSession {
 
   // ---------- canary ----------
 
-  private async createCanaryPods(): Promise<void> {
+  /**
+   * The canary client and one canary server pinned (nodeName) to each schedulable node, so
+   * "programmed" means programmed wherever suite pods can run; returns the pod names.
+   */
+  private async createCanaryPods(): Promise<string[]> {
     const { runId, versions } = this.o;
     const ctx: BuildContext = { runId, versions, toolRoles: ['net'], postgresPassword: 'unused' };
-    const server: PodSpec = { name: 'canary-server', namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'server' }, serve: [{ port: canaryPort, protocol: 'TCP', app: 'echo' }] };
-    const client: PodSpec = { name: 'canary-client', namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'client' }, serve: [], probeOnly: true };
-    await serverSideApply(this.kube, buildPod(server, ctx), 'create canary');
+    const nodes = schedulableNodes((await this.kube.core.listNode()).items);
+    // No node qualifies (all cordoned or tainted): one unpinned server, placed by the scheduler.
+    const pins: Array<string | undefined> = nodes.length ? nodes : [undefined];
+    this.canaryServers.clear();
+    for (const [i, node] of pins.entries()) {
+      const name = `canary-server-${i}`;
+      const server: PodSpec = { name, namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'server' }, serve: [{ port: canaryPort, protocol: 'TCP', app: 'echo' }] };
+      const pod = buildPod(server, ctx);
+      if (node) pod.spec!.nodeName = node;
+      await serverSideApply(this.kube, pod, 'create canary');
+      this.canaryServers.set(name, { ...(node ? { node } : {}), ip: '' });
+    }
+    const client: PodSpec = { name: canaryClient, namespace: this.canaryNs, labels: { 'flowproof.dev/canary': 'client' }, serve: [], probeOnly: true };
     await serverSideApply(this.kube, buildPod(client, ctx), 'create canary');
+    return [...this.canaryServers.keys(), canaryClient];
   }
 
   private canaryOpts() {
@@ -270,10 +296,14 @@ export class ClusterSession {
     return { attempts: c.attempts, intervalMs: c.intervalMs, ...(c.sleep ? { sleep: c.sleep } : {}) };
   }
 
-  private canaryProbe(): Promise<Attempt> {
+  /** Every canary server, probed from the canary client. */
+  private canaries(): Canary[] {
     const timeoutMs = this.o.canary?.timeoutMs ?? 2000;
-    const exec = (req: ExecRequest) => execInContainer(this.kube.kc, { namespace: this.canaryNs, pod: 'canary-client', container: toolRoles.net.container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
-    return runProbe(exec, 'tcp', { host: this.canaryServerIP, port: canaryPort, protocol: 'TCP' }, timeoutMs);
+    const exec = (req: ExecRequest) => execInContainer(this.kube.kc, { namespace: this.canaryNs, pod: canaryClient, container: toolRoles.net.container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
+    return [...this.canaryServers].map(([name, s]) => ({
+      where: s.node ? `node ${s.node} (${name})` : name,
+      probe: (): Promise<Attempt> => runProbe(exec, 'tcp', { host: s.ip, port: canaryPort, protocol: 'TCP' }, timeoutMs),
+    }));
   }
 
   /** A policy that denies all ingress to the canary server. */
@@ -313,8 +343,8 @@ export class ClusterSession {
     if (!this.canaryProgrammed) {
       const canary = this.canaryPolicy();
       await serverSideApply(this.kube, { ...canary, metadata: { ...canary.metadata, labels: runLabels(runId) } } as unknown as KubernetesObject, 'apply policies');
-      this.step('wait until policy is programmed (canary deny)');
-      await waitCanaryDenied(() => this.canaryProbe(), this.canaryOpts());
+      this.step(`wait until policy is programmed (canary deny on ${this.canaryServers.size} node(s))`);
+      await waitCanariesDenied(this.canaries(), this.canaryOpts());
       this.canaryProgrammed = true;
     }
   }
