@@ -40,13 +40,17 @@ export class InputError extends Error {
  */
 export class InfrastructureError extends Error {
   readonly exitCode = ExitCode.infrastructure;
+  /** Where the cluster's diagnostics of this failure were written (a failure bundle), if any. */
+  readonly diagnosticsDir?: string;
   constructor(
     readonly step: string,
     readonly detail: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; diagnosticsDir?: string },
   ) {
-    super(`${step} failed: ${detail}${hint ? `\n  hint: ${hint}` : ''}`, options);
+    const where = options?.diagnosticsDir ? `\n  cluster diagnostics: ${options.diagnosticsDir}/diagnostics (nodes, pods, events, failing pods' logs, CNI agent logs)` : '';
+    super(`${step} failed: ${detail}${hint ? `\n  hint: ${hint}` : ''}${where}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'InfrastructureError';
+    if (options?.diagnosticsDir) this.diagnosticsDir = options.diagnosticsDir;
   }
 }

@@ -35,6 +35,12 @@ export interface ClusterState {
   dnsIP?: string;
 }
 
+/** One text file of cluster diagnostics, at a relative path under the bundle's diagnostics/. */
+export interface DiagnosticFile {
+  path: string;
+  text: string;
+}
+
 export interface Provider {
   readonly name: string;
   /** Creates the cluster (or connects), the suite's namespaces, pods, services and externals. */
@@ -52,6 +58,12 @@ export interface Provider {
   /** Per-rule packet counters ("<ns>/<policy> ingress[0]" -> packets), where the provider can tell. */
   ruleCounters?(): Promise<Map<string, number>>;
   fingerprint(): Promise<Fingerprint>;
+  /**
+   * What the cluster looked like, for a run that failed on an infrastructure step: called
+   * after the failure and before down(), never throws. Providers without a cluster to
+   * describe leave it out.
+   */
+  diagnostics?(): Promise<DiagnosticFile[]>;
   /** Removes everything this run created, and nothing else. Safe to call twice. */
   down(): Promise<void>;
 }

@@ -41,7 +41,7 @@ export function bundleDirName(suiteName: string, startedAt: Date): string {
 }
 
 /** A fresh directory: outDir itself, or outDir-2, -3… when a run in the same second left one. */
-function freshDir(outDir: string): string {
+export function freshDir(outDir: string): string {
   let dir = outDir;
   for (let n = 2; existsSync(dir) && readdirSync(dir).length > 0; n++) dir = `${outDir}-${n}`;
   mkdirSync(dir, { recursive: true });
@@ -50,7 +50,7 @@ function freshDir(outDir: string): string {
 
 const CONTROLS_FILE = 'controls.yaml';
 
-function safeSegment(s: string): string {
+export function safeSegment(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_') || '_';
 }
 

@@ -8,6 +8,7 @@ import { InfrastructureError, InputError } from '../errors.ts';
 import { registerTeardown } from '../lifecycle.ts';
 import type { Provider } from '../provider.ts';
 import { bundleDirName, writeBundle } from '../report/index.ts';
+import { writeFailureBundle } from '../report/failure-bundle.ts';
 import type { Fingerprint, FlowResult, ProbeKind, RunResult, Suite } from '../types.ts';
 import { runUnderMocha } from './mocha-suite.ts';
 import { makeAllureResultsDir } from './temp-results.ts';
@@ -86,6 +87,10 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
     });
     flows = outcome.results;
     fingerprint = await provider.fingerprint();
+  } catch (err) {
+    // While the cluster still exists (teardown comes after): what it looked like.
+    if (err instanceof InfrastructureError && provider.diagnostics) throw await withDiagnostics(err, suite, provider, settings, startedAt);
+    throw err;
   } finally {
     await teardown();
   }
@@ -128,5 +133,17 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
   } catch (err) {
     if (err instanceof InputError || err instanceof InfrastructureError) throw err;
     throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });
+  }
+}
+
+/** Collects the provider's diagnostics into a failure bundle; the error then says where it is. */
+async function withDiagnostics(err: InfrastructureError, suite: Suite, provider: Provider, settings: RunSettings, startedAt: Date): Promise<InfrastructureError> {
+  try {
+    if (!settings.quiet) process.stderr.write(`[${provider.name}] ${err.step} failed: collecting cluster diagnostics\n`);
+    const diagnostics = (await provider.diagnostics?.()) ?? [];
+    const dir = writeFailureBundle({ suite: suite.name, provider: provider.name, startedAt, error: err, diagnostics, outDir: join(settings.reportsDir, bundleDirName(suite.name, startedAt)) });
+    return new InfrastructureError(err.step, err.detail, err.hint, { cause: err.cause, diagnosticsDir: dir });
+  } catch (writeErr) {
+    return new InfrastructureError(err.step, `${err.detail} (cluster diagnostics could not be written: ${writeErr instanceof Error ? writeErr.message : String(writeErr)})`, err.hint, { cause: err.cause });
   }
 }

@@ -31,6 +31,7 @@ const resources: Record<string, { kind: string; namespaced: boolean; group: stri
   configmaps: { kind: 'ConfigMap', namespaced: true, group: 'v1' },
   secrets: { kind: 'Secret', namespaced: true, group: 'v1' },
   networkpolicies: { kind: 'NetworkPolicy', namespaced: true, group: 'networking.k8s.io/v1' },
+  events: { kind: 'Event', namespaced: true, group: 'v1' },
 };
 
 export const exitStatus = (code: number) =>
@@ -53,6 +54,8 @@ export class FakeApiServer {
   readonly execs: FakeExecRequest[] = [];
   /** Pod reads before a pod turns Ready. */
   readyAfterReads = 1;
+  /** Container logs by "namespace/pod/container" (add ".previous" for the restarted one). */
+  readonly logs = new Map<string, string>();
   /** The exec websocket protocol this server speaks (v4 = an API server before 1.30). */
   execProtocol: 'v5.channel.k8s.io' | 'v4.channel.k8s.io' = 'v5.channel.k8s.io';
   onExec: (r: FakeExecRequest) => FakeExecReply | Promise<FakeExecReply> = () => ({ status: exitStatus(0) });
@@ -207,6 +210,14 @@ export class FakeApiServer {
       return this.send(res, 200, pod);
     }
 
+    if (sub === 'log' && method === 'GET') {
+      const container = url.searchParams.get('container') ?? '';
+      const log = this.logs.get(`${namespace}/${name}/${container}${url.searchParams.get('previous') === 'true' ? '.previous' : ''}`);
+      if (log === undefined) return this.notFound(res, `logs of ${namespace}/${name} ${container}`);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(log);
+      return;
+    }
     if (method === 'GET' && name) {
       const obj = this.get(resource, namespace, name);
       if (!obj) return this.notFound(res, `${resource} ${namespace ?? ''}/${name}`);

@@ -2,8 +2,11 @@
 // after up() goes through one ClusterSession. Subclasses decide how the cluster comes to
 // exist (up), how it is described (fingerprint) and what teardown removes (down).
 import { InfrastructureError } from '../../errors.ts';
-import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterState, DiagnosticFile, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import { collectClusterDiagnostics } from './diagnostics.ts';
+import { makeKube } from './kube.ts';
 import type { ClusterSession } from './session.ts';
 
 export abstract class SessionBackedProvider implements Provider {
@@ -13,6 +16,14 @@ export abstract class SessionBackedProvider implements Provider {
   abstract up(suite: Suite): Promise<ClusterState>;
   abstract fingerprint(): Promise<Fingerprint>;
   abstract down(): Promise<void>;
+
+  /** The cluster's KubeConfig once it is known (set before the session exists, e.g. during a CNI install). */
+  protected kubeConfig?: KubeConfig;
+
+  async diagnostics(): Promise<DiagnosticFile[]> {
+    if (!this.kubeConfig) return [{ path: 'collection-errors.txt', text: 'the cluster was never reachable: no kubeconfig for it yet, nothing to collect\n' }];
+    return collectClusterDiagnostics(makeKube(this.kubeConfig));
+  }
 
   protected need(): ClusterSession {
     if (!this.session) throw new InfrastructureError(`${this.name} provider`, 'used before up()');

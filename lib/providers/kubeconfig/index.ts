@@ -48,6 +48,7 @@ class KubeconfigProvider extends SessionBackedProvider {
     } catch (err) {
       throw new InfrastructureError('connect to the cluster', `${kc.getCurrentCluster()?.server ?? 'the API server'}: ${errorText(err)}`, 'check --kubeconfig/--context and that the cluster is up');
     }
+    this.kubeConfig = kc;
     registerTeardown(`kubeconfig run ${this.runId}`, () => this.down());
     this.log(`[kubeconfig] run id ${this.runId} (every object flowproof creates carries label flowproof.dev/run-id=${this.runId})`);
     this.session = new ClusterSession({
