@@ -2,8 +2,8 @@
 // module takes and returns these shapes, and results.json / `--json` serialise them.
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-export type ProbeKind = 'tcp' | 'udp' | 'psql' | 'redis' | 'sip-options' | 'http' | 'https' | 'dns';
-/** What a served port runs: `echo` answers TCP and UDP by echoing what it receives. */
+export type ProbeKind = 'tcp' | 'udp' | 'sctp' | 'psql' | 'redis' | 'sip-options' | 'http' | 'https' | 'dns';
+/** What a served port runs: `echo` answers TCP, UDP and SCTP by echoing what it receives. */
 export type AppKind = 'echo' | 'http' | 'https' | 'postgres' | 'redis' | 'sip' | 'dns';
 export type Expectation = 'allow' | 'deny';
 /** How one probe attempt ended (see DESIGN.md, "Outcomes"). */

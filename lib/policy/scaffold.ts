@@ -120,7 +120,6 @@ export function scaffoldDraft(policies: NetworkPolicy[]): ScaffoldDraft {
   const concrete = (p: (NetworkPolicyPort & { index: number }) | undefined): { port: number; protocol: Protocol; name?: string } | undefined => {
     if (!p) return { port: 8080, protocol: 'TCP' };
     const protocol = p.protocol ?? 'TCP';
-    if (protocol === 'SCTP') return undefined; // no SCTP probes
     if (p.port === undefined) return { port: 8080, protocol };
     if (typeof p.port === 'number') return { port: p.port, protocol };
     const key = `${p.port}/${protocol}`;

@@ -6,6 +6,7 @@ import { dnsProbe } from './dns.ts';
 import { httpProbe, httpsProbe } from './http.ts';
 import { psqlProbe } from './psql.ts';
 import { redisProbe } from './redis.ts';
+import { sctpProbe } from './sctp.ts';
 import { sipOptionsProbe } from './sip-options.ts';
 import { tcpProbe } from './tcp.ts';
 import { renderTranscript } from './transcript.ts';
@@ -18,6 +19,7 @@ export { commandLine, renderTranscript } from './transcript.ts';
 export const probes: Record<ProbeKind, ProbeDefinition> = {
   tcp: tcpProbe,
   udp: udpProbe,
+  sctp: sctpProbe,
   psql: psqlProbe,
   redis: redisProbe,
   'sip-options': sipOptionsProbe,
@@ -30,6 +32,7 @@ export const probes: Record<ProbeKind, ProbeDefinition> = {
 const toolsByKind: Record<ProbeKind, string[]> = {
   tcp: ['nc'],
   udp: ['timeout', 'nc'],
+  sctp: ['socat'],
   psql: ['psql'],
   redis: ['timeout', 'redis-cli'],
   'sip-options': ['sh', 'mktemp', 'sipp'],

@@ -9,7 +9,7 @@ import { cidrContains, cidrsOverlap, parseCidr4, parseIPv4 } from './ip.ts';
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
 import { loadPolicies } from './policies.ts';
-import { defaultProbe, probeFits, probeProtocols } from './probe-defaults.ts';
+import { defaultProbe, probeFits, probeProtocols, probesFor } from './probe-defaults.ts';
 import { parseRef, probePodName, refText } from './refs.ts';
 import type { SuiteDocument } from './schema.ts';
 import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
@@ -64,13 +64,19 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   duplicates(spec.pods, (p) => `${p.namespace}/${p.name}`, 'pod', (_p, i) => at('spec', 'pods', i, 'name'), problems);
   duplicates(spec.services, (s) => `${s.namespace}/${s.name}`, 'service', (_s, i) => at('spec', 'services', i, 'name'), problems);
   duplicates(spec.externals, (e) => e.name, 'external', (_e, i) => at('spec', 'externals', i, 'name'), problems);
-  const servePaths: Array<[string, PropertyKey[], Array<{ name?: string; port: number; protocol: string }>]> = [
+  const servePaths: Array<[string, PropertyKey[], Array<{ name?: string; port: number; protocol: string; app: string }>]> = [
     ...spec.pods.map((p, i): [string, PropertyKey[], typeof p.serve] => [`pod ${p.namespace}/${p.name}`, ['spec', 'pods', i, 'serve'], p.serve]),
     ...spec.externals.map((e, i): [string, PropertyKey[], typeof e.serve] => [`external ${e.name}`, ['spec', 'externals', i, 'serve'], e.serve]),
   ];
   for (const [what, path, serve] of servePaths) {
     duplicates(serve, (s) => `${s.port}/${s.protocol}`, `port on ${what}:`, (_s, k) => src.locate([...path, k]), problems);
     duplicates(serve.filter((s) => s.name), (s) => `"${s.name}"`, `port name on ${what}:`, (s) => src.locate([...path, serve.indexOf(s), 'name']), problems);
+    // flowproof's SCTP server is an echo server (socat) on every provider; nothing else speaks SCTP.
+    serve.forEach((s, k) => {
+      if (s.protocol === 'SCTP' && s.app !== 'echo') {
+        problems.push({ location: src.locate([...path, k, 'app']), message: `${what} serves ${s.app} on ${s.port}/SCTP, but only app: echo serves SCTP: write app: echo (SCTP flows are probed by connecting)` });
+      }
+    });
   }
 
   // ---- addresses ----
@@ -145,16 +151,14 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       bad(d.paths.port, target.error);
       continue;
     }
-    let probe = f.probe;
-    if (probe && !probeFits(probe, f.protocol)) {
-      bad(d.paths.probe, `probe ${probe} does not work over ${f.protocol} (it needs ${probeProtocols[probe].join(' or ')})`);
+    const fallback = defaultProbe(target.serve, f.protocol);
+    if (f.probe && !probeFits(f.probe, f.protocol)) {
+      const fits = probesFor(f.protocol);
+      const choice = fits.length > 1 ? `${fits.slice(0, -1).join(', ')} or ${fits.at(-1)}` : fits[0];
+      bad(d.paths.probe, `probe ${f.probe} does not work over ${f.protocol} (it needs ${probeProtocols[f.probe].join(' or ')}); for ${f.protocol} write probe: ${choice}, or leave probe out (it defaults to ${fallback} here)`);
       continue;
     }
-    probe ??= defaultProbe(target.serve, f.protocol);
-    if (!probe) {
-      bad(d.paths.self, `no probe speaks ${f.protocol}; flowproof probes TCP and UDP`);
-      continue;
-    }
+    const probe = f.probe ?? fallback;
     flows.push({
       name: f.name,
       from,

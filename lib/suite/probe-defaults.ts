@@ -15,6 +15,7 @@ const probeForApp: Record<Exclude<AppKind, 'echo'>, ProbeKind> = {
 export const probeProtocols: Record<ProbeKind, Protocol[]> = {
   tcp: ['TCP'],
   udp: ['UDP'],
+  sctp: ['SCTP'],
   psql: ['TCP'],
   redis: ['TCP'],
   http: ['TCP'],
@@ -27,16 +28,22 @@ export function probeFits(probe: ProbeKind, protocol: Protocol): boolean {
   return probeProtocols[probe].includes(protocol);
 }
 
+/** The probes that can test a protocol, for "write probe: …" hints. */
+export function probesFor(protocol: Protocol): ProbeKind[] {
+  return (Object.keys(probeProtocols) as ProbeKind[]).filter((p) => probeFits(p, protocol));
+}
+
+/** The plain connect-or-echo probe of each protocol. */
+const plainProbe: Record<Protocol, ProbeKind> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
+
 /**
  * The probe for a target port: from the app serving it (when known and it fits the
- * protocol), else a plain tcp/udp probe. undefined for SCTP: no probe speaks it.
+ * protocol), else the plain probe of the protocol (tcp, udp or sctp).
  */
-export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): ProbeKind | undefined {
+export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): ProbeKind {
   if (serve && serve.app !== 'echo') {
     const probe = probeForApp[serve.app];
     if (probeFits(probe, protocol)) return probe;
   }
-  if (protocol === 'TCP') return 'tcp';
-  if (protocol === 'UDP') return 'udp';
-  return undefined;
+  return plainProbe[protocol];
 }

@@ -40,11 +40,11 @@ export const namedPort = z
 
 export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
 export const probeKind = z
-  .enum(['tcp', 'udp', 'psql', 'redis', 'sip-options', 'http', 'https', 'dns'])
-  .describe('How the flow is probed. Defaults from the target port\'s app and the protocol (postgres→psql, redis→redis, sip→sip-options, http→http, https→https, dns→dns, echo→tcp or udp).');
+  .enum(['tcp', 'udp', 'sctp', 'psql', 'redis', 'sip-options', 'http', 'https', 'dns'])
+  .describe('How the flow is probed. Defaults from the target port\'s app and the protocol (postgres→psql, redis→redis, sip→sip-options, http→http, https→https, dns→dns, echo→tcp, udp or sctp).');
 export const appKind = z
   .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
-  .describe('What listens on the port. echo (default) answers TCP and UDP; sip answers SIP OPTIONS with 200 over UDP and TCP.');
+  .describe('What listens on the port. echo (default) answers TCP, UDP and SCTP; sip answers SIP OPTIONS with 200 over UDP and TCP. Only echo serves SCTP.');
 export const expectation = z.enum(['allow', 'deny']).describe('What the suite declares: allow or deny.');
 const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans)' })).describe('Kubernetes labels.');
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');

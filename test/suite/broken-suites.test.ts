@@ -32,6 +32,8 @@ const cases: Case[] = [
   { fixture: 'named-port-wrong-protocol.yaml', line: 22, col: 13, message: 'pod shop/db has no port named "pg" for UDP' },
   { fixture: 'probe-psql-over-udp.yaml', line: 24, col: 14, message: 'probe psql does not work over UDP (it needs TCP)' },
   { fixture: 'probe-udp-over-tcp.yaml', line: 23, col: 14, message: 'probe udp does not work over TCP (it needs UDP)' },
+  { fixture: 'probe-tcp-over-sctp.yaml', line: 23, col: 14, message: 'probe tcp does not work over SCTP (it needs TCP); for SCTP write probe: sctp, or leave probe out (it defaults to sctp here)' },
+  { fixture: 'serve-sip-over-sctp.yaml', line: 13, col: 49, message: 'pod voip/proxy serves sip on 5060/SCTP, but only app: echo serves SCTP: write app: echo' },
   { fixture: 'unknown-pod.yaml', line: 21, col: 11, message: 'flow "web reaches db": unknown pod shop/dbx' },
   { fixture: 'unknown-namespace.yaml', line: 21, col: 11, message: 'flow "web reaches db": unknown namespace billing' },
   { fixture: 'pod-namespace-undeclared.yaml', line: 19, col: 18, message: 'unknown namespace caching: declare it under spec.namespaces' },
@@ -111,7 +113,7 @@ describe('flowproof validate on broken suites (real CLI)', () => {
     }
   }
 
-  for (const c of cases.filter((x) => ['port-zero.yaml', 'probe-psql-over-udp.yaml', 'policy-not-networkpolicy.yaml', 'duplicate-pod.yaml'].includes(x.fixture))) {
+  for (const c of cases.filter((x) => ['port-zero.yaml', 'probe-psql-over-udp.yaml', 'probe-tcp-over-sctp.yaml', 'policy-not-networkpolicy.yaml', 'duplicate-pod.yaml'].includes(x.fixture))) {
     it(`${c.fixture}: exit 2 with file:line:col on stderr, nothing applied`, async () => {
       const r = await cli(join(dir, c.fixture));
       expect(r.code, r.stderr).to.equal(2);
