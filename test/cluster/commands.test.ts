@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { InfrastructureError } from '../../lib/errors.ts';
 import { calicoInstall, ciliumInstall, clusterReadyWaits, docker, kind, kindConfigPath, preloadImages } from '../../lib/providers/kind/commands.ts';
-import { withStdin, externalSetupScript } from '../../lib/providers/kind/externals.ts';
+import { withStdin, externalSetupEnv, externalSetupScript } from '../../lib/providers/kind/externals.ts';
 import { kindNetworking } from '../../lib/providers/kind/index.ts';
 import { runCommand } from '../../lib/providers/kind/run-command.ts';
 import { clustersDir, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
@@ -89,10 +89,20 @@ describe('kind provider command lines', () => {
 
   it('routes an external address on a node through its container', () => {
     expect(docker.routeOnNode('flowproof-x-worker', '203.0.113.10', '172.18.0.9').args).to.deep.equal(['exec', 'flowproof-x-worker', 'ip', 'route', 'replace', '203.0.113.10/32', 'via', '172.18.0.9']);
+    expect(kindNetworking('calico').podSubnet).to.equal('192.168.0.0/16');
+  });
+
+  it("an external reaches each pod through the pod's own node, Services through the control plane", () => {
     const script = externalSetupScript();
     expect(script).to.include('ip addr add "$FP_IP/32" dev eth0');
-    expect(script).to.include('ip route add "$FP_POD_SUBNET" via "$FP_NODE_IP" src "$FP_IP"');
-    expect(kindNetworking('calico').podSubnet).to.equal('192.168.0.0/16');
+    expect(script).to.include('ip route replace "${r%%=*}/32" via "${r#*=}" src "$FP_IP"');
+    expect(script).to.include('ip route add "$FP_SERVICE_SUBNET" via "$FP_SERVICE_GW" src "$FP_IP"');
+    const env = externalSetupEnv('203.0.113.10', '172.18.0.2', '192.168.0.0/16', '10.96.0.0/12', [
+      { podIP: '192.168.10.5', hostIP: '172.18.0.3' },
+      { podIP: '192.168.20.7', hostIP: '172.18.0.4' },
+      { podIP: '192.168.10.5', hostIP: '172.18.0.3' },
+    ]);
+    expect(env).to.deep.equal({ FP_IP: '203.0.113.10', FP_SERVICE_GW: '172.18.0.2', FP_POD_SUBNET: '192.168.0.0/16', FP_SERVICE_SUBNET: '10.96.0.0/12', FP_POD_ROUTES: '192.168.10.5=172.18.0.3 192.168.20.7=172.18.0.4' });
   });
 
   it('feeds stdin to an external probe through sh (testcontainers exec has no stdin)', () => {

@@ -74,7 +74,8 @@ export class FakeApiServer {
   put(resource: string, obj: Obj): Obj {
     const r = resources[resource];
     const stored: Obj = { apiVersion: r.group, kind: r.kind, ...obj, metadata: { uid: `uid-${this.store.size}`, ...obj.metadata } };
-    if (resource === 'pods' && !stored.status?.podIP) stored.status = { phase: 'Pending', podIP: `10.244.1.${this.nextPodIP++}`, ...(stored.status ?? {}) };
+    // Every pod the fake schedules lands on one node, 172.18.0.2 (status.hostIP).
+    if (resource === 'pods' && !stored.status?.podIP) stored.status = { phase: 'Pending', podIP: `10.244.1.${this.nextPodIP++}`, hostIP: '172.18.0.2', ...(stored.status ?? {}) };
     if (resource === 'services' && !stored.spec?.clusterIP) stored.spec = { ...stored.spec, clusterIP: `10.96.0.${this.nextServiceIP++}` };
     this.store.set(this.key(resource, obj.metadata.namespace, obj.metadata.name), stored);
     return stored;

@@ -5,7 +5,7 @@
 // existing one), and cleanup that removes exactly this run's objects.
 import { expect } from 'chai';
 import { InfrastructureError } from '../../lib/errors.ts';
-import type { ExternalsDriver } from '../../lib/providers/k8s-common/externals.ts';
+import type { ExternalsDriver, PodRoute } from '../../lib/providers/k8s-common/externals.ts';
 import { runIdLabel } from '../../lib/providers/k8s-common/labels.ts';
 import { canaryPort, ClusterSession } from '../../lib/providers/k8s-common/session.ts';
 import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
@@ -138,6 +138,30 @@ describe('cluster session against fakeApiServer', () => {
     expect(api.requests.some((r) => r.startsWith('PATCH /api/v1/namespaces/shop/pods/web?') && r.includes('fieldManager=flowproof'))).to.equal(true);
     // The canary answered before any policy (baseline).
     expect(api.execs.some((e) => e.pod === 'canary-client')).to.equal(true);
+  });
+
+  it('starts the externals once the pods run, with each suite pod and its node (status.hostIP)', async () => {
+    const coredns = api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')!;
+    api.put('pods', { ...coredns, status: { ...coredns.status, hostIP: '172.18.0.3' } });
+    const calls: Array<{ names: string[]; routes: PodRoute[] }> = [];
+    const recording: ExternalsDriver = {
+      ...noExternals,
+      start: async (externals, _roles, routes) => {
+        calls.push({ names: externals.map((e) => e.name), routes });
+        return new Map(externals.map((e) => [e.name, e.ip]));
+      },
+    };
+    const suite: Suite = { ...shopSuite(), externals: [{ name: 'partner', ip: '203.0.113.10', serve: [] }] };
+    const state = await newSession({ externals: recording }).deploy(suite);
+    expect(calls.map((c) => c.names)).to.deep.equal([['partner']]);
+    // The created pods (the fake schedules them on 172.18.0.2) and the adopted CoreDNS; no canary.
+    expect(calls[0].routes).to.have.deep.members([
+      { podIP: state.podIPs.get('shop/web'), hostIP: '172.18.0.2' },
+      { podIP: state.podIPs.get('shop/db'), hostIP: '172.18.0.2' },
+      { podIP: '10.244.0.2', hostIP: '172.18.0.3' },
+    ]);
+    expect(calls[0].routes).to.have.length(3);
+    expect(state.externalIPs.get('partner')).to.equal('203.0.113.10');
   });
 
   it('applies policies by server-side apply, then waits until the canary is denied', async () => {

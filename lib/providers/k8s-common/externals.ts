@@ -4,9 +4,19 @@ import type { ExecRequest, ExecResult } from '../../provider.ts';
 import type { ExternalSpec } from '../../types.ts';
 import type { ToolRole } from './tools.ts';
 
+/** A pod's IP and the address of the node it runs on (status.hostIP). */
+export interface PodRoute {
+  podIP: string;
+  hostIP: string;
+}
+
 export interface ExternalsDriver {
-  /** Starts the externals; returns name → IP as the cluster's pods reach them. */
-  start(externals: ExternalSpec[], roles: ToolRole[]): Promise<Map<string, string>>;
+  /**
+   * Starts the externals; returns name → IP as the cluster's pods reach them. `podRoutes`
+   * (known once the pods run) lets an external send to each pod through the pod's own
+   * node, the node its replies leave from, so both halves of a flow cross one conntrack.
+   */
+  start(externals: ExternalSpec[], roles: ToolRole[], podRoutes: PodRoute[]): Promise<Map<string, string>>;
   /** Runs a command from an external (a flow whose source is `ext:<name>`). */
   exec(name: string, req: ExecRequest): Promise<ExecResult>;
   stop(): Promise<void>;

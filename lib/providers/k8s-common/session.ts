@@ -225,7 +225,11 @@ export class ClusterSession {
     await waitCanariesAnswer(this.canaries(), this.canaryOpts());
 
     this.step('externals');
-    const externalIPs = await this.o.externals.start(suite.externals, roles);
+    // Each suite pod with its node (status.hostIP): externals reach a pod through its own node.
+    const podRoutes = [...toCreate.map((p) => pods.get(`${p.namespace}/${p.name}`)), ...[...this.adopted.values()].map((a) => a.pod)].flatMap((p) =>
+      p?.status?.podIP && p.status.hostIP ? [{ podIP: p.status.podIP, hostIP: p.status.hostIP }] : [],
+    );
+    const externalIPs = await this.o.externals.start(suite.externals, roles, podRoutes);
 
     const dnsIP = serviceIPs.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIP;
     return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };

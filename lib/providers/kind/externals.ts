@@ -1,16 +1,21 @@
 // Externals on kind: containers on the "kind" Docker network, started with testcontainers.
 // Each external gets its declared (TEST-NET) address as a second address on its interface,
-// every kind node routes that address to the container, and the container routes the pod
-// and Service ranges back through the control-plane node from that address. So policies
-// written with the suite's ipBlock addresses see the addresses the suite declares.
-// Servers and tool binaries run in extra containers sharing the external's network
-// namespace (network mode container:<id>), like the containers of a pod.
+// every kind node routes that address to the container, and the container sends from that
+// address: to each pod through the pod's own node (status.hostIP), and to the Service range
+// through the control-plane node. So policies written with the suite's ipBlock addresses
+// see the addresses the suite declares, and both halves of an external's TCP flow cross the
+// same node: routed through another node (the control plane), only the request half would,
+// and kube-proxy's `--ctstate INVALID -j DROP` (iptables mode without tcp_be_liberal) drops
+// the rest of the flow there. Servers and tool binaries run in extra containers sharing the
+// external's network namespace (network mode container:<id>), like the containers of a pod.
+// The network and the cluster's side of the routes are options, so the same code runs
+// against real containers on a TEST-NET network of a test's own.
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { V1Container } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { ExecRequest, ExecResult } from '../../provider.ts';
 import type { ExternalSpec } from '../../types.ts';
-import type { ExternalsDriver } from '../k8s-common/externals.ts';
+import type { ExternalsDriver, PodRoute } from '../k8s-common/externals.ts';
 import { runIdLabel } from '../k8s-common/labels.ts';
 import { dnsCorefile, serverContainer, serverGroups, type BuildContext } from '../k8s-common/manifests.ts';
 import { selfSignedCert } from '../k8s-common/tls.ts';
@@ -18,21 +23,32 @@ import { idleCommand, roleForTool, toolRoles, type ToolRole } from '../k8s-commo
 import { clustersDir, type Versions } from '../k8s-common/versions.ts';
 import { errorText } from '../k8s-common/poll.ts';
 import { InfrastructureError } from '../../errors.ts';
-import { docker, type CommandLine } from './commands.ts';
+import { docker, kind, type CommandLine } from './commands.ts';
 
 export const readyMarker = 'flowproof-external-ready';
 
-/** The setup script of an external's first container: its address, its routes, then idle. */
+/**
+ * The setup script of an external's first container: its address, its routes, then idle.
+ * FP_POD_ROUTES is "podIP=hostIP ..."; a pod on the node's own address (host network) needs
+ * no route. Pods not listed, if any, fall back to the control-plane node like Services.
+ */
 export function externalSetupScript(): string {
   return [
     'set -e',
     'ip addr add "$FP_IP/32" dev eth0',
-    'ip route add "$FP_POD_SUBNET" via "$FP_NODE_IP" src "$FP_IP"',
-    'ip route add "$FP_SERVICE_SUBNET" via "$FP_NODE_IP" src "$FP_IP"',
+    'for r in $FP_POD_ROUTES; do [ "${r%%=*}" = "${r#*=}" ] || ip route replace "${r%%=*}/32" via "${r#*=}" src "$FP_IP"; done',
+    'ip route add "$FP_POD_SUBNET" via "$FP_SERVICE_GW" src "$FP_IP"',
+    'ip route add "$FP_SERVICE_SUBNET" via "$FP_SERVICE_GW" src "$FP_IP"',
     `echo ${readyMarker}`,
     'trap "exit 0" TERM INT',
     'while :; do sleep 3600 & wait $!; done',
   ].join('\n');
+}
+
+/** The environment of the setup script. */
+export function externalSetupEnv(ip: string, serviceGateway: string, podSubnet: string, serviceSubnet: string, podRoutes: PodRoute[]): Record<string, string> {
+  const routes = [...new Map(podRoutes.map((r) => [r.podIP, r.hostIP])).entries()].map(([pod, host]) => `${pod}=${host}`);
+  return { FP_IP: ip, FP_SERVICE_GW: serviceGateway, FP_POD_SUBNET: podSubnet, FP_SERVICE_SUBNET: serviceSubnet, FP_POD_ROUTES: routes.join(' ') };
 }
 
 /** Runs a command with its stdin through `sh` (testcontainers' exec has no stdin). */
@@ -47,13 +63,36 @@ interface RunningExternal {
   byRole: Partial<Record<ToolRole, StartedTestContainer>>;
 }
 
+/** The cluster's side of the externals' routes. */
+export interface ExternalRouting {
+  /** The address on the externals' network that Services (and unlisted pods) are routed through. */
+  serviceGateway(): Promise<string>;
+  /** Makes every node route `externalIP` to `via`, the external's container on the network. */
+  routeToExternal(externalIP: string, via: string): Promise<void>;
+}
+
+/** kind: the control-plane node is the Service gateway; each node routes externals with `ip route`. */
+export function kindNodeRouting(clusterName: string, run: (c: CommandLine) => Promise<string>): ExternalRouting {
+  let nodes: Promise<string[]> | undefined;
+  return {
+    async serviceGateway() {
+      return (await run(docker.nodeIP(`${clusterName}-control-plane`))).trim();
+    },
+    async routeToExternal(externalIP, via) {
+      nodes ??= run(kind.nodes(clusterName)).then((out) => out.split('\n').map((l) => l.trim()).filter(Boolean));
+      for (const node of await nodes) await run(docker.routeOnNode(node, externalIP, via));
+    },
+  };
+}
+
 export interface KindExternalsOptions {
-  clusterName: string;
   runId: string;
   versions: Versions;
+  /** The Docker network the externals join: "kind" (the nodes' network). */
+  network: string;
   podSubnet: string;
   serviceSubnet: string;
-  run: (c: CommandLine) => Promise<string>;
+  routing: ExternalRouting;
   log: (line: string) => void;
 }
 
@@ -80,22 +119,24 @@ async function sideContainer(c: V1Container, netnsOf: string, runId: string): Pr
 
 export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
   const running = new Map<string, RunningExternal>();
+  // testcontainers' reaper (ryuk) is an image of its own that would have to be pulled;
+  // flowproof stops what it starts itself (stop(), also on Ctrl-C through the provider).
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
   return {
-    async start(externals, roles) {
+    async start(externals, roles, podRoutes) {
       const ips = new Map<string, string>();
       if (externals.length === 0) return ips;
-      const nodes = (await o.run(docker.nodeIP(`${o.clusterName}-control-plane`))).trim();
-      const nodeNames = (await o.run({ step: 'list kind nodes', cmd: 'kind', args: ['get', 'nodes', '--name', o.clusterName], timeoutMs: 30_000 })).split('\n').filter(Boolean);
+      const gateway = await o.routing.serviceGateway();
       const ctx: BuildContext = { runId: o.runId, versions: o.versions, toolRoles: roles, postgresPassword: o.runId };
       for (const ext of externals) {
         o.log(`[kind] external ${ext.name} (${ext.ip})`);
         try {
           const main = await new GenericContainer(o.versions.images.netshoot)
-            .withNetworkMode('kind')
+            .withNetworkMode(o.network)
             .withAddedCapabilities('NET_ADMIN')
             .withLabels({ [runIdLabel]: o.runId, 'flowproof.dev/external': ext.name })
-            .withEnvironment({ FP_IP: ext.ip, FP_NODE_IP: nodes, FP_POD_SUBNET: o.podSubnet, FP_SERVICE_SUBNET: o.serviceSubnet })
+            .withEnvironment(externalSetupEnv(ext.ip, gateway, o.podSubnet, o.serviceSubnet, podRoutes))
             .withEntrypoint(['sh', '-c', externalSetupScript()])
             .withWaitStrategy(Wait.forLogMessage(readyMarker))
             .withStartupTimeout(120_000)
@@ -115,8 +156,7 @@ export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
             r.containers.push(tool);
             r.byRole[role] = tool;
           }
-          const via = main.getIpAddress('kind');
-          for (const node of nodeNames) await o.run(docker.routeOnNode(node, ext.ip, via));
+          await o.routing.routeToExternal(ext.ip, main.getIpAddress(o.network));
           ips.set(ext.name, ext.ip);
         } catch (err) {
           if (err instanceof InfrastructureError) throw err;

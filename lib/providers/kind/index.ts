@@ -18,7 +18,7 @@ import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
 import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 import { calicoInstall, ciliumInstall, clusterReadyWaits, kind, kindConfigPath, preloadImages, docker, type Cni } from './commands.ts';
-import { createKindExternals } from './externals.ts';
+import { createKindExternals, kindNodeRouting } from './externals.ts';
 import { runCommand } from './run-command.ts';
 
 export interface KindProviderOptions {
@@ -90,7 +90,7 @@ class KindProvider extends SessionBackedProvider {
       versions: this.versions,
       kc: loadKubeConfig({ yaml: kubeconfig }),
       log: this.log,
-      externals: createKindExternals({ clusterName: this.clusterName, runId: this.runId, versions: this.versions, ...net, run: this.run, log: this.log }),
+      externals: createKindExternals({ runId: this.runId, versions: this.versions, network: 'kind', ...net, routing: kindNodeRouting(this.clusterName, this.run), log: this.log }),
       ephemeralSources: false,
       ephemeralControls: true,
     });
