@@ -1,10 +1,12 @@
 // `flowproof lint <policy files or suites...>`: the classic NetworkPolicy mistakes, each with
-// a rule id, a severity and file:line. Exit 1 when any finding is an error.
+// a rule id, a severity and file:line. Every input is linted; an input that cannot be (missing,
+// bad YAML, a suite that does not load) is reported as file:line:col: message on stderr and
+// does not hide the others. Exit with the worst status: 2 if any input was invalid, else 1
+// if any finding is an error, else 0.
 import type { Command } from 'commander';
 import { setExitCode } from '../cli.ts';
-import { ExitCode } from '../errors.ts';
-import { formatFinding, lintFiles, lintSuite, parsePolicyFile, type Finding } from '../policy/lint/index.ts';
-import { loadSuite } from '../suite/load.ts';
+import { ExitCode, formatProblem } from '../errors.ts';
+import { formatFinding, lintInputs } from '../policy/lint/index.ts';
 
 export const order = 40;
 
@@ -14,23 +16,22 @@ export function register(program: Command): void {
     .description('find classic NetworkPolicy mistakes in policy files or suites (file:line, rule id, severity)')
     .argument('<files...>', 'NetworkPolicy YAML files or flowproof suites')
     .option('--pod-cidr <cidr>', 'pod network for policy files outside a suite', '10.244.0.0/16')
-    .option('--json', 'print the findings as JSON')
+    .option('--json', 'print one JSON document: {findings, errors, warnings, infos, inputErrors: [{file, line, col, message}]}')
     .action(async (files: string[], flags: { podCidr: string; json?: boolean }, cmd: Command) => {
-      const findings: Finding[] = [];
-      const plain: string[] = [];
-      for (const file of files) {
-        const parsed = parsePolicyFile(file);
-        if (parsed.kinds.includes('ConnectivitySuite')) findings.push(...lintSuite(await loadSuite(file)));
-        else plain.push(file);
-      }
-      if (plain.length) findings.push(...lintFiles(plain, { podCIDR: flags.podCidr }));
-      const errors = findings.filter((f) => f.severity === 'error').length;
-      if (flags.json) process.stdout.write(`${JSON.stringify({ findings, errors }, null, 2)}\n`);
-      else {
+      const { findings, inputErrors } = await lintInputs(files, { podCIDR: flags.podCidr });
+      const count = (s: string) => findings.filter((f) => f.severity === s).length;
+      const errors = count('error');
+      const warnings = count('warning');
+      const infos = count('info');
+      if (flags.json) {
+        const bad = inputErrors.map((p) => ({ file: p.location.file, line: p.location.line, col: p.location.col ?? null, message: p.message }));
+        process.stdout.write(`${JSON.stringify({ findings, errors, warnings, infos, inputErrors: bad }, null, 2)}\n`);
+      } else {
         for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
-        const warnings = findings.filter((f) => f.severity === 'warning').length;
-        process.stdout.write(`${findings.length === 0 ? 'no findings' : `${errors} error(s), ${warnings} warning(s), ${findings.length - errors - warnings} info`}\n`);
+        for (const p of inputErrors) process.stderr.write(`${formatProblem(p)}\n`);
+        const counts = findings.length === 0 ? 'no findings' : `${errors} error(s), ${warnings} warning(s), ${infos} info`;
+        process.stdout.write(`${counts}${inputErrors.length ? `; ${inputErrors.length} input error(s), not linted: ${[...new Set(inputErrors.map((p) => p.location.file))].join(', ')}` : ''}\n`);
       }
-      setExitCode(cmd, errors > 0 ? ExitCode.violations : ExitCode.ok);
+      setExitCode(cmd, inputErrors.length > 0 ? ExitCode.badInput : errors > 0 ? ExitCode.violations : ExitCode.ok);
     });
 }

@@ -1,14 +1,15 @@
 // lint over files: policy files are read as written; a suite brings its pods and namespaces
 // (so selector and named-port rules can check against them) and its policies.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Suite } from '../../types.ts';
-import { formatLocation } from '../../errors.ts';
+import { formatLocation, InputError, type InputProblem } from '../../errors.ts';
+import { loadSuite } from '../../suite/load.ts';
 import type { PolicyWorld } from '../world.ts';
-import { lintPolicies, type Finding, type LintContext } from './rules.ts';
+import { lintPolicies, sortFindings, type Finding, type LintContext } from './rules.ts';
 import { parsePolicyFile, type PolicySource } from './source.ts';
 
 export type { Finding, Severity, LintContext } from './rules.ts';
-export { lintPolicies } from './rules.ts';
+export { lintPolicies, sortFindings } from './rules.ts';
 export { parsePolicyText, parsePolicyFile, type PolicySource } from './source.ts';
 
 /** Pods and namespaces of a suite as labels only (lint needs no addresses). */
@@ -46,4 +47,37 @@ export function lintFiles(files: string[], ctx: LintContext): Finding[] {
 
 export function formatFinding(f: Finding): string {
   return `${formatLocation(f.location)}: ${f.severity} [${f.ruleId}] ${f.policy}: ${f.message}`;
+}
+
+/** What lint found over many inputs: the findings of every readable input, the problems of every other. */
+export interface LintRun {
+  findings: Finding[];
+  /** Inputs that could not be linted (missing, bad YAML, a suite that does not load), file:line: message. */
+  inputErrors: InputProblem[];
+}
+
+/**
+ * Lints every input; one bad input never hides the others. Suites are linted against their own
+ * pods and namespaces; plain policy files together (rules that look across policies, such as
+ * DNS egress and shadowed rules, see all of them). A file named twice is linted once.
+ */
+export async function lintInputs(files: string[], ctx: LintContext): Promise<LintRun> {
+  const findings: Finding[] = [];
+  const inputErrors: InputProblem[] = [];
+  const plain: PolicySource[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(resolve(file))) continue;
+    seen.add(resolve(file));
+    try {
+      const parsed = parsePolicyFile(file);
+      if (parsed.kinds.includes('ConnectivitySuite')) findings.push(...lintSuite(await loadSuite(file)));
+      else plain.push(...parsed.policies);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      inputErrors.push(...err.problems);
+    }
+  }
+  if (plain.length) findings.push(...lintPolicies(plain, ctx));
+  return { findings: sortFindings(findings), inputErrors };
 }

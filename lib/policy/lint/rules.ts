@@ -394,6 +394,11 @@ export function lintPolicies(sources: PolicySource[], ctx: LintContext): Finding
     findings.push(...apiValidity(src), ...allowAllPeers(src), ...splitPeers(src), ...deadSelectors(src, ctx), ...undeclaredNamedPorts(src, ctx), ...ipBlockCoversPods(src, ctx), ...policyTypes(src));
   }
   findings.push(...egressWithoutDns(sources, ctx), ...shadowedRules(sources));
+  return sortFindings(findings);
+}
+
+/** By file, line, then severity (errors first). Sorts in place and returns the array. */
+export function sortFindings(findings: Finding[]): Finding[] {
   const rank = { error: 0, warning: 1, info: 2 };
   return findings.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || rank[a.severity] - rank[b.severity]);
 }

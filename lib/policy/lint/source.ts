@@ -1,9 +1,11 @@
 // Finds NetworkPolicy objects in YAML files with their line numbers: each document of a
 // policy file, or the inline entries of a suite's spec.policies. Tolerant on purpose: lint
-// must read broken policies (the point is to find their mistakes), so nothing is validated.
+// must read policies the API server would reject (the point is to find their mistakes), so
+// values are not validated; only a shape the rules cannot read at all (a list that is not a
+// list, a selector that is not a mapping) makes the file an input error, like bad YAML.
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { InputError } from '../../errors.ts';
+import { InputError, type InputProblem } from '../../errors.ts';
 import type { NetworkPolicy, SourceLocation } from '../../types.ts';
 
 export type YamlPath = Array<string | number>;
@@ -39,32 +41,107 @@ function locator(file: string, doc: Document.Parsed, lines: LineCounter, base: Y
   };
 }
 
+type Json = unknown;
+const kindOf = (v: Json) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
+const isMap = (v: Json): v is Record<string, Json> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Fields the rules walk, checked for being a mapping or a list where present. */
+function shapeProblems(policy: Json, locate: (path: YamlPath) => SourceLocation): InputProblem[] {
+  const out: InputProblem[] = [];
+  const name = (path: YamlPath) => path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  const want = (v: Json, path: YamlPath, shape: 'mapping' | 'list'): boolean => {
+    if (v === undefined || v === null) return false;
+    if (shape === 'list' ? Array.isArray(v) : isMap(v)) return true;
+    out.push({ location: locate(path), message: `${name(path)} must be a ${shape}, not ${kindOf(v)}: not a NetworkPolicy the API server would accept` });
+    return false;
+  };
+  const scalar = (v: Json, path: YamlPath, types: Array<'string' | 'number'>) => {
+    if (v === undefined || v === null || types.includes(typeof v as 'string')) return;
+    out.push({ location: locate(path), message: `${name(path)} must be a ${types.join(' or ')}, not ${kindOf(v)}: not a NetworkPolicy the API server would accept` });
+  };
+  const list = (v: Json, path: YamlPath, each: (x: Json, p: YamlPath) => void) => {
+    if (want(v, path, 'list')) (v as Json[]).forEach((x, i) => each(x, [...path, i]));
+  };
+  const selector = (v: Json, path: YamlPath) => {
+    if (!want(v, path, 'mapping')) return;
+    const sel = v as Record<string, Json>;
+    want(sel.matchLabels, [...path, 'matchLabels'], 'mapping');
+    list(sel.matchExpressions, [...path, 'matchExpressions'], (e, p) => {
+      if (want(e, p, 'mapping')) want((e as Record<string, Json>).values, [...p, 'values'], 'list');
+    });
+  };
+  if (!isMap(policy)) return out;
+  want(policy.metadata, ['metadata'], 'mapping');
+  if (!want(policy.spec, ['spec'], 'mapping')) return out;
+  const spec = policy.spec as Record<string, Json>;
+  selector(spec.podSelector, ['spec', 'podSelector']);
+  want(spec.policyTypes, ['spec', 'policyTypes'], 'list');
+  for (const [dir, word] of [['ingress', 'from'], ['egress', 'to']] as const) {
+    list(spec[dir], ['spec', dir], (rule, p) => {
+      if (!want(rule, p, 'mapping')) return;
+      const r = rule as Record<string, Json>;
+      list(r[word], [...p, word], (peer, pp) => {
+        if (!want(peer, pp, 'mapping')) return;
+        const x = peer as Record<string, Json>;
+        selector(x.podSelector, [...pp, 'podSelector']);
+        selector(x.namespaceSelector, [...pp, 'namespaceSelector']);
+        if (want(x.ipBlock, [...pp, 'ipBlock'], 'mapping')) {
+          const block = x.ipBlock as Record<string, Json>;
+          if (block.cidr === undefined || block.cidr === null) out.push({ location: locate([...pp, 'ipBlock']), message: `${name([...pp, 'ipBlock'])} has no cidr: the API server rejects it (cidr is required)` });
+          scalar(block.cidr, [...pp, 'ipBlock', 'cidr'], ['string']);
+          list(block.except, [...pp, 'ipBlock', 'except'], (e, ep) => scalar(e, ep, ['string']));
+        }
+      });
+      list(r.ports, [...p, 'ports'], (port, pp) => {
+        if (!want(port, pp, 'mapping')) return;
+        const x = port as Record<string, Json>;
+        scalar(x.port, [...pp, 'port'], ['number', 'string']);
+        scalar(x.endPort, [...pp, 'endPort'], ['number']);
+        scalar(x.protocol, [...pp, 'protocol'], ['string']);
+      });
+    });
+  }
+  return out;
+}
+
 export function parsePolicyText(file: string, text: string): ParsedFile {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines });
   const list = Array.isArray(docs) ? docs : [];
   const out: ParsedFile = { file, kinds: [], policies: [], policyFiles: [] };
+  // Every syntax error of every document, in the loader's words (no "at line x" repeated).
+  const syntax: InputProblem[] = list.flatMap((doc) =>
+    doc.errors.map((e) => ({
+      location: { file, line: e.linePos?.[0].line ?? 1, ...(e.linePos?.[0].col ? { col: e.linePos[0].col } : {}) },
+      message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+    })),
+  );
+  if (syntax.length > 0) throw new InputError(syntax);
+  const shape: InputProblem[] = [];
   for (const doc of list) {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!;
-      throw new InputError([{ location: { file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col }, message: `YAML syntax: ${e.message.split('\n')[0]}` }]);
-    }
     const value = doc.toJS() as Record<string, unknown> | null;
     if (!value || typeof value !== 'object') continue;
     const kind = String(value.kind ?? '');
     out.kinds.push(kind);
+    const add = (policy: Json, base: YamlPath) => {
+      const locate = locator(file, doc, lines, base);
+      const problems = shapeProblems(policy, locate);
+      if (problems.length > 0) shape.push(...problems);
+      else out.policies.push({ file, policy: policy as NetworkPolicy, locate });
+    };
     if (kind === 'NetworkPolicy') {
-      out.policies.push({ file, policy: value as unknown as NetworkPolicy, locate: locator(file, doc, lines, []) });
+      add(value, []);
     } else if (kind === 'ConnectivitySuite') {
-      const entries = ((value.spec as Record<string, unknown> | undefined)?.policies ?? []) as unknown[];
+      const policies = isMap(value.spec) ? value.spec.policies : undefined;
+      const entries = Array.isArray(policies) ? policies : [];
       entries.forEach((entry, i) => {
-        if (!entry || typeof entry !== 'object') return;
-        const e = entry as Record<string, unknown>;
-        if (typeof e.file === 'string') out.policyFiles.push(e.file);
-        else if (e.kind === 'NetworkPolicy') out.policies.push({ file, policy: e as unknown as NetworkPolicy, locate: locator(file, doc, lines, ['spec', 'policies', i]) });
+        if (!isMap(entry)) return;
+        if (typeof entry.file === 'string') out.policyFiles.push(entry.file);
+        else if (entry.kind === 'NetworkPolicy') add(entry, ['spec', 'policies', i]);
       });
     }
   }
+  if (shape.length > 0) throw new InputError(shape);
   return out;
 }
 
@@ -74,7 +151,8 @@ export function parsePolicyFile(file: string): ParsedFile {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError([{ location: { file, line: 1 }, message: `cannot read ${code === 'ENOENT' ? '(no such file)' : String(code)}` }]);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    throw new InputError([{ location: { file, line: 1 }, message: `cannot read: ${why}` }]);
   }
   return parsePolicyText(file, text);
 }
