@@ -1,12 +1,19 @@
-// lint finds the mistakes of seed 004 (VirtRigaud provider policies), at the right lines.
+// lint finds the mistakes of seed 004 (VirtRigaud provider policies), at the right lines;
+// the split-peer rule flags the two-item from/to list only when something signals the AND
+// was meant, never the OR form the Kubernetes docs teach; errors are only certain mistakes.
 import { expect } from 'chai';
 import * as lintCommand from '../../lib/commands/lint.ts';
-import { lintFiles, parsePolicyText, lintPolicies, type Finding } from '../../lib/policy/lint/index.ts';
+import { lintFiles, lintSuite, parsePolicyText, lintPolicies, type Finding } from '../../lib/policy/lint/index.ts';
+import { loadSuite } from '../../lib/suite/load.ts';
 import { runCommand } from './run-command.ts';
 
 const dir = 'test/fixtures/policy';
+const lintDir = 'test/fixtures/lint';
 const lint = (file: string): Finding[] => lintFiles([`${dir}/${file}`], { podCIDR: '10.244.0.0/16' });
+const lintAt = (path: string): Finding[] => lintFiles([path], { podCIDR: '10.244.0.0/16' });
+const lintSuiteFile = async (path: string): Promise<Finding[]> => lintSuite(await loadSuite(path));
 const ids = (fs: Finding[]) => fs.map((f) => `${f.ruleId}@${f.location.line}`);
+const only = (fs: Finding[], ruleId: string) => fs.filter((f) => f.ruleId === ruleId);
 
 describe('lint on seed 004 policies', () => {
   it('from: [] with no ports allows everything (deny-cross-tenant) and egress lacks DNS', () => {
@@ -16,10 +23,21 @@ describe('lint on seed 004 policies', () => {
     expect(ids(f)).to.include('egress-without-dns@10');
   });
 
-  it('namespaceSelector and podSelector written as two peers (provider-ingress)', () => {
-    const f = lint('seed004-provider-ingress.yaml').filter((x) => x.ruleId === 'split-peer');
-    expect(ids(f)).to.deep.equal(['split-peer@19', 'split-peer@31']);
-    expect(f[0]!.message).to.contain('namespaceSelector name=virtrigaud-system');
+  it('namespaceSelector and podSelector as two items, policy file alone: nothing signals the AND, no finding', () => {
+    expect(only(lint('seed004-provider-ingress.yaml'), 'split-peer')).to.deep.equal([]);
+  });
+
+  it('the same policy in a suite where the podSelector pods live only in the selected namespaces: split-peer at both items', async () => {
+    const f = await lintSuiteFile(`${lintDir}/seed004-provider-ingress.suite.yaml`);
+    const split = only(f, 'split-peer');
+    expect(ids(split)).to.deep.equal(['split-peer@19', 'split-peer@31']);
+    expect(split.map((x) => x.severity)).to.deep.equal(['warning', 'warning']);
+    expect(split[0]!.location.file).to.equal(`${dir}/seed004-provider-ingress.yaml`);
+    expect(split[0]!.message).to.contain('namespaceSelector name=virtrigaud-system');
+    expect(split[0]!.message).to.contain('matches no pod of provider-namespace');
+    expect(split[0]!.message).to.contain('virtrigaud-system/manager');
+    // The dead OR half is said once, by split-peer, not again as selector-matches-nothing.
+    expect(ids(only(f, 'selector-matches-nothing'))).to.not.include.members(['selector-matches-nothing@19', 'selector-matches-nothing@31']);
   });
 
   it('node-role label on a pod selector, to: [] and a shadowed rule (provider-egress)', () => {
@@ -65,8 +83,55 @@ spec:
     const bad = await runCommand(lintCommand, ['lint', `${dir}/seed004-deny-cross-tenant.yaml`]);
     expect(bad.code).to.equal(1);
     expect(bad.stdout).to.contain('seed004-deny-cross-tenant.yaml:15:13: error [allow-all]');
-    const warn = await runCommand(lintCommand, ['lint', `${dir}/seed004-provider-ingress.yaml`]);
+    const warn = await runCommand(lintCommand, ['lint', `${dir}/seed004-provider-egress.yaml`]);
     expect(warn.code).to.equal(0);
-    expect(warn.stdout).to.contain('warning [split-peer]');
+    expect(warn.stdout).to.contain('warning [empty-peer-list]');
+  });
+});
+
+describe('lint split-peer: the OR form the Kubernetes docs teach is not a finding', () => {
+  it('the kubernetes.io example policy (ipBlock OR namespaceSelector OR podSelector): no split-peer, no error', () => {
+    const f = lintAt(`${lintDir}/k8s-docs-networkpolicy.yaml`);
+    expect(only(f, 'split-peer')).to.deep.equal([]);
+    expect(f.filter((x) => x.severity === 'error')).to.deep.equal([]);
+    // What remains is true of the example: it isolates egress and lets no DNS out.
+    expect(ids(f)).to.deep.equal(['egress-without-dns@15']);
+  });
+
+  it('"Behavior of to and from selectors": neither the one-item AND nor the two-item OR is a finding', () => {
+    expect(lintAt(`${lintDir}/k8s-docs-selectors.yaml`)).to.deep.equal([]);
+  });
+
+  it('in a suite where role=frontend pods run in the policy namespace and myproject may reach the db: no split-peer', async () => {
+    expect(only(await lintSuiteFile(`${lintDir}/docs-or.suite.yaml`), 'split-peer')).to.deep.equal([]);
+  });
+
+  it('a suite flow that needs the namespaceSelector item alone (OR) silences the world signal', async () => {
+    expect(only(await lintSuiteFile(`${lintDir}/split-peer-or-flow.suite.yaml`), 'split-peer')).to.deep.equal([]);
+  });
+});
+
+describe('lint split-peer: flagged when the suite signals the AND was meant', () => {
+  it('world: the podSelector pods exist only in the namespaces the namespaceSelector picks', async () => {
+    const f = only(await lintSuiteFile(`${lintDir}/split-peer-world.suite.yaml`), 'split-peer');
+    expect(ids(f)).to.deep.equal(['split-peer@31']);
+    expect(f[0]!.severity).to.equal('warning');
+    expect(f[0]!.message).to.contain('matches no pod of provider');
+    expect(f[0]!.message).to.contain('ops/manager');
+    expect(f[0]!.message).to.contain('one peer with both selectors');
+  });
+
+  it('flow: a flow expects deny that only the one-peer (AND) form gives, on the docs example', async () => {
+    const f = only(await lintSuiteFile(`${lintDir}/docs-and-flow.suite.yaml`), 'split-peer');
+    expect(ids(f)).to.deep.equal(['split-peer@26']);
+    expect(f[0]!.location.file).to.equal(`${lintDir}/k8s-docs-networkpolicy.yaml`);
+    expect(f[0]!.severity).to.equal('warning');
+    expect(f[0]!.message).to.contain('"myproject api is refused by db"');
+  });
+
+  it('suites/virtrigaud.yaml: the impersonation flow expects the AND of provider-ingress ingress[0]', async () => {
+    const f = only(await lintSuiteFile('suites/virtrigaud.yaml'), 'split-peer');
+    expect(f.map((x) => `${x.policy} ${x.message.split(':')[0]}`)).to.deep.equal(['provider-namespace/provider-ingress ingress[0]']);
+    expect(f[0]!.message).to.contain('"pod impersonating the manager label in the provider namespace is refused"');
   });
 });

@@ -1,14 +1,19 @@
 // lint over files: policy files are read as written; a suite brings its pods and namespaces
 // (so selector and named-port rules can check against them) and its policies.
 import { dirname, join, resolve } from 'node:path';
-import type { Suite } from '../../types.ts';
+import type { NetworkPolicy, Suite } from '../../types.ts';
 import { formatLocation, InputError, type InputProblem } from '../../errors.ts';
+import { planAddresses } from '../../suite/addresses.ts';
 import { loadSuite } from '../../suite/load.ts';
+import { resolveFlow } from '../../suite/resolve.ts';
+import { policiesInForce } from '../../suite/template.ts';
+import { worldFromSuite } from '../from-suite.ts';
+import { predictResolvedFlow } from '../plan.ts';
 import type { PolicyWorld } from '../world.ts';
-import { lintPolicies, sortFindings, type Finding, type LintContext } from './rules.ts';
+import { lintPolicies, sortFindings, type Finding, type LintContext, type LintFlows } from './rules.ts';
 import { parsePolicyFile, type PolicySource } from './source.ts';
 
-export type { Finding, Severity, LintContext } from './rules.ts';
+export type { Finding, Severity, LintContext, LintFlows } from './rules.ts';
 export { lintPolicies, sortFindings } from './rules.ts';
 export { parsePolicyText, parsePolicyFile, type PolicySource } from './source.ts';
 
@@ -26,6 +31,21 @@ export function labelWorld(suite: Suite): PolicyWorld {
   };
 }
 
+/** The suite's flows as `plan` predicts them (planner addresses, policies in force), under those policies or a variant. */
+export function suiteFlows(suite: Suite): LintFlows {
+  const state = planAddresses(suite);
+  const policies = policiesInForce(suite, state);
+  const world = worldFromSuite(suite, state);
+  const resolved = suite.flows.map((flow) => resolveFlow(suite, state, flow));
+  const run = (ps: NetworkPolicy[]) => resolved.map((r) => ({ name: r.flow.name, expect: r.flow.expect, verdict: predictResolvedFlow(ps, world, r).verdict }));
+  let inForce: ReturnType<typeof run> | undefined;
+  return {
+    policies,
+    ids: suite.policies.map((lp) => `${lp.namespace}/${lp.policy.metadata.name}`),
+    predict: (ps) => (ps ? run(ps) : (inForce ??= run(policies))),
+  };
+}
+
 /** Lints a suite's policies against its pods; policy locations come from re-reading the files. */
 export function lintSuite(suite: Suite): Finding[] {
   const own = parsePolicyFile(suite.file);
@@ -38,7 +58,7 @@ export function lintSuite(suite: Suite): Finding[] {
       if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
     }
   }
-  return lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR });
+  return lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR, flows: suiteFlows(suite) });
 }
 
 export function lintFiles(files: string[], ctx: LintContext): Finding[] {

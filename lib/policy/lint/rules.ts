@@ -1,7 +1,7 @@
 // The lint rules: each one finds one classic NetworkPolicy mistake and says where it was
 // written. Rules read policies as written (before defaulting): `from: []` and an absent
 // `from` mean the same to the API server, but only one of them is usually a mistake.
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, SourceLocation } from '../../types.ts';
+import type { Expectation, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, SourceLocation } from '../../types.ts';
 import { compilePolicy, indexWorld, labelsOfNamespace, type CompiledPeer, type CompiledRule } from '../compile.ts';
 import { defaultPolicy, policyNamespace } from '../defaulting.ts';
 import { cidrsOverlap, cidrWithin, hasHostBits, parseCidr, type Cidr } from '../ip.ts';
@@ -26,6 +26,17 @@ export interface LintContext {
   world?: PolicyWorld;
   /** The cluster's pod network, for the ipBlock-covers-pods rule. */
   podCIDR: string;
+  /** The suite's flows, when linting a suite: rules that ask what the suite expects (split-peer). */
+  flows?: LintFlows;
+}
+
+/** A suite's flows, predicted under the policies in force or under a variant of them. */
+export interface LintFlows {
+  /** The policies in force (templates filled), and the "<ns>/<name>" of each. */
+  policies: NetworkPolicy[];
+  ids: string[];
+  /** Every flow with its expectation and the verdict under `policies` (default: the policies in force). */
+  predict(policies?: NetworkPolicy[]): Array<{ name: string; expect: Expectation; verdict: Expectation }>;
 }
 
 type Dir = 'ingress' | 'egress';
@@ -118,26 +129,96 @@ function allowAllPeers(src: PolicySource): Finding[] {
   return out;
 }
 
-/** A namespaceSelector-only peer next to a podSelector-only peer: two peers (OR), one probably meant (AND). */
-function splitPeers(src: PolicySource): Finding[] {
+/**
+ * split-peer: a `- namespaceSelector` item and a `- podSelector` item in one from/to list are
+ * two peers, which Kubernetes ORs (any pod of those namespaces, or those pods of the policy's
+ * own namespace). The Kubernetes docs teach exactly this form for the OR, so it is flagged only
+ * when the suite signals the AND ("those pods in those namespaces") was meant:
+ * - a flow: the suite expects a flow denied that the two items allow and one peer with both
+ *   selectors would deny;
+ * - the world: the podSelector matches no pod of the policy's namespace (the OR half allows
+ *   nothing) but matches pods of the namespaces the namespaceSelector picks, and no flow of the
+ *   suite needs the namespaceSelector item on its own (which would say the OR is meant).
+ * The YAML layout cannot signal it: both items of one list sit at the same column, or the
+ * document does not parse. Without a suite nothing signals it, and nothing is reported.
+ */
+function splitPeers(src: PolicySource, ctx: LintContext, deadPeers: Set<string>): Finding[] {
   const out: Finding[] = [];
-  for (const r of rulesOf(src.policy)) {
+  const p = src.policy;
+  const ns = policyNamespace(p);
+  const id = idOf(p);
+  const world = ctx.world;
+  for (const r of rulesOf(p)) {
     const peers = r.peers ?? [];
-    const nsOnly = peers.findIndex((x) => x?.namespaceSelector && !x.podSelector && !x.ipBlock);
-    const podOnly = peers.findIndex((x) => x?.podSelector && !x.namespaceSelector && !x.ipBlock);
-    if (nsOnly < 0 || podOnly < 0) continue;
-    const ns = describeSelector(peers[nsOnly]!.namespaceSelector!);
-    const pod = describeSelector(peers[podOnly]!.podSelector!);
     const word = peersKey(r.dir);
-    out.push({
-      ruleId: 'split-peer',
-      severity: 'warning',
-      location: src.locate([...r.path, word, Math.max(nsOnly, podOnly)]),
-      policy: idOf(src.policy),
-      message: `${r.dir}[${r.index}] has two peers, ${word}[${nsOnly}] (namespaceSelector ${ns}) OR ${word}[${podOnly}] (podSelector ${pod} in ${policyNamespace(src.policy)}): every pod of those namespaces matches. For "pods ${pod} in namespaces ${ns}" write one peer with both selectors (no "-" before podSelector)`,
-    });
+    const nsOnly = peers.flatMap((x, i) => (x?.namespaceSelector && !x.podSelector && !x.ipBlock ? [i] : []));
+    const podOnly = peers.flatMap((x, i) => (x?.podSelector && !x.namespaceSelector && !x.ipBlock ? [i] : []));
+    for (const j of podOnly) {
+      const podSel = peers[j]!.podSelector!;
+      for (const i of nsOnly) {
+        const nsSel = peers[i]!.namespaceSelector!;
+        const signals: string[] = [];
+        let orMeant = false;
+        const k = ctx.flows ? ctx.flows.ids.indexOf(id) : -1;
+        if (ctx.flows && k >= 0) {
+          const before = ctx.flows.predict();
+          const merged = ctx.flows.policies.map((x, n) => (n === k ? mergePeers(x, r.dir, r.index, i, j) : x));
+          const after = ctx.flows.predict(merged);
+          const changed = before.filter((f, n) => f.verdict === 'allow' && after[n]!.verdict === 'deny');
+          const wantAnd = changed.filter((f) => f.expect === 'deny').map((f) => `"${f.name}"`);
+          orMeant = changed.some((f) => f.expect === 'allow');
+          if (wantAnd.length) {
+            signals.push(`the suite expects ${wantAnd.length === 1 ? 'flow' : 'flows'} ${joinFew(wantAnd)} denied, which the two items allow and one peer with both selectors would deny`);
+          }
+        }
+        let worldSignal = false;
+        if (world) {
+          const picked = new Set(world.namespaces.filter((n) => matchesSelector(nsSel, n.labels)).map((n) => n.name));
+          const ownEmpty = !world.pods.some((x) => x.namespace === ns && matchesSelector(podSel, x.labels));
+          const there = world.pods.filter((x) => x.namespace !== ns && picked.has(x.namespace) && matchesSelector(podSel, x.labels));
+          worldSignal = ownEmpty && there.length > 0 && (!orMeant || signals.length > 0);
+          if (worldSignal) {
+            signals.push(`podSelector ${describeSelector(podSel)} matches no pod of ${ns} in the suite (so ${word}[${j}] alone allows nothing), only pods of the namespaces the namespaceSelector picks (${joinFew(there.map((x) => `${x.namespace}/${x.name}`))})`);
+          }
+        }
+        if (signals.length === 0) continue;
+        if (worldSignal) deadPeers.add([...r.path, word, j].join('.'));
+        out.push({
+          ruleId: 'split-peer',
+          severity: 'warning',
+          location: src.locate([...r.path, word, j]),
+          policy: id,
+          message:
+            `${r.dir}[${r.index}]: ${word}[${i}] (namespaceSelector ${describeSelector(nsSel)}) and ${word}[${j}] (podSelector ${describeSelector(podSel)}) are two peers, which Kubernetes ORs: ` +
+            `any pod in a namespace ${describeSelector(nsSel)}, or a pod ${describeSelector(podSel)} in ${ns}. The suite signals the AND was meant: ${signals.join('; and ')}. ` +
+            `For "pods ${describeSelector(podSel)} in namespaces ${describeSelector(nsSel)}" write one peer with both selectors (no "-" before podSelector); if the OR is meant, it is the suite that needs fixing`,
+        });
+        break;
+      }
+    }
   }
   return out;
+}
+
+/** "a", "a and b", "a, b, c and 2 more" */
+function joinFew(items: string[]): string {
+  const shown = items.slice(0, 3);
+  const more = items.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} and ${more} more`;
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
+
+/** The policy with peers i (namespaceSelector) and j (podSelector) of one rule written as one peer. */
+function mergePeers(p: NetworkPolicy, dir: Dir, index: number, i: number, j: number): NetworkPolicy {
+  const rules = (dir === 'ingress' ? p.spec.ingress : p.spec.egress) ?? [];
+  const key = peersKey(dir);
+  const next = rules.map((rule, n) => {
+    if (n !== index) return rule;
+    const peers = ((rule as Record<string, unknown>)[key] ?? []) as NetworkPolicyPeer[];
+    const both: NetworkPolicyPeer = { namespaceSelector: peers[i]!.namespaceSelector!, podSelector: peers[j]!.podSelector! };
+    return { ...rule, [key]: peers.map((x, m) => (m === i ? both : x)).filter((_, m) => m !== j) };
+  });
+  return { ...p, spec: { ...p.spec, [dir]: next } };
 }
 
 const nodeLabel = /^node-role\.kubernetes\.io\/|^node\.kubernetes\.io\/|^kubernetes\.io\/hostname$/;
@@ -146,8 +227,8 @@ function selectorKeys(s: LabelSelector | undefined): string[] {
   return [...Object.keys(s?.matchLabels ?? {}), ...(s?.matchExpressions ?? []).map((e) => e.key)];
 }
 
-/** Selectors that match no pod (or no namespace) of the suite; node labels on pod selectors. */
-function deadSelectors(src: PolicySource, ctx: LintContext): Finding[] {
+/** Selectors that match no pod (or no namespace) of the suite; node labels on pod selectors. `reported`: peers (paths) already reported as matching nothing. */
+function deadSelectors(src: PolicySource, ctx: LintContext, reported: Set<string>): Finding[] {
   const out: Finding[] = [];
   const p = src.policy;
   const id = idOf(p);
@@ -186,7 +267,7 @@ function deadSelectors(src: PolicySource, ctx: LintContext): Finding[] {
         return;
       }
       const pods = namespaces.flatMap(podsIn).filter((x) => !peer.podSelector || matchesSelector(peer.podSelector, x.labels));
-      if (pods.length === 0) add(path, `${r.dir}[${r.index}].${peersKey(r.dir)}[${i}] matches no pod of the suite`);
+      if (pods.length === 0 && !reported.has(path.join('.'))) add(path, `${r.dir}[${r.index}].${peersKey(r.dir)}[${i}] matches no pod of the suite`);
     });
   }
   return out;
@@ -391,7 +472,10 @@ function shadowedRules(all: PolicySource[]): Finding[] {
 export function lintPolicies(sources: PolicySource[], ctx: LintContext): Finding[] {
   const findings: Finding[] = [];
   for (const src of sources) {
-    findings.push(...apiValidity(src), ...allowAllPeers(src), ...splitPeers(src), ...deadSelectors(src, ctx), ...undeclaredNamedPorts(src, ctx), ...ipBlockCoversPods(src, ctx), ...policyTypes(src));
+    // A podSelector item that split-peer reports as the dead OR half is not reported again as a selector that matches nothing.
+    const deadPeers = new Set<string>();
+    const split = splitPeers(src, ctx, deadPeers);
+    findings.push(...apiValidity(src), ...allowAllPeers(src), ...split, ...deadSelectors(src, ctx, deadPeers), ...undeclaredNamedPorts(src, ctx), ...ipBlockCoversPods(src, ctx), ...policyTypes(src));
   }
   findings.push(...egressWithoutDns(sources, ctx), ...shadowedRules(sources));
   return sortFindings(findings);
