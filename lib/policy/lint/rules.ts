@@ -107,7 +107,7 @@ function apiValidity(src: PolicySource): Finding[] {
   return out;
 }
 
-/** `from: []` / `to: []` or an empty rule `{}`: allows every peer (often meant as "none"). */
+/** `from: []` / `to: []` (warning: often meant as "none") or an empty rule `{}` (info: the docs' allow-all idiom): allows every peer. */
 function allowAllPeers(src: PolicySource): Finding[] {
   const out: Finding[] = [];
   const p = src.policy;
@@ -119,11 +119,13 @@ function allowAllPeers(src: PolicySource): Finding[] {
     const noPorts = !r.ports || r.ports.length === 0;
     const who = r.dir === 'ingress' ? 'every source, inside and outside the cluster' : 'every destination, inside and outside the cluster';
     if (explicitEmpty && noPorts) {
-      out.push({ ruleId: 'allow-all', severity: 'error', location: src.locate([...r.path, word]), policy: idOf(p), message: `${r.dir}[${r.index}] has ${word}: [] and no ports: it allows ${who}, on every port (an empty list means "all", not "none")` });
+      // A warning, not an error: valid, well-defined, and sometimes meant; only its reading as "none" is the mistake.
+      out.push({ ruleId: 'allow-all', severity: 'warning', location: src.locate([...r.path, word]), policy: idOf(p), message: `${r.dir}[${r.index}] has ${word}: [] and no ports: it allows ${who}, on every port (an empty list means "all", not "none")` });
     } else if (explicitEmpty) {
       out.push({ ruleId: 'empty-peer-list', severity: 'warning', location: src.locate([...r.path, word]), policy: idOf(p), message: `${r.dir}[${r.index}] has ${word}: []: it allows ${who}, on the listed ports; omit the field to say so, or list the peers you mean` });
     } else if (r.peers === undefined && noPorts) {
-      out.push({ ruleId: 'allow-all', severity: 'warning', location: src.locate(r.path), policy: idOf(p), message: `${r.dir}[${r.index}] is empty: it allows ${who}, on every port` });
+      // The rule `{}` is how the Kubernetes docs write "allow all": said, not warned about.
+      out.push({ ruleId: 'allow-all', severity: 'info', location: src.locate(r.path), policy: idOf(p), message: `${r.dir}[${r.index}] is empty ({}): it allows ${who}, on every port` });
     }
   }
   return out;
