@@ -12,12 +12,13 @@ SUITE ?= $(SUITES)
 KEEP ?=
 DIR ?= $(shell ls -1dt reports/*/ 2>/dev/null | head -n 1)
 
-.PHONY: help deps apt-deps demo test typecheck test-cluster report bench clean
+.PHONY: help deps apt-deps demo test typecheck images test-cluster report bench clean
 
 help:
 	@echo "make demo                      run the seed suites on the embedded netns provider, write reports/"
 	@echo "make test                      typecheck and run flowproof's own tests"
 	@echo "make test-cluster CNI=calico   run the suites on a kind cluster (calico|cilium; needs Docker)"
+	@echo "make images                    build the images no registry has (clusters/versions.yaml localImages)"
 	@echo "make report [DIR=reports/x]    re-render a bundle's compliance report and verify it"
 	@echo "make bench                     benchmarks (plan, netns bring-up, probe scheduling)"
 	@echo "make clean                     remove leftovers of crashed runs and the reports"
@@ -39,6 +40,9 @@ typecheck: node_modules/.flowproof-installed
 
 test: deps typecheck
 	npx mocha 'test/**/*.test.ts'
+
+images: node_modules/.flowproof-installed
+	node --import tsx scripts/images.ts build
 
 test-cluster: node_modules/.flowproof-installed
 	@CNI=$(CNI) SUITE="$(SUITE)" KEEP=$(KEEP) bash scripts/test-cluster.sh

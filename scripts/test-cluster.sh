@@ -2,6 +2,8 @@
 # make test-cluster CNI=calico|cilium [SUITE="suites/a.yaml suites/b.yaml"] [KEEP=1]
 # Runs the suites on a kind cluster with the given CNI (created, probed, deleted unless
 # KEEP=1). Checks Docker first: without it, exits 3 at once with "Docker not available".
+# Then builds the local images and checks every image (exit 3 naming a missing one), then
+# kind/kubectl/helm, all before anything is created.
 set -uo pipefail
 
 CNI="${CNI:-calico}"
@@ -25,6 +27,14 @@ if ! docker_err="$(timeout 4 docker info --format '{{.ServerVersion}}' 2>&1 >/de
   echo "test-cluster: Docker not available (${reason:-no answer from the Docker daemon within 4 s})" >&2
   exit 3
 fi
+
+# The images, before anything is created: build those no registry has (the sipp image of
+# clusters/versions.yaml localImages; its Debian base with debootstrap where it cannot be
+# pulled), then every image of the run must be present here or pullable, else exit 3
+# naming each and how to get it. The kind provider loads them all into the nodes.
+images=(node --import tsx scripts/images.ts)
+"${images[@]}" build || { r=$?; echo "test-cluster: building the local images failed (${images[*]} build)" >&2; exit "$r"; }
+"${images[@]}" check --cni "$CNI" || exit $?
 
 for tool in kind kubectl; do
   if ! command -v "$tool" >/dev/null 2>&1; then

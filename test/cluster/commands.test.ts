@@ -2,7 +2,7 @@
 // becomes an InfrastructureError naming the step.
 import { expect } from 'chai';
 import { InfrastructureError } from '../../lib/errors.ts';
-import { calicoInstall, ciliumInstall, clusterReadyWaits, docker, kind, kindConfigPath, preloadImages } from '../../lib/providers/kind/commands.ts';
+import { calicoInstall, ciliumInstall, clusterReadyWaits, docker, kind, kindConfigPath } from '../../lib/providers/kind/commands.ts';
 import { withStdin, externalSetupEnv, externalSetupScript } from '../../lib/providers/kind/externals.ts';
 import { kindNetworking } from '../../lib/providers/kind/index.ts';
 import { runCommand } from '../../lib/providers/kind/run-command.ts';
@@ -75,8 +75,6 @@ describe('kind provider command lines', () => {
       `--kubeconfig ${kc} -n kube-system rollout status ds/cilium --timeout=600s`,
       `--kubeconfig ${kc} -n kube-system rollout status deploy/cilium-operator --timeout=300s`,
     ]);
-    expect(preloadImages('cilium', v)).to.deep.equal([v.cilium.image, v.cilium.operatorImage]);
-    expect(preloadImages('calico', v)).to.deep.equal([]);
   });
 
   it('waits for nodes Ready and CoreDNS after the CNI, each a named step', () => {

@@ -18,6 +18,13 @@ export function isPinnedImage(ref: string): boolean {
 
 const image = z.string().refine(isPinnedImage, { message: 'image must be pinned by an explicit tag (not latest)' });
 const version = z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, 'version must be x.y.z');
+const debianPackage = z.string().regex(/^[a-z0-9][a-z0-9.+-]+$/, 'must be a Debian package name');
+const debianVersion = z.string().regex(/^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$/, 'must be an exact Debian version, e.g. 1:3.6.1-1+b2');
+
+/** The docker tag of a Debian version: epoch dropped, '+' and '~' as '-' (1:3.6.1-1+b2 → 3.6.1-1-b2). */
+export function debianTag(debianVersion: string): string {
+  return debianVersion.replace(/^[0-9]+:/, '').replace(/[+~]/g, '-');
+}
 
 export const versionsSchema = z.strictObject({
   tools: z.strictObject({ kind: version, kubectl: version, helm: version }),
@@ -25,6 +32,22 @@ export const versionsSchema = z.strictObject({
   calico: z.strictObject({ version, operatorCrds: z.url(), operatorManifest: z.url(), installation: z.string() }),
   cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string() }),
   images: z.strictObject({ netshoot: image, postgres: image, redis: image, sipp: image, agnhost: image, coredns: image }),
+  localImages: z.strictObject({
+    base: image,
+    build: z.partialRecord(
+      z.enum(['netshoot', 'postgres', 'redis', 'sipp', 'agnhost', 'coredns']),
+      z.strictObject({ package: debianPackage, version: debianVersion }),
+    ),
+  }),
+}).superRefine((v, ctx) => {
+  // A locally built image's tag is derived from the Debian version it installs: one owner.
+  for (const [name, b] of Object.entries(v.localImages.build)) {
+    const want = debianTag(b.version);
+    const ref = v.images[name as keyof typeof v.images];
+    if (ref.slice(ref.lastIndexOf(':') + 1) !== want) {
+      ctx.addIssue({ code: 'custom', path: ['images', name], message: `tag must be ${want}, derived from localImages.build.${name}.version ${b.version}` });
+    }
+  }
 });
 
 export type Versions = z.infer<typeof versionsSchema>;

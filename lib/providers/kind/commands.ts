@@ -89,9 +89,14 @@ export function ciliumInstall(v: Versions, kubeconfig: string): CommandLine[] {
   ];
 }
 
-/** Images to pull on the host and load into the nodes before installing the CNI. */
+/**
+ * Images loaded into the nodes from this machine's Docker (pulled there first when absent)
+ * before the CNI: the CNI's own and every image of versions.yaml, so no node pulls from a
+ * registry, and locally built ones (the sipp image), which no registry has, exist at all.
+ */
 export function preloadImages(cni: Cni, v: Versions): string[] {
-  return cni === 'cilium' ? [v.cilium.image, v.cilium.operatorImage] : [];
+  const cniImages = cni === 'cilium' ? [v.cilium.image, v.cilium.operatorImage] : [];
+  return [...new Set([...cniImages, ...Object.values(v.images)])];
 }
 
 /** After the CNI: every node Ready and CoreDNS rolled out. */

@@ -19,6 +19,7 @@ import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 import { calicoInstall, ciliumInstall, clusterReadyWaits, kind, kindConfigPath, preloadImages, docker, type Cni } from './commands.ts';
 import { createKindExternals, kindNodeRouting } from './externals.ts';
+import { clusterImages, imageAvailability, preflightImages } from './images.ts';
 import { runCommand } from './run-command.ts';
 
 export interface KindProviderOptions {
@@ -69,6 +70,8 @@ class KindProvider extends SessionBackedProvider {
     if (exists && !this.o.reuse) {
       throw new InfrastructureError('create kind cluster', `a kind cluster named ${this.clusterName} already exists`, `pass --reuse to run in it, or delete it: kind delete cluster --name ${this.clusterName}`);
     }
+    // Before anything is created: every image present here or pullable, else exit 3 naming it.
+    await preflightImages(clusterImages(this.o.cni, this.versions).filter((i) => !exists || i !== this.versions.kindNodeImage), this.versions);
     this.tmpDir = mkdtempSync(join(tmpdir(), 'flowproof-kind-'));
     const kubeconfigFile = join(this.tmpDir, 'kubeconfig');
     if (!exists) {
@@ -80,6 +83,7 @@ class KindProvider extends SessionBackedProvider {
     writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
     chmodSync(kubeconfigFile, 0o600);
 
+    await this.preloadImages();
     if (!exists) await this.installCni(kubeconfigFile);
     for (const wait of clusterReadyWaits(kubeconfigFile)) await this.run(wait);
 
@@ -99,12 +103,16 @@ class KindProvider extends SessionBackedProvider {
     return this.session.deploy(suite);
   }
 
-  private async installCni(kubeconfigFile: string): Promise<void> {
-    this.log(`[kind] installing ${this.o.cni}`);
+  /** Every image into the nodes from this machine (pulled here first when absent); kind skips those already there. */
+  private async preloadImages(): Promise<void> {
     for (const image of preloadImages(this.o.cni, this.versions)) {
-      await this.run(docker.pull(image));
+      if ((await imageAvailability(image, { remote: false })).source !== 'local') await this.run(docker.pull(image));
       await this.run(kind.loadImage(this.clusterName, image));
     }
+  }
+
+  private async installCni(kubeconfigFile: string): Promise<void> {
+    this.log(`[kind] installing ${this.o.cni}`);
     const steps = this.o.cni === 'calico' ? calicoInstall(this.versions, kubeconfigFile) : ciliumInstall(this.versions, kubeconfigFile);
     for (const s of steps) await this.run(s);
   }
