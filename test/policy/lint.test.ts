@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import * as lintCommand from '../../lib/commands/lint.ts';
 import { lintFiles, lintSuite, parsePolicyText, lintPolicies, type Finding } from '../../lib/policy/lint/index.ts';
+import type { PolicyWorld } from '../../lib/policy/world.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { runCommand } from './run-command.ts';
 
@@ -128,6 +129,32 @@ describe('lint split-peer: flagged when the suite signals the AND was meant', ()
     expect(f[0]!.location.file).to.equal(`${lintDir}/k8s-docs-networkpolicy.yaml`);
     expect(f[0]!.severity).to.equal('warning');
     expect(f[0]!.message).to.contain('"myproject api is refused by db"');
+  });
+
+  it('egress too: to: [namespaceSelector item, podSelector item] whose pods live only in the picked namespace', () => {
+    const text = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: app}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {matchLabels: {team: data}}
+        - podSelector: {matchLabels: {app: db}}
+    - to:
+        - namespaceSelector: {matchLabels: {team: data}}
+        - podSelector: {matchLabels: {app: web}}
+`;
+    const pod = (namespace: string, name: string, app: string) => ({ namespace, name, labels: { app }, ip: '', ports: [] });
+    const world: PolicyWorld = {
+      namespaces: [{ name: 'app', labels: { 'kubernetes.io/metadata.name': 'app' } }, { name: 'data', labels: { team: 'data', 'kubernetes.io/metadata.name': 'data' } }],
+      pods: [pod('app', 'web', 'web'), pod('data', 'db', 'db'), pod('data', 'web2', 'web')],
+    };
+    const f = only(lintPolicies(parsePolicyText('p.yaml', text).policies, { world, podCIDR: '10.244.0.0/16' }), 'split-peer');
+    // egress[0]: app=db only in data -> AND meant; egress[1]: app=web runs in app too -> the OR, no finding.
+    expect(ids(f)).to.deep.equal(['split-peer@10']);
+    expect(f[0]!.message).to.match(/^egress\[0\]: to\[0\] \(namespaceSelector team=data\) and to\[1\] \(podSelector app=db\)/);
   });
 
   it('suites/virtrigaud.yaml: the impersonation flow expects the AND of provider-ingress ingress[0]', async () => {
