@@ -6,6 +6,10 @@ SHELL := /bin/bash
 APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
   dnsmasq-base sip-tester netcat-openbsd curl bind9-dnsutils openssl ca-certificates \
   openjdk-17-jre-headless chromium
+# Real Docker for the kind provider's own tests (Debian's daemon, which the tests start and
+# stop themselves: scripts/dockerd.sh), and debootstrap for the Debian base of the local
+# images where no registry is reachable (scripts/debian-base.sh).
+APT_PACKAGES += docker.io iptables debootstrap
 SUITES ?= suites/sip-system-basic.yaml suites/sip-system-strict.yaml suites/voiceassist.yaml suites/virtrigaud.yaml
 CNI ?= calico
 SUITE ?= $(SUITES)
@@ -38,8 +42,10 @@ demo: deps
 typecheck: node_modules/.flowproof-installed
 	npx tsc --noEmit -p tsconfig.json
 
+# The tests start a Docker daemon when none runs and stop it at the end; the stop here also
+# covers a mocha that died before its own teardown (it only stops a daemon flowproof started).
 test: deps typecheck
-	npx mocha 'test/**/*.test.ts'
+	@echo "npx mocha 'test/**/*.test.ts'"; rc=0; npx mocha 'test/**/*.test.ts' || rc=$$?; bash scripts/dockerd.sh stop >/dev/null; exit $$rc
 
 images: node_modules/.flowproof-installed
 	node --import tsx scripts/images.ts build

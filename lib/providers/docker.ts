@@ -13,8 +13,23 @@ function firstLine(err: unknown): string {
   return text.split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
 }
 
+/**
+ * flowproof's defaults for testcontainers, set before it is first used (a user's own
+ * settings win). No reaper (ryuk): it is an image of its own that would have to be
+ * pulled, and flowproof stops what it starts itself. Host "localhost": testcontainers
+ * only needs a host for mapped ports, which flowproof never uses (it reaches containers on
+ * their networks and through exec); left to find one itself on a machine with /.dockerenv,
+ * it asks the daemon for its default "bridge" network, which a daemon started with
+ * --bridge=none (scripts/dockerd.sh) does not have, and gives up on a working daemon.
+ */
+export function configureTestcontainers(): void {
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+}
+
 /** testcontainers' runtime detection: the strategies it uses to start containers. */
 async function testcontainersDetect(): Promise<string> {
+  configureTestcontainers();
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
   const info = client.info.containerRuntime;

@@ -55,8 +55,10 @@ describe('scripts/test-cluster.sh without Docker', () => {
   // machine, with or without a daemon, so this never creates a cluster.
   const env = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/flowproof-no-docker.sock', CNI: 'calico', SUITE: '', KEEP: '' };
 
-  it('exits 3 with "Docker not available" and no stack trace', () => {
+  it('exits 3 with "Docker not available" and no stack trace, within 5 s', () => {
+    const t0 = Date.now();
     const r = spawnSync('bash', ['scripts/test-cluster.sh'], { cwd: repo, env, encoding: 'utf8', timeout: 30_000 });
+    expect(Date.now() - t0).to.be.below(5000);
     expect(r.status).to.equal(3);
     const out = `${r.stdout}${r.stderr}`;
     expect(out).to.include('Docker not available');

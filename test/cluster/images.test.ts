@@ -2,7 +2,7 @@
 // locally built sipp image (tag derived from the Debian version it installs, one owner),
 // the preload of every image into the nodes, and the preflight wired into make
 // test-cluster and the nightly workflow before anything is created.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -108,5 +108,13 @@ describe('cluster images (clusters/versions.yaml, lib/providers/kind/images.ts)'
     const run = steps.findIndex((s) => s.run?.includes('make test-cluster'));
     expect(build).to.be.greaterThan(0);
     expect(run).to.be.greaterThan(build);
+  });
+
+  it('make test installs Docker, iptables and debootstrap; make images builds them', () => {
+    const make = readFileSync(`${repo}Makefile`, 'utf8');
+    expect(make).to.match(/^APT_PACKAGES \+= docker\.io iptables debootstrap$/m);
+    expect(make).to.match(/^images: .*\n\tnode --import tsx scripts\/images\.ts build$/m);
+    expect(make).to.include('bash scripts/dockerd.sh stop');
+    expect(existsSync(`${repo}test/images/net-tools/Dockerfile`)).to.equal(true);
   });
 });

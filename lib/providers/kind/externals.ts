@@ -23,6 +23,7 @@ import { idleCommand, roleForTool, toolRoles, type ToolRole } from '../k8s-commo
 import { clustersDir, type Versions } from '../k8s-common/versions.ts';
 import { errorText } from '../k8s-common/poll.ts';
 import { InfrastructureError } from '../../errors.ts';
+import { configureTestcontainers } from '../docker.ts';
 import { docker, kind, type CommandLine } from './commands.ts';
 
 export const readyMarker = 'flowproof-external-ready';
@@ -119,9 +120,7 @@ async function sideContainer(c: V1Container, netnsOf: string, runId: string): Pr
 
 export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
   const running = new Map<string, RunningExternal>();
-  // testcontainers' reaper (ryuk) is an image of its own that would have to be pulled;
-  // flowproof stops what it starts itself (stop(), also on Ctrl-C through the provider).
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  configureTestcontainers(); // no reaper to pull: stop() removes what start() made
 
   return {
     async start(externals, roles, podRoutes) {
