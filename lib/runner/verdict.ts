@@ -40,14 +40,15 @@ export function decideVerdict(input: VerdictInput): VerdictOutput {
     return { observed: raw, verdict: 'error', reason: `Inconclusive: the target is not serving (${lastDetail(input.attempts)}).` };
   }
   if (raw === 'ALLOWED') {
+    const fault = providerNote(input, 'allow', 'let it through');
     if (input.expect === 'allow') {
-      return { observed: raw, verdict: 'pass', reason: `Allowed as declared.${modelNote}` };
+      return { observed: raw, verdict: 'pass', reason: `Allowed as declared.${modelNote}${fault}` };
     }
     const n = input.attempts.findIndex((a) => a.outcome === 'ALLOWED') + 1;
     return {
       observed: raw,
       verdict: 'fail',
-      reason: `Violation: declared deny, but the target answered on attempt ${n} of ${input.attempts.length}.${modelNote}`,
+      reason: `Violation: declared deny, but the target answered on attempt ${n} of ${input.attempts.length}.${modelNote}${fault}`,
     };
   }
   // DENIED or REJECTED: only counts when the target is proven up in this same run.
@@ -59,14 +60,26 @@ export function decideVerdict(input: VerdictInput): VerdictOutput {
       reason: `Inconclusive: no answer (${raw}), and the target could not be shown to serve in this run, so the silence proves nothing.`,
     };
   }
+  const fault = providerNote(input, 'deny', raw === 'REJECTED' ? 'rejected it' : 'dropped it');
   if (input.expect === 'deny') {
-    return { observed: raw, verdict: 'pass', reason: `Denied as declared (${raw === 'REJECTED' ? 'actively rejected' : 'dropped'}; target proven up).${modelNote}` };
+    return { observed: raw, verdict: 'pass', reason: `Denied as declared (${raw === 'REJECTED' ? 'actively rejected' : 'dropped'}; target proven up).${modelNote}${fault}` };
   }
   return {
     observed: raw,
     verdict: 'fail',
-    reason: `Violation: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}`,
+    reason: `Violation: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}${fault}`,
   };
+}
+
+/**
+ * When the packets contradict the model for the very policies in force, the difference
+ * lies in the provider or its environment (a CNI deviating from the specification, a
+ * broken path, a policy the model does not see), not in the declaration: say so, so a
+ * provider fault never reads as a policy problem.
+ */
+function providerNote(input: VerdictInput, observed: Expectation, what: string): string {
+  if (input.predicted === observed) return '';
+  return ` The model predicts ${input.predicted} (${input.decidedBy}) for the same policies; the provider ${what}: provider or environment fault suspected.`;
 }
 
 function lastDetail(attempts: Attempt[]): string {

@@ -44,4 +44,24 @@ describe('verdict rules', () => {
     expect(r.verdict).to.equal('pass');
     expect(r.reason).to.match(/model predicts deny \(x\/deny-all\)/);
   });
+
+  it('says a provider or environment fault is suspected when the packets contradict the model for the same policies', () => {
+    // The model allows (the declaration agrees), the provider dropped it: not a policy problem.
+    const dropped = decideVerdict({ ...base, expect: 'allow', predicted: 'allow', decidedBy: 'shop/web-to-svc ingress[0]', attempts: [at('DENIED')] });
+    expect(dropped.verdict).to.equal('fail');
+    expect(dropped.reason).to.include('The model predicts allow (shop/web-to-svc ingress[0]) for the same policies; the provider dropped it: provider or environment fault suspected.');
+    const rejected = decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at('REJECTED')] });
+    expect(rejected.reason).to.include('the provider rejected it: provider or environment fault suspected');
+    // The model denies, the provider let it through.
+    const leaked = decideVerdict({ ...base, expect: 'deny', predicted: 'deny', attempts: [at('ALLOWED')] });
+    expect(leaked.reason).to.include('The model predicts deny (x/deny-all) for the same policies; the provider let it through: provider or environment fault suspected.');
+    // Agreement between model and packets: no such note, whatever the declaration says.
+    for (const r of [
+      decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED')] }),
+      decideVerdict({ ...base, expect: 'allow', predicted: 'deny', attempts: [at('DENIED')] }),
+      decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at('ALLOWED')] }),
+    ]) expect(r.reason).to.not.include('fault suspected');
+    // Inconclusive observations claim nothing about the provider either.
+    expect(decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at('DENIED')], targetProvenUp: false }).reason).to.not.include('fault suspected');
+  });
 });
