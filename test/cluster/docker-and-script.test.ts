@@ -7,6 +7,8 @@ import { InfrastructureError, InputError } from '../../lib/errors.ts';
 import { dockerAvailable } from '../../lib/providers/docker.ts';
 import { clusterPrerequisites } from '../../lib/providers/k8s-common/prerequisites.ts';
 import { createKindProvider } from '../../lib/providers/kind/index.ts';
+import { clusterImages } from '../../lib/providers/kind/images.ts';
+import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import { createKubeconfigProvider } from '../../lib/providers/kubeconfig/index.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
@@ -47,6 +49,10 @@ describe('Docker detection', () => {
     expect(docker.ok).to.equal((await dockerAvailable(8000)).ok);
     for (const c of checks) if (!c.ok) expect(c.hint, c.what).to.be.a('string').and.not.equal('');
     expect(checks.find((c) => c.what.startsWith('kind'))!.hint).to.include('v0.29.0');
+    // The images of a kind run, one line each when Docker answers (else one line saying so).
+    const images = checks.filter((c) => c.provider === 'kind' && /\bimages?\b/.test(c.what));
+    if (docker.ok) expect(images.filter((c) => c.what.startsWith('image '))).to.have.length(clusterImages('cilium', loadVersions()).length);
+    else expect(images.map((c) => c.what)).to.deep.equal([`the ${clusterImages('cilium', loadVersions()).length} images of clusters/versions.yaml (not checked: no Docker)`]);
   });
 });
 

@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { InfrastructureError } from '../../lib/errors.ts';
 import { configureTestcontainers } from '../../lib/providers/docker.ts';
+import { clusterPrerequisites } from '../../lib/providers/k8s-common/prerequisites.ts';
 import { createKindExternals, withStdin, type ExternalRouting } from '../../lib/providers/kind/externals.ts';
 import { clusterImages, imageAvailability, preflightImages } from '../../lib/providers/kind/images.ts';
 import { idleCommand } from '../../lib/providers/k8s-common/tools.ts';
@@ -244,6 +245,20 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
       const unbuilt = { ...rd.versions, images: { ...rd.versions.images, sipp: `flowproof/sipp:0-${tag}` } };
       const err2 = await preflightImages([unbuilt.images.sipp], unbuilt).catch((e: unknown) => e);
       expect((err2 as Error).message).to.include('build it: make images');
+    });
+
+    it('doctor shows each image of versions.yaml for kind: present locally, pullable, or not present (with the fix)', async () => {
+      const v = loadVersions();
+      const checks = (await clusterPrerequisites()).filter((c) => c.provider === 'kind' && c.what.startsWith('image '));
+      expect(checks.map((c) => c.what.split(' ')[1].replace(/:$/, ''))).to.deep.equal(clusterImages('cilium', v));
+      expect(checks.find((c) => c.what.startsWith(`image ${v.images.sipp}:`))).to.deep.include({ ok: true, what: `image ${v.images.sipp}: present locally` });
+      for (const c of checks) {
+        const image = c.what.split(' ')[1].replace(/:$/, '');
+        const source = (await imageAvailability(image)).source;
+        expect(c.what, image).to.match(source === 'local' ? /: present locally$/ : source === 'pullable' ? /: not present locally, pullable$/ : /: not present$/);
+        expect(c.ok, image).to.equal(source !== 'missing');
+        if (!c.ok) expect(c.hint).to.be.a('string').and.not.equal('');
+      }
     });
 
     it('make test-cluster stops at the preflight, exit 3 naming each image it cannot get, before any cluster', async function () {

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dockerAvailable } from '../docker.ts';
+import { clusterImages, howToGet, imageAvailability } from '../kind/images.ts';
 import { loadVersions } from './versions.ts';
 
 export interface PrerequisiteCheck {
@@ -30,6 +31,22 @@ export function kubeconfigPath(explicit?: string): string | undefined {
   return candidates.find((p) => existsSync(p));
 }
 
+/** Each image of a kind run: present in the local Docker, else pullable, else missing (with how to get it). */
+async function kindImageChecks(dockerOk: boolean): Promise<PrerequisiteCheck[]> {
+  let v: ReturnType<typeof loadVersions>;
+  try {
+    v = loadVersions();
+  } catch (err) {
+    return [{ provider: 'kind', what: 'clusters/versions.yaml', ok: false, hint: err instanceof Error ? err.message : String(err) }];
+  }
+  const images = clusterImages('cilium', v);
+  if (!dockerOk) return [{ provider: 'kind', what: `the ${images.length} images of clusters/versions.yaml (not checked: no Docker)`, ok: false, hint: 'start Docker, then run flowproof doctor again' }];
+  const cilium = new Set([v.cilium.image, v.cilium.operatorImage]);
+  const found = await Promise.all(images.map((i) => imageAvailability(i, { timeoutMs: 8000 })));
+  const where = { local: 'present locally', pullable: 'not present locally, pullable', missing: 'not present' } as const;
+  return found.map((f) => ({ provider: 'kind', what: `image ${f.image}${cilium.has(f.image) ? ' (--cni cilium)' : ''}: ${where[f.source]}`, ok: f.source !== 'missing', hint: howToGet(f.image, v) }));
+}
+
 export async function clusterPrerequisites(): Promise<PrerequisiteCheck[]> {
   const pins = (() => {
     try {
@@ -52,6 +69,7 @@ export async function clusterPrerequisites(): Promise<PrerequisiteCheck[]> {
     { provider: 'kind', what: `kubectl${kubectl ? ` (${kubectl})` : ''}`, ok: Boolean(kubectl), hint: `install kubectl${pins ? ` ${pins.kubectl}` : ''} (https://dl.k8s.io/release/${pins?.kubectl ?? 'stable'}/bin/linux/amd64/kubectl)` },
     { provider: 'kind', what: `helm, for --cni cilium${helm ? ` (${helm})` : ''}`, ok: Boolean(helm), hint: `install helm${pins ? ` ${pins.helm}` : ''}: ${release('helm/helm', pins?.helm)}` },
     { provider: 'kind', what: `openssl, for app: https pods${openssl ? ` (${openssl})` : ''}`, ok: Boolean(openssl), hint: 'apt-get install openssl' },
+    ...(await kindImageChecks(docker.ok)),
   ];
   const kc = kubeconfigPath();
   checks.push(
