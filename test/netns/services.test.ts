@@ -113,6 +113,14 @@ describe('netns provider on the wire: real servers behind Services', function ()
     expect(back.stdout).to.match(/^flowproof app\/web-1 http 8080 GET \/from-ext/);
   });
 
+  it('the external reaches Services by ClusterIP (TCP and UDP), as through a node\'s kube-proxy', async function () {
+    const web = await run(['curl', '-sS', '--max-time', '3', `http://${state.serviceIPs.get('app/web')}/from-ext-svc`], { from: external });
+    expect(web.exitCode, web.stderr).to.equal(0);
+    expect(web.stdout).to.match(/^flowproof app\/web-[12] http 8080 GET \/from-ext-svc/);
+    const sipUdp = await sip(state.serviceIPs.get('app/sip')!, 'UDP', external);
+    expect(sipUdp.stdout).to.match(/^SIP\/2\.0 200 OK/);
+  });
+
   it('applies, updates and deletes policies between steps; the control check and counters tell why', async function () {
     const dbIP = state.podIPs.get('app/db')!;
     const cacheIP = state.podIPs.get('app/cache')!;

@@ -161,6 +161,8 @@ export class NetnsProvider implements Provider {
         mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
         writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, externalResolvConf());
         await runInNetns(`configure external ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
+        // Externals reach ClusterIPs too (a node's kube-proxy translates for any source).
+        await runInNetns(`program Service DNAT in external ${w.key}`, w.netns, ['nft', '-f', '-'], { input: nat, hint: aptHint('nft') });
       }),
     ]);
   }
