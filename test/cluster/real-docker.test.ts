@@ -16,6 +16,8 @@ import { configureTestcontainers } from '../../lib/providers/docker.ts';
 import { clusterPrerequisites } from '../../lib/providers/k8s-common/prerequisites.ts';
 import { createKindExternals, withStdin, type ExternalRouting } from '../../lib/providers/kind/externals.ts';
 import { clusterImages, imageAvailability, preflightImages } from '../../lib/providers/kind/images.ts';
+import { createKindProvider } from '../../lib/providers/kind/index.ts';
+import { loadSuite } from '../../lib/suite/load.ts';
 import { idleCommand } from '../../lib/providers/k8s-common/tools.ts';
 import { serverContainer, serverGroups } from '../../lib/providers/k8s-common/manifests.ts';
 import { clustersDir, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
@@ -259,6 +261,22 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
         expect(c.ok, image).to.equal(source !== 'missing');
         if (!c.ok) expect(c.hint).to.be.a('string').and.not.equal('');
       }
+    });
+
+    it('the kind provider: up() stops at the preflight, exit 3 naming each image it cannot get, before kind is asked', async function () {
+      const unavailable = (await Promise.all(clusterImages('cilium', loadVersions()).map((i) => imageAvailability(i)))).filter((a) => a.source === 'missing');
+      if (unavailable.length === 0) {
+        console.log('      skipped: every image is present or pullable here, so up() would create a real cluster');
+        this.skip();
+      }
+      const logs: string[] = [];
+      const provider = createKindProvider({ cni: 'cilium', clusterName: `fp-preflight-${tag}`, log: (l) => logs.push(l) });
+      const err = await provider.up(await loadSuite(`${repo}suites/sip-system-basic.yaml`)).catch((e: unknown) => e);
+      await provider.down();
+      expect(err).to.be.instanceOf(InfrastructureError);
+      expect((err as InfrastructureError).step).to.equal('check images');
+      for (const a of unavailable) expect((err as Error).message).to.include(`${a.image}: not present locally`);
+      expect(logs.filter((l) => l.startsWith('$ kind'))).to.deep.equal([]); // kind never ran
     });
 
     it('make test-cluster stops at the preflight, exit 3 naming each image it cannot get, before any cluster', async function () {

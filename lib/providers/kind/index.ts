@@ -65,13 +65,14 @@ class KindProvider extends SessionBackedProvider {
     // Also on Ctrl-C before the runner's own teardown exists; down() runs once either way.
     registerTeardown(`kind cluster ${this.clusterName}`, () => this.down());
 
+    // Before anything is asked of kind or created: every image of the run present here or
+    // pullable, else exit 3 naming each (kind loads them all into the nodes).
+    await preflightImages(clusterImages(this.o.cni, this.versions), this.versions);
     const existing = (await this.run(kind.getClusters())).split('\n').map((s) => s.trim());
     const exists = existing.includes(this.clusterName);
     if (exists && !this.o.reuse) {
       throw new InfrastructureError('create kind cluster', `a kind cluster named ${this.clusterName} already exists`, `pass --reuse to run in it, or delete it: kind delete cluster --name ${this.clusterName}`);
     }
-    // Before anything is created: every image present here or pullable, else exit 3 naming it.
-    await preflightImages(clusterImages(this.o.cni, this.versions).filter((i) => !exists || i !== this.versions.kindNodeImage), this.versions);
     this.tmpDir = mkdtempSync(join(tmpdir(), 'flowproof-kind-'));
     const kubeconfigFile = join(this.tmpDir, 'kubeconfig');
     if (!exists) {
