@@ -43,10 +43,10 @@ function stopSync(): void {
   }
 }
 
+/** Registered once: stops the daemon, then raises the signal again for whoever else listens (or the default action). */
 function onSignal(signal: NodeJS.Signals): void {
   stopSync();
-  // Alone on this signal: exit as the default action would; otherwise the others decide.
-  if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.kill(process.pid, signal);
 }
 
 /** mocha global teardown: stops the daemon if this process started it. */
