@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Everything the netns provider, the probes and the reports need (Debian package names).
 APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
-  dnsmasq-base sip-tester netcat-openbsd curl bind9-dnsutils openssl ca-certificates \
+  dnsmasq-base sip-tester netcat-openbsd socat curl bind9-dnsutils openssl ca-certificates \
   openjdk-17-jre-headless chromium
 # Real Docker for the kind provider's own tests (Debian's daemon, which the tests start and
 # stop themselves: scripts/dockerd.sh), and debootstrap for the Debian base of the local

@@ -33,10 +33,12 @@ export function register(program: Command): void {
     .description("show what each provider needs and whether this machine has it")
     .option('--json', 'print the checks as JSON')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
-      const { netnsPrerequisites } = await import('../providers/netns/index.ts');
+      const { netnsPrerequisites, sctpPrerequisite } = await import('../providers/netns/index.ts');
       const { clusterPrerequisites } = await import('../providers/k8s-common/prerequisites.ts');
       const checks: Check[] = [
         ...(await netnsPrerequisites()).map((c) => ({ provider: 'netns', ...c })),
+        // Only suites with SCTP flows need it: its own group, so it never fails doctor.
+        { provider: 'netns (SCTP flows)', ...(await sctpPrerequisite()) },
         ...(await clusterPrerequisites()),
         await javaCheck(),
       ];

@@ -21,6 +21,7 @@ import { policyScript } from './nft-policy.ts';
 import { appsServed, firstFailure, startWorkloadServers, type ServerContext } from './pod-servers.ts';
 import { probeFromInside } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
+import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
 import type { ServiceAddress } from './servers/dnsmasq.ts';
 import type { RunningServer } from './servers/launch.ts';
 import { preparePostgresTemplate } from './servers/postgres.ts';
@@ -76,8 +77,11 @@ export class NetnsProvider implements Provider {
     this.warn = (m) => (log ? log(`warning: ${m}`) : process.stderr.write(`warning: ${m}\n`));
   }
 
-  /** Root and every tool the suite needs, before anything is created. */
-  private preflight(suite: Suite): void {
+  /**
+   * Root, every tool the suite needs and, when it has SCTP flows, kernel SCTP: all before
+   * anything is created. Returns whether SCTP ports can be served.
+   */
+  private async preflight(suite: Suite): Promise<ServerContext['sctp']> {
     if (!isRootUser()) {
       throw new InfrastructureError('netns provider preflight', 'creating network namespaces needs root', 'run as root (sudo), or use --provider kind');
     }
@@ -85,16 +89,22 @@ export class NetnsProvider implements Provider {
       .filter(([, t]) => t.role === 'core')
       .map(([n]) => n);
     for (const app of appsServed([...suite.pods, ...suite.externals])) needed.push(...(appTools[app] ?? []));
+    const withSctp = sctpFlows(suite);
+    if (withSctp.length > 0 || servesSctp(suite)) needed.push('socat');
     const missing = needed.filter((t) => !findTool(t));
     if (missing.length > 0) {
       const pkgs = [...new Set(missing.map((t) => tools[t]?.apt ?? t))];
       throw new InfrastructureError('netns provider preflight', `missing ${missing.join(', ')}`, `apt-get install ${pkgs.join(' ')}`);
     }
+    if (withSctp.length === 0 && !servesSctp(suite)) return { ok: false, reason: 'the suite has no SCTP' };
+    const sctp = await kernelSctpSupport();
+    if (!sctp.ok && withSctp.length > 0) throw sctpRefusal(withSctp, sctp.reason);
+    return sctp;
   }
 
   async up(suite: Suite): Promise<ClusterState> {
     if (this.record) throw new Error('netns provider: up() called twice');
-    this.preflight(suite);
+    const sctp = await this.preflight(suite);
     const state = planAddresses(suite);
     const names = runNames(this.prefix);
     const plan = planTopology(names, suite, state);
@@ -130,6 +140,7 @@ export class NetnsProvider implements Provider {
         tls: () => cert!,
         services: dnsRecords(suite, state),
         warn: this.warn,
+        sctp,
       };
       const started = await Promise.allSettled([
         ...suite.pods.map((pod, i) => startWorkloadServers({ key: plan.pods[i].key, id: String(i), serve: pod.serve }, plan.pods[i].netns, ctx)),
@@ -233,6 +244,7 @@ export class NetnsProvider implements Provider {
       version('redis-cli', ['--version'], /redis-cli (\S+)/),
       version('curl', ['--version'], /curl (\S+)/),
       version('dig', ['-v'], /DiG (\S+)/),
+      version('socat', ['-V'], /socat version (\S+)/),
     ]);
     const toolVersions: Record<string, string> = { node: process.versions.node };
     for (const f of found) if (f) toolVersions[f[0]] = f[1];

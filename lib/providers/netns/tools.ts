@@ -25,6 +25,8 @@ export const tools: Record<string, ToolInfo> = {
   'redis-cli': { apt: 'redis-tools', role: 'probe' },
   curl: { apt: 'curl', role: 'probe' },
   dig: { apt: 'bind9-dnsutils', role: 'probe' },
+  // The sctp probe, the SCTP echo server and the kernel SCTP check.
+  socat: { apt: 'socat', role: 'probe' },
 };
 
 export function aptHint(tool: string): string {
