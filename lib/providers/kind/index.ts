@@ -83,6 +83,7 @@ class KindProvider extends SessionBackedProvider {
     const kubeconfig = await this.run(kind.kubeconfig(this.clusterName));
     writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
     chmodSync(kubeconfigFile, 0o600);
+    this.kubeConfig = loadKubeConfig({ yaml: kubeconfig }); // from here on a failure can be diagnosed
 
     await this.preloadImages();
     if (!exists) await this.installCni(kubeconfigFile);
@@ -93,7 +94,7 @@ class KindProvider extends SessionBackedProvider {
       providerName: 'kind',
       runId: this.runId,
       versions: this.versions,
-      kc: loadKubeConfig({ yaml: kubeconfig }),
+      kc: this.kubeConfig,
       log: this.log,
       externals: createKindExternals({ runId: this.runId, versions: this.versions, network: 'kind', ...net, routing: kindNodeRouting(this.clusterName, this.run), log: this.log }),
       ephemeralSources: false,
