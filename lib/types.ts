@@ -91,8 +91,8 @@ export interface Flow {
   probe: ProbeKind;
   expect: Expectation;
   controls: string[];
-  /** Free-text justification, shown beside open paths in the compliance report. */
-  reason?: string;
+  /** The suite author's note on why the flow is declared so (`justification`, formerly `reason`), shown beside open paths. */
+  justification?: string;
   source: SourceLocation;
 }
 
@@ -266,7 +266,7 @@ export interface FlowResult {
   /** The liveness control check run from inside the target, when one was needed. */
   control?: Attempt;
   durationMs?: number;
-  /** The suite's free-text justification for this flow (Flow.reason), shown beside open paths. */
+  /** The suite author's note on this flow (Flow.justification), shown beside open paths; `reason` is flowproof's own. */
   justification?: string;
 }
 

@@ -1,6 +1,6 @@
 // `flowproof scaffold <policy files...> [-o file]`: a starting suite from policies alone.
 // The draft is written, validated by the suite loader, planned, and every expectation is
-// set to what the policies say (with the deciding rule as the reason), so `plan` agrees.
+// set to what the policies say (with the deciding rule as the justification), so `plan` agrees.
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -23,7 +23,7 @@ function suiteYaml(name: string, draft: ScaffoldDraft, policyFiles: string[], re
       pods: draft.pods.map((p) => ({ name: p.name, namespace: p.namespace, labels: p.labels, serve: p.serve.map((s) => ({ port: s.port, protocol: s.protocol, ...(s.name ? { name: s.name } : {}) })) })),
       ...(draft.externals.length ? { externals: draft.externals.map((e) => ({ name: e.name, ip: e.ip, serve: e.serve })) } : {}),
       policies: policyFiles.map((file) => ({ file })),
-      flows: draft.flows.map((f) => ({ name: f.name, from: f.from, to: f.to, port: f.port, protocol: f.protocol, expect: f.expect, ...(reasons.has(f.name) ? { reason: reasons.get(f.name) } : {}) })),
+      flows: draft.flows.map((f) => ({ name: f.name, from: f.from, to: f.to, port: f.port, protocol: f.protocol, expect: f.expect, ...(reasons.has(f.name) ? { justification: reasons.get(f.name) } : {}) })),
     },
   };
   return `# Scaffolded by \`flowproof scaffold\`: expectations are what the policies say today.\n${stringify(doc, { lineWidth: 0 })}`;

@@ -83,6 +83,8 @@ export function planRecord({ resolved, prediction }: PlannedPrediction): FlowRes
       ? prediction.explanation
       : `the policies contradict the declaration: expected ${flow.expect}, the policies ${prediction.verdict}: ${prediction.explanation}`,
     controls: flow.controls,
+    // The suite author's note, apart from flowproof's own `reason` above.
+    ...(flow.justification !== undefined ? { justification: flow.justification } : {}),
   };
 }
 

@@ -113,7 +113,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   const scrub = makeScrubber(process.env);
 
   // The suite's justification for each flow travels with the record (optional field).
-  const reasons = new Map(input.suite.flows.map((f) => [f.name, f.reason]));
+  const reasons = new Map(input.suite.flows.map((f) => [f.name, f.justification]));
   const run = scrub.deep<RunResult>({
     ...input.run,
     flows: input.run.flows.map((f) => (f.justification || !reasons.get(f.name) ? f : { ...f, justification: reasons.get(f.name) })),

@@ -170,7 +170,8 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       probe,
       expect: f.expect,
       controls: f.controls ?? doc.metadata.controls,
-      ...(f.reason !== undefined ? { reason: f.reason } : {}),
+      // The author's note; `reason` is its former name, still read (the schema refuses both at once).
+      ...((f.justification ?? f.reason) !== undefined ? { justification: f.justification ?? f.reason } : {}),
       source: src.locate(d.paths.self),
     });
   }

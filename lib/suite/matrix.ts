@@ -72,7 +72,7 @@ export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, 
             probe: p.probe,
             expect: hit ? hit.e.expect : m.expect,
             controls: m.controls,
-            reason: hit?.e.reason ?? m.reason,
+            justification: hit?.e.justification ?? hit?.e.reason ?? m.justification ?? m.reason,
           },
           paths: {
             self: base,

@@ -104,6 +104,18 @@ export const toRef = z
   .regex(toRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow target: use <ns>/<pod>, svc:<ns>/<name>, ext:<name> or ip:<addr>` })
   .meta({ id: 'ToRef', description: 'Flow target: <ns>/<pod> | svc:<ns>/<name> | ext:<name> | ip:<addr>.' });
 
+// The author's note on a flow. Its name was `reason`, which collided with flowproof's own
+// explanation of a verdict (`reason` in every result record): the old name is still read.
+const justification = z
+  .string()
+  .optional()
+  .describe('Extension: why this flow is declared so (a ticket, a requirement), in the author\'s words; shown beside open paths in the compliance report and kept as justification in plan --json, run --json and results.json.');
+const formerReason = z.string().optional().describe('Deprecated: the former name of justification, still read. Write justification.').meta({ deprecated: true });
+const oneNote = (v: { justification?: string; reason?: string }, ctx: z.core.$RefinementCtx) => {
+  if (v.justification !== undefined && v.reason !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['reason'], message: 'write justification only (reason is its former name, and this one also has a justification)' });
+};
+
 export const flowSchema = z
   .strictObject({
     name: z.string().min(1, { error: 'flow name must not be empty' }),
@@ -114,8 +126,10 @@ export const flowSchema = z
     probe: probeKind.optional(),
     expect: expectation,
     controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
-    reason: z.string().optional().describe('Extension: free-text justification, shown beside open paths in the compliance report.'),
+    justification,
+    reason: formerReason,
   })
+  .superRefine(oneNote)
   .meta({ id: 'Flow', description: 'One source → target:port/protocol with an expectation.' });
 
 const matrixPort = z.union([
@@ -132,7 +146,8 @@ export const matrixSchema = z
     ports: z.array(matrixPort).min(1, { error: 'matrix ports needs at least one port' }),
     expect: expectation.describe('Default expectation for every expanded flow.'),
     controls: controls.optional(),
-    reason: z.string().optional(),
+    justification: justification.describe('Extension: the justification of every expanded flow (an exception\'s own wins).'),
+    reason: formerReason,
     except: z
       .array(
         z.strictObject({
@@ -140,12 +155,14 @@ export const matrixSchema = z
           to: toRef.optional(),
           port: z.union([portNumber, z.string().regex(matrixPortPattern, { error: 'not a matrix port' })]).optional().describe('Matches the port (and the protocol when written as "5060/UDP").'),
           expect: expectation,
-          reason: z.string().optional(),
-        }),
+          justification,
+          reason: formerReason,
+        }).superRefine(oneNote),
       )
       .optional()
       .describe('Expanded flows matching every given field get this expectation instead.'),
   })
+  .superRefine(oneNote)
   .meta({
     id: 'Matrix',
     description:

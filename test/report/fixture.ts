@@ -1,5 +1,5 @@
 // Loads the report fixtures: a realistic RunResult (pass, fail and inconclusive flows across
-// five namespace groups) and the Suite pieces writeBundle reads (policy texts, flow reasons).
+// five namespace groups) and the Suite pieces writeBundle reads (policy texts, flow justifications).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ export function suiteFor(run: RunResult): Suite {
       probe: f.probe,
       expect: f.expect,
       controls: f.controls,
-      reason: f.expect === 'allow' ? `ticket SEC-${100 + f.name.length}: ${f.name} is required for operation` : undefined,
+      justification: f.expect === 'allow' ? `ticket SEC-${100 + f.name.length}: ${f.name} is required for operation` : undefined,
       source: { file: 'suites/voiceassist.yaml', line: 10 },
     }),
   );

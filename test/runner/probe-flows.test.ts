@@ -87,4 +87,13 @@ describe('probeFlows', () => {
     expect(r?.attempts).to.have.length(1);
     expect(r?.attempts?.[0]?.transcript).to.match(/nc -z -v/);
   });
+
+  it('run records keep the suite author\'s note as justification, apart from flowproof\'s reason', async () => {
+    const p = planned('noted', 'allow', 80);
+    const noted = { ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, justification: 'TICKET-9 orders' } } };
+    const [r, bare] = await probeFlows(fakeProvider({ 80: 'open' }, {}), [noted, planned('bare', 'allow', 80)], opts);
+    expect(r).to.include({ verdict: 'pass', justification: 'TICKET-9 orders' });
+    expect(r?.reason).to.equal('Allowed as declared.');
+    expect(bare).not.to.have.property('justification');
+  });
 });

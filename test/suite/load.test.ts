@@ -62,11 +62,11 @@ describe('loadSuite: defaults', () => {
     expect(nobody.ports).to.deep.equal([{ port: 80, targetPort: 80, protocol: 'TCP' }]);
   });
 
-  it('suite controls are the default; a flow’s own controls and reason win', () => {
+  it('suite controls are the default; a flow’s own controls and justification win', () => {
     expect(flow(s, 'api reaches redis 6380').controls).to.deep.equal(['HIPAA-164.312(e)(1)']);
     const pg = flow(s, 'api reaches postgres');
     expect(pg.controls).to.deep.equal(['HIPAA-164.312(a)(1)']);
-    expect(pg.reason).to.equal('the API stores call records');
+    expect(pg.justification).to.equal('the API stores call records');
   });
 
   it('parses refs and keeps their text; flows point at their line', () => {
@@ -133,7 +133,7 @@ describe('loadSuite: matrix', () => {
     const allowed = s.flows.filter((f) => f.name.startsWith('tenants: ') && f.expect === 'allow').map((f) => f.name);
     expect(allowed.sort()).to.deep.equal(['tenants: ext:voip-provider -> voice/sip 5060/UDP', 'tenants: voice/api -> data/redis 6379/TCP']);
     const trunk = flow(s, 'tenants: ext:voip-provider -> voice/sip 5060/UDP');
-    expect(trunk).to.include({ port: 5060, protocol: 'UDP', reason: 'carrier trunk' });
+    expect(trunk).to.include({ port: 5060, protocol: 'UDP', justification: 'carrier trunk' });
     expect(trunk.controls).to.deep.equal(['HIPAA-164.312(b)']);
     expect(flow(s, 'tenants: voice/api -> voice/sip 5060/TCP').expect).to.equal('deny');
   });
