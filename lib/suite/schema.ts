@@ -9,8 +9,12 @@ import { isCidr } from './ip.ts';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** IANA_SVC_NAME: what Kubernetes allows as a port name (containerPort name). */
-const portName = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/**
+ * IANA_SVC_NAME (RFC 6335), the API server's rule for container port names, and so for a named
+ * targetPort and a named port in a NetworkPolicy: lowercase letters, digits and single "-"
+ * between them, at least one letter (1-15 characters, checked apart).
+ */
+const ianaSvcName = /^(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
 const ipv4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const cidr4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
 
@@ -33,10 +37,30 @@ export const portNumber = z
   .min(1, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` })
   .max(65535, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` });
 
-export const namedPort = z
+/** A container port name (serve[].name), a named targetPort, a named port in a NetworkPolicy. */
+export const containerPortName = z
   .string()
-  .max(15, { error: (iss) => `port name "${String(iss.input)}" is longer than 15 characters` })
-  .regex(portName, { error: (iss) => `"${String(iss.input)}" is not a port name (lowercase letters, digits, "-", at least one letter)` });
+  .max(15, { error: (iss) => `container port name "${String(iss.input)}" is longer than 15 characters (IANA_SVC_NAME)` })
+  .regex(ianaSvcName, {
+    error: (iss) =>
+      `"${String(iss.input)}" is not a container port name (IANA_SVC_NAME: 1-15 lowercase letters, digits and single "-" between them, at least one letter)`,
+  });
+
+/** A Service port name: a DNS-1123 label, digits only allowed ("8001-8000", as kubectl create service names it). */
+export const servicePortName = z
+  .string()
+  .max(63, { error: (iss) => `Service port name "${String(iss.input)}" is longer than 63 characters` })
+  .regex(dns1123Label, {
+    error: (iss) => `"${String(iss.input)}" is not a Service port name (a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit)`,
+  });
+
+/** A named port in a flow: a Service port name for svc: targets, else a container port name (checked on the target). */
+const portRef = z
+  .string()
+  .max(63, { error: (iss) => `port name "${String(iss.input)}" is longer than 63 characters` })
+  .regex(dns1123Label, {
+    error: (iss) => `"${String(iss.input)}" is not a port name: name a Service port (a DNS-1123 label) or a container port (IANA_SVC_NAME) of the target`,
+  });
 
 export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
 export const probeKind = z
@@ -54,7 +78,7 @@ export const servePort = z
     port: portNumber,
     protocol: protocol.default('TCP'),
     app: appKind.default('echo'),
-    name: namedPort.optional().describe('Makes this a named port (containerPort name) that flows, Services and policies may use.'),
+    name: containerPortName.optional().describe('Makes this a named port (a container port name, IANA_SVC_NAME: 1-15 characters, at least one letter) that flows, Services and policies may use.'),
   })
   .meta({ id: 'ServePort', description: 'A port the workload listens on.' });
 
@@ -69,9 +93,9 @@ export const podSchema = z
   .meta({ id: 'Pod', description: 'A workload flowproof runs for the test.' });
 
 export const servicePortSchema = z.strictObject({
-  name: namedPort.optional(),
+  name: servicePortName.optional().describe('A DNS-1123 label, e.g. "8001-8000" (as kubectl create service names it); flows to svc: targets may use it as their port.'),
   port: portNumber,
-  targetPort: z.union([portNumber, namedPort]).optional().describe('Number or named port of the backing pods; defaults to port.'),
+  targetPort: z.union([portNumber, containerPortName]).optional().describe('Number, or a container port name (serve[].name) of the backing pods; defaults to port.'),
   protocol: protocol.default('TCP'),
 });
 
@@ -121,7 +145,7 @@ export const flowSchema = z
     name: z.string().min(1, { error: 'flow name must not be empty' }),
     from: fromRef,
     to: toRef,
-    port: z.union([portNumber, namedPort]).describe('Number, or a named port of the target (a Service port name for svc: targets).'),
+    port: z.union([portNumber, portRef]).describe('Number, or a named port of the target: a Service port name for svc: targets, a container port name (serve[].name) otherwise.'),
     protocol: protocol.default('TCP'),
     probe: probeKind.optional(),
     expect: expectation,
@@ -135,7 +159,7 @@ export const flowSchema = z
 const matrixPort = z.union([
   portNumber,
   z.string().regex(matrixPortPattern, { error: (iss) => `"${String(iss.input)}" is not a matrix port: use 80, "5060/UDP" or "<name>/<protocol>"` }),
-  z.strictObject({ port: z.union([portNumber, namedPort]), protocol: protocol.optional(), probe: probeKind.optional() }),
+  z.strictObject({ port: z.union([portNumber, portRef]), protocol: protocol.optional(), probe: probeKind.optional() }),
 ]).meta({ id: 'MatrixPort', description: '80 | "5060/UDP" | "<name>[/<protocol>]" | {port, protocol, probe}.' });
 
 export const matrixSchema = z
@@ -221,7 +245,7 @@ const policyPeer = z
 const policyPort = z
   .strictObject({
     protocol: protocol.optional(),
-    port: z.union([portNumber, namedPort]).optional(),
+    port: z.union([portNumber, containerPortName]).optional(),
     endPort: portNumber.optional(),
   })
   .superRefine((p, ctx) => {
