@@ -16,7 +16,7 @@ import type { Path, YamlSource } from './yaml-source.ts';
 export interface PolicyContext {
   suiteFile: string;
   suiteSource: YamlSource;
-  /** Namespaces the user declared (a policy without namespace defaults to the only one). */
+  /** Namespaces the user declared (a policy without namespace defaults to the only one, or to its file's). */
   userNamespaces: string[];
   /** Every namespace the suite has, implicit kube-system included. */
   namespaces: Set<string>;
@@ -44,6 +44,13 @@ function placeholderProblems(node: Node | null, src: YamlSource, ctx: PolicyCont
   return out;
 }
 
+/** The namespace a suite entry gives the documents of its file (`{file, namespace}`), as `kubectl apply -n` does. */
+interface FileNamespace {
+  namespace: string;
+  /** How the suite entry is referred to in messages ("spec.policies[2]"). */
+  entry: string;
+}
+
 /** Namespace defaulting and the declared-namespace check for one validated policy. */
 function placePolicy(
   policy: NetworkPolicyDocument,
@@ -51,12 +58,26 @@ function placePolicy(
   base: Path,
   ctx: PolicyContext,
   problems: InputProblem[],
+  given?: FileNamespace,
 ): string | undefined {
-  const ns = policy.metadata.namespace ?? (ctx.userNamespaces.length === 1 ? ctx.userNamespaces[0] : undefined);
+  const own = policy.metadata.namespace;
+  if (given && own !== undefined && own !== given.namespace) {
+    problems.push({
+      location: src.locate([...base, 'metadata', 'namespace']),
+      message:
+        `policy ${policy.metadata.name}: metadata.namespace "${own}" does not match namespace "${given.namespace}" that ${given.entry} gives this file ` +
+        `(kubectl apply -n ${given.namespace} refuses it too: "the namespace from the provided object does not match the namespace sent on the request"); ` +
+        'remove one of them or make them agree',
+    });
+    return undefined;
+  }
+  const ns = own ?? given?.namespace ?? (ctx.userNamespaces.length === 1 ? ctx.userNamespaces[0] : undefined);
   if (!ns) {
     problems.push({
       location: src.locate([...base, 'metadata']),
-      message: `policy ${policy.metadata.name} has no metadata.namespace and the suite declares ${ctx.userNamespaces.length} namespaces: say which one`,
+      message:
+        `policy ${policy.metadata.name} has no metadata.namespace and the suite declares ${ctx.userNamespaces.length} namespaces: say which one: ` +
+        'write metadata.namespace in the policy, or namespace: <ns> beside file: in spec.policies (as kubectl apply -n <ns> does)',
     });
     return undefined;
   }
@@ -75,7 +96,7 @@ function loaded(policy: NetworkPolicyDocument, namespace: string, source: Source
   return { policy: withNs, namespace, source, sha256: sha256(text), text };
 }
 
-async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContext, problems: InputProblem[]): Promise<LoadedPolicy[]> {
+async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): Promise<LoadedPolicy[]> {
   const file = join(dirname(ctx.suiteFile), relative);
   let text: string;
   try {
@@ -117,7 +138,7 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
     }
     const before = problems.length;
     problems.push(...placeholderProblems(src.doc.contents, src, ctx));
-    const ns = placePolicy(parsed.data, src, [], ctx, problems);
+    const ns = placePolicy(parsed.data, src, [], ctx, problems, given);
     if (ns && problems.length === before) out.push(loaded(parsed.data, ns, src.at(src.start), texts[i]));
   });
   return out;
@@ -133,7 +154,17 @@ export async function loadPolicies(
   const lists = await Promise.all(
     entries.map(async (entry, i) => {
       const path: Path = ['spec', 'policies', i];
-      if ('file' in entry) return loadPolicyFile(entry.file, [...path, 'file'], ctx, problems);
+      if ('file' in entry) {
+        if (entry.namespace !== undefined && !ctx.namespaces.has(entry.namespace)) {
+          problems.push({
+            location: ctx.suiteSource.locate([...path, 'namespace']),
+            message: `namespace "${entry.namespace}" is not declared in the suite: declare it under spec.namespaces (it is given for ${entry.file})`,
+          });
+          return [];
+        }
+        const given = entry.namespace !== undefined ? { namespace: entry.namespace, entry: `spec.policies[${i}]` } : undefined;
+        return loadPolicyFile(entry.file, [...path, 'file'], ctx, problems, given);
+      }
       const node = ctx.suiteSource.doc.getIn(path as unknown[], true) as Node | null;
       const before = problems.length;
       problems.push(...placeholderProblems(node, ctx.suiteSource, ctx));

@@ -276,7 +276,12 @@ export const networkPolicySchema = z
   .meta({ id: 'NetworkPolicy', description: 'An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.' });
 
 export const policyFileRef = z
-  .strictObject({ file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.') })
+  .strictObject({
+    file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.'),
+    namespace: name('namespace')
+      .optional()
+      .describe('Namespace for the documents of the file that have no metadata.namespace, as kubectl apply -n does; a document naming another namespace is an error.'),
+  })
   .meta({ id: 'PolicyFile', description: 'A policy file.' });
 
 export const suiteSchema = z
