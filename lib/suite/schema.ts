@@ -1,11 +1,35 @@
 // The flowproof/v1 ConnectivitySuite contract (DESIGN.md, "The suite contract") as zod 4
-// schemas. Every object is strict: an unknown field is an error, not silently ignored.
+// schemas. Every object is strict: an unknown field is an error, not silently ignored. A
+// field written with nothing after it (`labels:`, YAML null) is the field absent, as the
+// Kubernetes API server decodes it; defaults then apply (see `fields` below).
 // suites/schema.json is generated from these (lib/suite/write-schema.ts), so the
 // descriptions here are what editors show. Only structure lives here; cross-references
-// (unknown pods, named ports, duplicate names…) are checked in lib/suite/check.ts.
+// (unknown pods, named ports, duplicate names…) are checked in lib/suite/build.ts.
 import { z } from 'zod';
+import { decodeNulls } from '../policy/decode.ts';
 import { cidrWithin, parseCidr } from '../policy/ip.ts';
 import { isCidr } from './ip.ts';
+
+function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  // Unknown fields stay, null or not, so they are still reported as unknown.
+  return Object.fromEntries(Object.entries(value).filter(([k, v]) => v !== null || !(loose || known.has(k))));
+}
+
+/**
+ * A strict object whose fields may be written with nothing after them: a YAML null is the
+ * field absent (its default applies; a required field is then "missing"), as the API server
+ * decodes a null. Every object of the contract is built with it (or `looseFields`, which keeps
+ * unknown fields and drops any null one): write-schema.ts lets every optional property of
+ * suites/schema.json be null.
+ */
+function fields<S extends z.core.$ZodLooseShape>(shape: S) {
+  const known = new Set(Object.keys(shape));
+  return z.preprocess((v) => dropNullFields(v, known, false), z.strictObject(shape));
+}
+function looseFields<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.preprocess((v) => dropNullFields(v, new Set(), true), z.looseObject(shape));
+}
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -70,55 +94,45 @@ export const appKind = z
   .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
   .describe('What listens on the port. echo (default) answers TCP, UDP and SCTP; sip answers SIP OPTIONS with 200 over UDP and TCP. Only echo serves SCTP.');
 export const expectation = z.enum(['allow', 'deny']).describe('What the suite declares: allow or deny.');
-const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans)' })).describe('Kubernetes labels.');
+const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans; write "" for an empty value)' })).describe('Kubernetes labels.');
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
 
-export const servePort = z
-  .strictObject({
-    port: portNumber,
-    protocol: protocol.default('TCP'),
-    app: appKind.default('echo'),
-    name: containerPortName.optional().describe('Makes this a named port (a container port name, IANA_SVC_NAME: 1-15 characters, at least one letter) that flows, Services and policies may use.'),
-  })
-  .meta({ id: 'ServePort', description: 'A port the workload listens on.' });
+export const servePort = fields({
+  port: portNumber,
+  protocol: protocol.default('TCP'),
+  app: appKind.default('echo'),
+  name: containerPortName.optional().describe('Makes this a named port (a container port name, IANA_SVC_NAME: 1-15 characters, at least one letter) that flows, Services and policies may use.'),
+}).meta({ id: 'ServePort', description: 'A port the workload listens on.' });
 
-export const podSchema = z
-  .strictObject({
-    name: name('pod name'),
-    namespace: name('namespace'),
-    labels: labels.default({}),
-    ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
-    serve: z.array(servePort).default([]),
-  })
-  .meta({ id: 'Pod', description: 'A workload flowproof runs for the test.' });
+export const podSchema = fields({
+  name: name('pod name'),
+  namespace: name('namespace'),
+  labels: labels.default({}),
+  ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
+  serve: z.array(servePort).default([]),
+}).meta({ id: 'Pod', description: 'A workload flowproof runs for the test.' });
 
-export const servicePortSchema = z.strictObject({
+export const servicePortSchema = fields({
   name: servicePortName.optional().describe('A DNS-1123 label, e.g. "8001-8000" (as kubectl create service names it); flows to svc: targets may use it as their port.'),
   port: portNumber,
   targetPort: z.union([portNumber, containerPortName]).optional().describe('Number, or a container port name (serve[].name) of the backing pods; defaults to port.'),
   protocol: protocol.default('TCP'),
 });
 
-export const serviceSchema = z
-  .strictObject({
-    name: name('service name'),
-    namespace: name('namespace'),
-    selector: labels,
-    ports: z.array(servicePortSchema).min(1, { error: 'a service needs at least one port' }),
-  })
-  .meta({ id: 'Service', description: 'A ClusterIP Service; its ClusterIP is planned from serviceCIDR.' });
+export const serviceSchema = fields({
+  name: name('service name'),
+  namespace: name('namespace'),
+  selector: labels,
+  ports: z.array(servicePortSchema).min(1, { error: 'a service needs at least one port' }),
+}).meta({ id: 'Service', description: 'A ClusterIP Service; its ClusterIP is planned from serviceCIDR.' });
 
-export const externalSchema = z
-  .strictObject({
-    name: name('external name'),
-    ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).describe('Use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.'),
-    serve: z.array(servePort).default([]),
-  })
-  .meta({ id: 'External', description: 'A host outside the cluster.' });
+export const externalSchema = fields({
+  name: name('external name'),
+  ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).describe('Use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.'),
+  serve: z.array(servePort).default([]),
+}).meta({ id: 'External', description: 'A host outside the cluster.' });
 
-export const selectorRef = z
-  .strictObject({ namespace: name('namespace'), labels })
-  .meta({ id: 'SelectorRef', description: 'A probe-only pod with these labels is created in the namespace and the flow starts from it.' });
+export const selectorRef = fields({ namespace: name('namespace'), labels }).meta({ id: 'SelectorRef', description: 'A probe-only pod with these labels is created in the namespace and the flow starts from it.' });
 export const fromRef = z.union([
   z.string().regex(fromRefPattern, { error: (iss) => `"${String(iss.input)}" is not a flow source: use <ns>/<pod>, ext:<name> or {namespace, labels}` }),
   selectorRef,
@@ -140,52 +154,50 @@ const oneNote = (v: { justification?: string; reason?: string }, ctx: z.core.$Re
     ctx.addIssue({ code: 'custom', path: ['reason'], message: 'write justification only (reason is its former name, and this one also has a justification)' });
 };
 
-export const flowSchema = z
-  .strictObject({
-    name: z.string().min(1, { error: 'flow name must not be empty' }),
-    from: fromRef,
-    to: toRef,
-    port: z.union([portNumber, portRef]).describe('Number, or a named port of the target: a Service port name for svc: targets, a container port name (serve[].name) otherwise.'),
-    protocol: protocol.default('TCP'),
-    probe: probeKind.optional(),
-    expect: expectation,
-    controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
-    justification,
-    reason: formerReason,
-  })
+export const flowSchema = fields({
+  name: z.string().min(1, { error: 'flow name must not be empty' }),
+  from: fromRef,
+  to: toRef,
+  port: z.union([portNumber, portRef]).describe('Number, or a named port of the target: a Service port name for svc: targets, a container port name (serve[].name) otherwise.'),
+  protocol: protocol.default('TCP'),
+  probe: probeKind.optional(),
+  expect: expectation,
+  controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
+  justification,
+  reason: formerReason,
+})
   .superRefine(oneNote)
   .meta({ id: 'Flow', description: 'One source → target:port/protocol with an expectation.' });
 
 const matrixPort = z.union([
   portNumber,
   z.string().regex(matrixPortPattern, { error: (iss) => `"${String(iss.input)}" is not a matrix port: use 80, "5060/UDP" or "<name>/<protocol>"` }),
-  z.strictObject({ port: z.union([portNumber, portRef]), protocol: protocol.optional(), probe: probeKind.optional() }),
+  fields({ port: z.union([portNumber, portRef]), protocol: protocol.optional(), probe: probeKind.optional() }),
 ]).meta({ id: 'MatrixPort', description: '80 | "5060/UDP" | "<name>[/<protocol>]" | {port, protocol, probe}.' });
 
-export const matrixSchema = z
-  .strictObject({
-    name: z.string().min(1, { error: 'matrix name must not be empty' }),
-    from: z.array(fromRef).min(1, { error: 'matrix from needs at least one source' }),
-    to: z.array(toRef).min(1, { error: 'matrix to needs at least one target' }),
-    ports: z.array(matrixPort).min(1, { error: 'matrix ports needs at least one port' }),
-    expect: expectation.describe('Default expectation for every expanded flow.'),
-    controls: controls.optional(),
-    justification: justification.describe('Extension: the justification of every expanded flow (an exception\'s own wins).'),
-    reason: formerReason,
-    except: z
-      .array(
-        z.strictObject({
-          from: fromRef.optional(),
-          to: toRef.optional(),
-          port: z.union([portNumber, z.string().regex(matrixPortPattern, { error: 'not a matrix port' })]).optional().describe('Matches the port (and the protocol when written as "5060/UDP").'),
-          expect: expectation,
-          justification,
-          reason: formerReason,
-        }).superRefine(oneNote),
-      )
-      .optional()
-      .describe('Expanded flows matching every given field get this expectation instead.'),
-  })
+export const matrixSchema = fields({
+  name: z.string().min(1, { error: 'matrix name must not be empty' }),
+  from: z.array(fromRef).min(1, { error: 'matrix from needs at least one source' }),
+  to: z.array(toRef).min(1, { error: 'matrix to needs at least one target' }),
+  ports: z.array(matrixPort).min(1, { error: 'matrix ports needs at least one port' }),
+  expect: expectation.describe('Default expectation for every expanded flow.'),
+  controls: controls.optional(),
+  justification: justification.describe('Extension: the justification of every expanded flow (an exception\'s own wins).'),
+  reason: formerReason,
+  except: z
+    .array(
+      fields({
+        from: fromRef.optional(),
+        to: toRef.optional(),
+        port: z.union([portNumber, z.string().regex(matrixPortPattern, { error: 'not a matrix port' })]).optional().describe('Matches the port (and the protocol when written as "5060/UDP").'),
+        expect: expectation,
+        justification,
+        reason: formerReason,
+      }).superRefine(oneNote),
+    )
+    .optional()
+    .describe('Expanded flows matching every given field get this expectation instead.'),
+})
   .superRefine(oneNote)
   .meta({
     id: 'Matrix',
@@ -201,33 +213,30 @@ const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '
 });
 // The API server's own validation rules (apis/networking/validation) are checked here too,
 // so a policy the cluster would refuse is exit 2 before anything is touched.
-const labelSelector = z.strictObject({
+const labelSelector = fields({
   matchLabels: labels.optional(),
   matchExpressions: z
     .array(
-      z
-        .strictObject({
-          key: z.string(),
-          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-          values: z.array(z.string()).optional(),
-        })
-        .superRefine((e, ctx) => {
-          const n = e.values?.length ?? 0;
-          if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0)
-            ctx.addIssue({ code: 'custom', path: ['operator'], message: `operator ${e.operator} needs at least one value` });
-          if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0)
-            ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${e.operator} takes no values` });
-        }),
+      fields({
+        key: z.string(),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).optional(),
+      }).superRefine((e, ctx) => {
+        const n = e.values?.length ?? 0;
+        if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0)
+          ctx.addIssue({ code: 'custom', path: ['operator'], message: `operator ${e.operator} needs at least one value` });
+        if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0)
+          ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${e.operator} takes no values` });
+      }),
     )
     .optional(),
 });
 const hasPlaceholder = (text: string): boolean => text.includes('{{');
-const policyPeer = z
-  .strictObject({
+const policyPeer = (list: 'from' | 'to') =>
+  fields({
     podSelector: labelSelector.optional(),
     namespaceSelector: labelSelector.optional(),
-    ipBlock: z
-      .strictObject({ cidr: policyCidr, except: z.array(policyCidr).optional() })
+    ipBlock: fields({ cidr: policyCidr, except: z.array(policyCidr).optional() })
       .superRefine((b, ctx) => {
         const outer = hasPlaceholder(b.cidr) ? undefined : parseCidr(b.cidr);
         b.except?.forEach((e, i) => {
@@ -241,81 +250,82 @@ const policyPeer = z
   .superRefine((peer, ctx) => {
     if (peer.ipBlock && (peer.podSelector || peer.namespaceSelector))
       ctx.addIssue({ code: 'custom', path: ['ipBlock'], message: 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer (write them as two peers)' });
+    if (!peer.ipBlock && !peer.podSelector && !peer.namespaceSelector)
+      ctx.addIssue({
+        code: 'custom',
+        message: `empty peer: the API server rejects it ("must specify a peer"); write podSelector, namespaceSelector or ipBlock in it, or leave out ${list} to allow every ${list === 'from' ? 'source' : 'destination'}`,
+      });
   });
-const policyPort = z
-  .strictObject({
-    protocol: protocol.optional(),
-    port: z.union([portNumber, containerPortName]).optional(),
-    endPort: portNumber.optional(),
-  })
-  .superRefine((p, ctx) => {
-    if (p.endPort === undefined) return;
-    if (typeof p.port !== 'number')
-      ctx.addIssue({ code: 'custom', path: ['endPort'], message: 'endPort needs a numeric port (not a named port, not absent)' });
-    else if (p.endPort < p.port) ctx.addIssue({ code: 'custom', path: ['endPort'], message: `endPort ${p.endPort} is below port ${p.port}` });
-  });
+const policyPort = fields({
+  protocol: protocol.optional(),
+  port: z.union([portNumber, containerPortName]).optional(),
+  endPort: portNumber.optional(),
+}).superRefine((p, ctx) => {
+  if (p.endPort === undefined) return;
+  if (typeof p.port !== 'number')
+    ctx.addIssue({ code: 'custom', path: ['endPort'], message: 'endPort needs a numeric port (not a named port, not absent)' });
+  else if (p.endPort < p.port) ctx.addIssue({ code: 'custom', path: ['endPort'], message: `endPort ${p.endPort} is below port ${p.port}` });
+});
 
-export const networkPolicySchema = z
-  .strictObject({
-    apiVersion: z.literal('networking.k8s.io/v1', { error: 'apiVersion must be networking.k8s.io/v1' }),
-    kind: z.literal('NetworkPolicy', { error: 'kind must be NetworkPolicy' }),
-    // metadata is loose: copies from `kubectl get -o yaml` carry uid, resourceVersion, …
-    metadata: z.looseObject({
-      name: z.string().regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
-      namespace: name('namespace').optional(),
-      labels: labels.optional(),
-      annotations: z.record(z.string(), z.string()).optional(),
-    }),
-    spec: z.strictObject({
-      podSelector: labelSelector.default({}),
-      policyTypes: z.array(z.enum(['Ingress', 'Egress'])).optional(),
-      ingress: z.array(z.strictObject({ from: z.array(policyPeer).optional(), ports: z.array(policyPort).optional() })).optional(),
-      egress: z.array(z.strictObject({ to: z.array(policyPeer).optional(), ports: z.array(policyPort).optional() })).optional(),
-    }),
-  })
-  .meta({ id: 'NetworkPolicy', description: 'An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.' });
+const networkPolicyObject = fields({
+  apiVersion: z.literal('networking.k8s.io/v1', { error: 'apiVersion must be networking.k8s.io/v1' }),
+  kind: z.literal('NetworkPolicy', { error: 'kind must be NetworkPolicy' }),
+  // metadata is loose: copies from `kubectl get -o yaml` carry uid, resourceVersion, …
+  metadata: looseFields({
+    name: z.string().regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
+    namespace: name('namespace').optional(),
+    labels: labels.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  // An absent (or null) spec decodes to the empty spec: every pod of the namespace, ingress denied.
+  spec: fields({
+    podSelector: labelSelector.default({}),
+    policyTypes: z.array(z.enum(['Ingress', 'Egress'], { error: (iss) => `${JSON.stringify(iss.input)} is not a policy type: write Ingress or Egress` })).optional(),
+    ingress: z.array(fields({ from: z.array(policyPeer('from')).optional(), ports: z.array(policyPort).optional() })).optional(),
+    egress: z.array(fields({ to: z.array(policyPeer('to')).optional(), ports: z.array(policyPort).optional() })).optional(),
+  }).default({ podSelector: {} }),
+}).meta({ id: 'NetworkPolicy', description: 'An inline networking.k8s.io/v1 NetworkPolicy. Strings may hold {{podIP <ns>/<pod>}}.' });
+/** A NetworkPolicy as the API server decodes it (nulls: lib/policy/decode.ts), then validated. */
+export const networkPolicySchema = z.preprocess((v) => decodeNulls(v), networkPolicyObject);
 
-export const policyFileRef = z
-  .strictObject({
-    file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.'),
-    namespace: name('namespace')
-      .optional()
-      .describe('Namespace for the documents of the file that have no metadata.namespace, as kubectl apply -n does; a document naming another namespace is an error.'),
-  })
-  .meta({ id: 'PolicyFile', description: 'A policy file.' });
+export const policyFileRef = fields({
+  file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.'),
+  namespace: name('namespace')
+    .optional()
+    .describe('Namespace for the documents of the file that have no metadata.namespace, as kubectl apply -n does; a document naming another namespace is an error.'),
+}).meta({ id: 'PolicyFile', description: 'A policy file.' });
 
-export const suiteSchema = z
-  .strictObject({
-    $schema: z.string().optional().describe('Optional JSON Schema reference for editors.'),
-    apiVersion: z.literal('flowproof/v1', { error: 'apiVersion must be flowproof/v1' }),
-    kind: z.literal('ConnectivitySuite', { error: 'kind must be ConnectivitySuite' }),
-    metadata: z.strictObject({
-      name: name('suite name'),
-      description: z.string().optional(),
-      controls: controls.default([]).describe('Default control ids for every flow without its own.'),
-    }),
-    spec: z.strictObject({
-      podCIDR: z.string().regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` }).default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
-      serviceCIDR: z
-        .string()
-        .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
-        .default('10.96.0.0/16')
-        .describe('Extension: ClusterIPs are planned from it; kube-dns gets the 10th address.'),
-      clusterDNS: z
-        .boolean()
-        .default(true)
-        .describe('Extension: when true, namespace kube-system, pod kube-system/coredns (k8s-app: kube-dns, 53/UDP "dns", 53/TCP "dns-tcp") and Service kube-system/kube-dns are added unless the suite declares them.'),
-      namespaces: z
-        .record(name('namespace'), z.strictObject({ labels: labels.default({}) }).nullable())
-        .describe('Namespaces; kubernetes.io/metadata.name is always added to their labels.'),
-      pods: z.array(podSchema).default([]),
-      services: z.array(serviceSchema).default([]),
-      externals: z.array(externalSchema).default([]),
-      policies: z.array(z.union([policyFileRef, networkPolicySchema])).default([]).describe('Policy files (relative to the suite) or inline NetworkPolicy objects.'),
-      flows: z.array(flowSchema).default([]),
-      matrix: z.array(matrixSchema).default([]),
-    }),
-  })
+export const suiteSchema = fields({
+  $schema: z.string().optional().describe('Optional JSON Schema reference for editors.'),
+  apiVersion: z.literal('flowproof/v1', { error: 'apiVersion must be flowproof/v1' }),
+  kind: z.literal('ConnectivitySuite', { error: 'kind must be ConnectivitySuite' }),
+  metadata: fields({
+    name: name('suite name'),
+    description: z.string().optional(),
+    controls: controls.default([]).describe('Default control ids for every flow without its own.'),
+  }),
+  spec: fields({
+    podCIDR: z.string().regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` }).default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
+    serviceCIDR: z
+      .string()
+      .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
+      .default('10.96.0.0/16')
+      .describe('Extension: ClusterIPs are planned from it; kube-dns gets the 10th address.'),
+    clusterDNS: z
+      .boolean()
+      .default(true)
+      .describe('Extension: when true, namespace kube-system, pod kube-system/coredns (k8s-app: kube-dns, 53/UDP "dns", 53/TCP "dns-tcp") and Service kube-system/kube-dns are added unless the suite declares them.'),
+    namespaces: z
+      .record(name('namespace'), fields({ labels: labels.default({}) }).nullable())
+      .describe('Namespaces; kubernetes.io/metadata.name is always added to their labels.'),
+    pods: z.array(podSchema).default([]),
+    services: z.array(serviceSchema).default([]),
+    externals: z.array(externalSchema).default([]),
+    policies: z.array(z.union([policyFileRef, networkPolicySchema])).default([]).describe('Policy files (relative to the suite) or inline NetworkPolicy objects.'),
+    flows: z.array(flowSchema).default([]),
+    matrix: z.array(matrixSchema).default([]),
+  }),
+})
   .describe('A flowproof/v1 ConnectivitySuite: the flows a team declares allowed or denied, and the policies under test.');
 
 export type SuiteDocument = z.output<typeof suiteSchema>;

@@ -3,6 +3,7 @@
 // runner fills them once the provider has assigned IPs, then parses the text again.
 import { parse } from 'yaml';
 import { InfrastructureError } from '../errors.ts';
+import { decodeNulls } from '../policy/decode.ts';
 import type { ClusterState } from '../provider.ts';
 import type { LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
 
@@ -25,12 +26,13 @@ export function fillPodIPs(text: string, podIPs: Map<string, string>): string {
 /** The policy as it should be applied: placeholders filled, parsed again from the text. */
 export function renderPolicy(loaded: LoadedPolicy, podIPs: Map<string, string>): NetworkPolicy {
   if (!loaded.text.includes('{{')) return loaded.policy;
-  const policy = parse(fillPodIPs(loaded.text, podIPs)) as NetworkPolicy;
+  // Nulls as the API server decodes them (as at load time); an absent spec is the empty one.
+  const policy = decodeNulls<NetworkPolicy>(parse(fillPodIPs(loaded.text, podIPs)));
   // Defaults applied at load time (podSelector, namespace) must survive the re-parse.
   return {
     ...policy,
     metadata: { ...policy.metadata, namespace: loaded.namespace },
-    spec: { ...policy.spec, podSelector: policy.spec.podSelector ?? {} },
+    spec: { ...policy.spec, podSelector: policy.spec?.podSelector ?? {} },
   };
 }
 

@@ -109,14 +109,35 @@ function valueAt(root: unknown, path: Path): unknown {
   return v;
 }
 
+const kindWords: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false' };
+
+/** What a null list item should have been, in words ("a mapping", "a string or a mapping"). */
+function expectedWords(issue: core.$ZodIssue): string {
+  const types =
+    issue.code === 'invalid_type'
+      ? [issue.expected]
+      : issue.code === 'invalid_union'
+        ? issue.errors.flatMap((b) => (b[0]?.code === 'invalid_type' && b[0].path.length === 0 ? [b[0].expected] : []))
+        : [];
+  const words = [...new Set(types.map((t) => kindWords[t] ?? `a ${t}`))];
+  return words.length ? words.join(' or ') : 'a value';
+}
+
 /** Turns zod issues into located problems. `input` is the data zod saw (to tell missing from wrong). */
 export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, input: unknown, prefix: Path = []): InputProblem[] {
   const out: InputProblem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     const where = pathText(path);
-    const absent = path.length > 0 && valueAt(input, path) === undefined;
-    if (absent && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
+    const value = valueAt(input, path);
+    const last = path[path.length - 1];
+    // A field written with nothing after it (YAML null) is absent, as the API server decodes it:
+    // a required one is missing. A list item written with nothing (`-` alone) is empty.
+    const absent = path.length > 0 && (value === undefined || (value === null && typeof last !== 'number'));
+    const emptyItem = value === null && typeof last === 'number';
+    if (emptyItem && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+      out.push({ location: src.locate(path), message: `${where} is empty: write ${expectedWords(issue)} here, or remove the line` });
+    } else if (absent && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
       const field = String(path[path.length - 1]);
       const parent = path.slice(0, -1);
       out.push({

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError, type InputProblem } from '../../errors.ts';
 import type { NetworkPolicy, SourceLocation } from '../../types.ts';
+import { decodeNulls } from '../decode.ts';
 
 export type YamlPath = Array<string | number>;
 
@@ -123,7 +124,8 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
     if (!value || typeof value !== 'object') continue;
     const kind = String(value.kind ?? '');
     out.kinds.push(kind);
-    const add = (policy: Json, base: YamlPath) => {
+    const add = (written: Json, base: YamlPath) => {
+      const policy = decodeNulls(written); // nulls as the API server decodes them: `from:` with nothing is no from
       const locate = locator(file, doc, lines, base);
       const problems = shapeProblems(policy, locate);
       if (problems.length > 0) shape.push(...problems);
