@@ -16,6 +16,10 @@
 #   and waits until it answers on /var/run/docker.sock. Its pid file marks it flowproof's.
 # stop: only a daemon flowproof started (pid file): removes its containers and networks,
 #   stops dockerd (which stops its own containerd), and waits until both are gone.
+# start PID / stop PID: the same for a test run (process PID) sharing flowproof's daemon
+#   with others on this machine: start registers PID, stop unregisters it and stops the
+#   daemon only when no registered process is alive any more. `stop` alone stops it when
+#   none is (a run that died without its own stop counts as gone).
 # status: prints which daemon answers, if any.
 # Exit 3 (infrastructure) when dockerd is missing, cannot start, or does not stop.
 set -uo pipefail
@@ -23,6 +27,7 @@ set -uo pipefail
 state=/run/flowproof-docker
 data="${FLOWPROOF_DOCKER_DATA:-/var/lib/flowproof-docker}"
 pidfile="$state/dockerd.pid"
+users="$state/users"
 log=/var/log/flowproof-dockerd.log
 sock=/var/run/docker.sock
 
@@ -57,9 +62,24 @@ testnet_pools() {
   done
 }
 
+# Registered test runs (pids) that are still alive; the dead ones are forgotten.
+live_users() {
+  local f
+  for f in "$users"/*; do
+    [ -e "$f" ] || continue
+    if kill -0 "${f##*/}" 2>/dev/null; then echo "${f##*/}"; else rm -f "$f"; fi
+  done
+}
+
+register() {
+  [ -n "${1:-}" ] || return 0
+  mkdir -p "$users" && : >"$users/$1"
+}
+
 start() {
+  local user="${1:-}"
   if pid="$(ours_pid)"; then
-    if answers -H "unix://$sock"; then say "flowproof's dockerd already runs (pid $pid)"; echo "running-ours"; return 0; fi
+    if answers -H "unix://$sock"; then register "$user"; say "flowproof's dockerd already runs (pid $pid)"; echo "running-ours"; return 0; fi
   fi
   if answers; then
     say "a Docker daemon already answers (not flowproof's): using it, leaving it alone"
@@ -87,7 +107,7 @@ start() {
     --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
     "${pools[@]}" \
     --log-level warn \
-    </dev/null >>"$log" 2>&1 &
+    </dev/null >>"$log" 2>&1 9>&- &
   local child=$! i
   for i in $(seq 1 120); do
     if ! kill -0 "$child" 2>/dev/null; then
@@ -95,11 +115,11 @@ start() {
       tail -n 5 "$log" >&2
       return 3
     fi
-    if answers -H "unix://$sock"; then say "dockerd answers (pid $child)"; echo "started"; return 0; fi
+    if answers -H "unix://$sock"; then register "$user"; say "dockerd answers (pid $child)"; echo "started"; return 0; fi
     sleep 0.5
   done
   say "dockerd did not answer within 60 s; stopping it (log: $log)"
-  stop >/dev/null
+  halt >/dev/null
   return 3
 }
 
@@ -114,9 +134,23 @@ gone_within() {
 }
 
 stop() {
+  [ -n "${1:-}" ] && rm -f "$users/$1"
+  local others
+  others="$(live_users | tr '\n' ' ')"
+  if [ -n "$others" ] && ours_pid >/dev/null; then
+    say "flowproof's dockerd is still used by test run(s) $others: left running for them"
+    echo "in-use"
+    return 0
+  fi
+  halt
+}
+
+# Stops flowproof's daemon (never another one) and everything it runs.
+halt() {
   local pid
   if ! pid="$(ours_pid)"; then
     rm -f "$pidfile"
+    rm -rf "$users"
     echo "not-ours"
     return 0
   fi
@@ -141,6 +175,7 @@ stop() {
     gone_within "$cpid" 100 || kill -KILL "$cpid" 2>/dev/null
   fi
   rm -f "$pidfile"
+  rm -rf "$users"
   say "dockerd stopped"
   echo "stopped"
 }
@@ -152,10 +187,18 @@ status() {
   echo "not-running"
 }
 
+case "${2:-}" in
+  '' | *[!0-9]*) [ -z "${2:-}" ] || { echo "dockerd.sh: the second argument is a process id, got \"$2\"" >&2; exit 2; } ;;
+esac
+# One start or stop at a time on this machine (concurrent test runs share the daemon).
+lock() {
+  mkdir -p "$state" && exec 9>"$state.lock" && flock -w 180 9 || { say "could not take $state.lock"; exit 3; }
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) lock; start "${2:-}" ;;
+  stop) lock; stop "${2:-}" ;;
   status) status ;;
   pools) testnet_pools ;;
-  *) echo "usage: scripts/dockerd.sh start|stop|status|pools" >&2; exit 2 ;;
+  *) echo "usage: scripts/dockerd.sh start|stop [PID] | status | pools" >&2; exit 2 ;;
 esac

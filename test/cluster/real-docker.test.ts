@@ -86,7 +86,7 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
     let client: StartedTestContainer;
 
     before(async () => {
-      net = await testNetwork(rd, `fp-sipp-${tag}`, 208);
+      net = await testNetwork(rd, `fp-sipp-${tag}`);
       cleanups.push(net.remove);
       client = await start(new GenericContainer(rd.versions.images.sipp).withNetworkMode(net.name).withEntrypoint(idleCommand));
     });
@@ -133,8 +133,8 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
   });
 
   describe('kind externals (lib/providers/kind/externals.ts) on a network of their own', () => {
-    // Addresses in one free TEST-NET /24 (P): the network P.224/28, the "pod subnet" P.240/29
-    // with the pod at P.241, the "Service subnet" P.248/30, the external's declared P.254.
+    // Addresses in one free TEST-NET /24 (P): the network a /28 below P.240, the "pod subnet"
+    // P.240/29 with the pod at P.241, the "Service subnet" P.248/30, the external's declared P.254.
     let net: Awaited<ReturnType<typeof testNetwork>>;
     let podNode: StartedTestContainer;
     let gatewayNode: StartedTestContainer;
@@ -143,7 +143,7 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
     let P: string;
 
     before(async () => {
-      net = await testNetwork(rd, `fp-ext-${tag}`, 224);
+      net = await testNetwork(rd, `fp-ext-${tag}`);
       cleanups.push(net.remove);
       P = net.prefix;
       const node = () => new GenericContainer(rd.versions.images.netshoot).withNetworkMode(net.name).withAddedCapabilities('NET_ADMIN');
