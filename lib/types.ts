@@ -6,6 +6,8 @@ export type ProbeKind = 'tcp' | 'udp' | 'sctp' | 'psql' | 'redis' | 'sip-options
 /** What a served port runs: `echo` answers TCP, UDP and SCTP by echoing what it receives. */
 export type AppKind = 'echo' | 'http' | 'https' | 'postgres' | 'redis' | 'sip' | 'dns';
 export type Expectation = 'allow' | 'deny';
+/** An IP family, spelled as Kubernetes spells `ipFamilies`. */
+export type IPFamily = 'IPv4' | 'IPv6';
 /** How one probe attempt ended (see DESIGN.md, "Outcomes"). */
 export type Outcome = 'ALLOWED' | 'DENIED' | 'REJECTED' | 'TARGET-DOWN' | 'PROBE-ERROR';
 export type Verdict = 'pass' | 'fail' | 'error';
@@ -36,8 +38,10 @@ export interface PodSpec {
   name: string;
   namespace: string;
   labels: Labels;
-  /** Pinned IP (netns provider and planner); kind rejects it. */
+  /** Pinned IPv4 address (netns provider and planner); kind rejects it. */
   ip?: string;
+  /** Pinned IPv6 address (ULA, inside podCIDR6), on suites with IPv6 in ipFamilies. */
+  ip6?: string;
   serve: ServePort[];
   /** Created only to source probes (a `{namespace, labels}` flow source); serves nothing. */
   probeOnly?: boolean;
@@ -64,7 +68,13 @@ export interface ServiceSpec {
 
 export interface ExternalSpec {
   name: string;
+  /**
+   * The external's address: its IPv4 address (TEST-NET), or, for an external the suite gives
+   * only an IPv6 address, that one (also in ip6). Per family: lib/suite/families.ts.
+   */
   ip: string;
+  /** IPv6 address (documentation range 2001:db8::/32), on suites with IPv6 in ipFamilies. */
+  ip6?: string;
   serve: ServePort[];
   source?: SourceLocation;
 }
@@ -93,6 +103,13 @@ export interface Flow {
   controls: string[];
   /** The suite author's note on why the flow is declared so (`justification`, formerly `reason`), shown beside open paths. */
   justification?: string;
+  /**
+   * The IP family this flow is probed over. The loader expands a declared flow into one
+   * Flow per family (`family: both`, the default on dual-stack suites); absent = IPv4.
+   */
+  family?: IPFamily;
+  /** The name as declared, when `name` carries a family suffix ("x [IPv6]") on a dual-stack suite. */
+  declaredName?: string;
   source: SourceLocation;
 }
 
@@ -161,6 +178,11 @@ export interface Suite {
   controls: string[];
   podCIDR: string;
   serviceCIDR: string;
+  /** spec.ipFamilies, primary first; absent = [IPv4]. */
+  ipFamilies?: IPFamily[];
+  /** IPv6 pod and Service CIDRs (ULA), set when ipFamilies has IPv6. */
+  podCIDR6?: string;
+  serviceCIDR6?: string;
   namespaces: NamespaceSpec[];
   pods: PodSpec[];
   services: ServiceSpec[];
@@ -251,6 +273,8 @@ export interface FlowResult {
   /** Numeric port the packet went to after named-port and Service resolution. */
   resolvedPort: number;
   protocol: Protocol;
+  /** The IP family the flow was predicted and probed over (every record has one; older bundles may not). */
+  family?: IPFamily;
   probe: ProbeKind;
   expect: Expectation;
   predicted: Expectation;

@@ -2,7 +2,7 @@
 // that exercise it; the rule items and pods that no flow exercises.
 import type { Command } from 'commander';
 import { coverage, type CoverageReport } from '../policy/coverage.ts';
-import { receiverOf, toPolicyEndpoint } from '../policy/plan.ts';
+import { familyNumber, receiverOf, toPolicyEndpoint } from '../policy/plan.ts';
 import { loadSuites } from '../suite/load.ts';
 import { planSuite } from './plan.ts';
 import type { Suite } from '../types.ts';
@@ -14,7 +14,7 @@ export function suiteCoverage(suite: Suite): CoverageReport {
   const flows = plan.items.flatMap(({ resolved }) => {
     const receiver = receiverOf(resolved);
     if (!receiver) return [];
-    return [{ name: resolved.flow.name, src: toPolicyEndpoint(resolved.source, plan.world), dst: toPolicyEndpoint(receiver, plan.world), port: resolved.backendPort, protocol: resolved.flow.protocol }];
+    return [{ name: resolved.flow.name, src: toPolicyEndpoint(resolved.source, plan.world), dst: toPolicyEndpoint(receiver, plan.world), port: resolved.backendPort, protocol: resolved.flow.protocol, family: familyNumber(resolved.flow.family) }];
   });
   return coverage(plan.policies, plan.world, flows);
 }

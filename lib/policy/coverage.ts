@@ -6,7 +6,7 @@ import { compilePolicies, indexWorld, type CompiledRule } from './compile.ts';
 import { describePeerAt, describePort } from './describe.ts';
 import { peerMatches, portMatches } from './matching.ts';
 import { selectingPolicies } from './predict.ts';
-import { podKey, type PolicyEndpoint, type PolicyWorld } from './world.ts';
+import { podKey, queryFamily, type PolicyEndpoint, type PolicyWorld } from './world.ts';
 
 export interface CoverageFlow {
   name: string;
@@ -14,6 +14,8 @@ export interface CoverageFlow {
   dst: PolicyEndpoint;
   port: number;
   protocol: Protocol;
+  /** The packet's IP family (see PolicyQuery.family). */
+  family?: 4 | 6;
 }
 
 export interface RuleItemCoverage {
@@ -71,7 +73,7 @@ export function coverage(policies: NetworkPolicy[], world: PolicyWorld, flows: C
       for (const policy of selectingPolicies(compiled, self.pod, direction)) {
         for (const rule of direction === 'ingress' ? policy.ingress : policy.egress) {
           itemsOf(rule).forEach((item, i) => {
-            const peerOk = !item.peer || peerMatches(item.peer, policy.namespace, other, index);
+            const peerOk = !item.peer || peerMatches(item.peer, policy.namespace, other, index, queryFamily(f));
             const portOk = !item.port || portMatches(item.port, f.port, f.protocol, dstPod);
             if (peerOk && portOk) table.get(keyOf(rule, i))!.flows.push(f.name);
           });

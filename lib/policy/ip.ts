@@ -129,3 +129,35 @@ export function formatIP(ip: ParsedIP): string {
   for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
   return groups.join(':');
 }
+
+/**
+ * The canonical text of an address (RFC 5952 for IPv6: lowercase, leading zeros dropped, the
+ * longest run of two or more zero groups as "::"), so that two spellings of one address
+ * compare equal. Undefined when `text` is not an address.
+ */
+export function canonicalIP(text: string): string | undefined {
+  const ip = parseIP(text);
+  if (!ip) return undefined;
+  if (ip.family === 4) return formatIP(ip);
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.len < 2) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+}
+
+/** The address `offset` places after a CIDR's network address, as canonical text. */
+export function addressAt(cidr: Cidr, offset: bigint): string {
+  return canonicalIP(formatIP({ family: cidr.family, value: cidr.base + offset }))!;
+}

@@ -9,8 +9,9 @@ import type { PolicyEndpoint, WorldPod } from './world.ts';
 import { endpointIP } from './world.ts';
 
 /** ipBlock: inside cidr and outside every except. Applies to any IP, pod IPs included. */
-export function ipBlockMatches(peer: Extract<CompiledPeer, { kind: 'ipBlock' }>, ipText: string): boolean {
-  const ip = parseIP(ipText);
+export function ipBlockMatches(peer: Extract<CompiledPeer, { kind: 'ipBlock' }>, ipText: string | undefined): boolean {
+  // A v6 block never matches a v4 address and vice versa (cidrContainsIP checks the family).
+  const ip = ipText === undefined ? undefined : parseIP(ipText);
   if (!ip || !peer.cidr || !cidrContainsIP(peer.cidr, ip)) return false;
   return !peer.except.some((e) => cidrContainsIP(e, ip));
 }
@@ -29,10 +30,11 @@ export function selectorPeerMatchesPod(
   return peer.podSelector ? matchesSelector(peer.podSelector, pod.labels) : true;
 }
 
-export function peerMatches(peer: CompiledPeer, policyNamespace: string, other: PolicyEndpoint, index: WorldIndex): boolean {
+/** `family`: the packet's IP family, which picks the address of a dual-stack pod an ipBlock sees. */
+export function peerMatches(peer: CompiledPeer, policyNamespace: string, other: PolicyEndpoint, index: WorldIndex, family?: 4 | 6): boolean {
   switch (peer.kind) {
     case 'ipBlock':
-      return ipBlockMatches(peer, endpointIP(other));
+      return ipBlockMatches(peer, endpointIP(other, family));
     case 'pods':
       return other.kind === 'pod' && selectorPeerMatchesPod(peer, policyNamespace, other.pod, index);
     default:

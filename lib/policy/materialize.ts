@@ -7,7 +7,7 @@ import { compilePolicies, indexWorld, type CompiledPeer, type CompiledRule, type
 import { cidrContainsIP, parseCidr, parseIP } from './ip.ts';
 import { ipBlockMatches, selectorPeerMatchesPod } from './matching.ts';
 import { selectingPolicies } from './predict.ts';
-import type { PolicyWorld, WorldPod } from './world.ts';
+import { podAddresses, type PolicyWorld, type WorldPod } from './world.ts';
 
 export type MaterializedPeer = { kind: 'any' } | { kind: 'ip'; ip: string } | { kind: 'cidr'; cidr: string; except: string[] };
 export type MaterializedPort = { protocol: Protocol; port: number; endPort?: number };
@@ -93,7 +93,8 @@ function materializeIngressRule(rule: CompiledRule, target: WorldPod, world: Pol
       if (peer.kind === 'ipBlock') {
         if (peer.cidr) entries.push({ peer: { kind: 'cidr', cidr: peer.peer.ipBlock!.cidr, except: [...(peer.peer.ipBlock!.except ?? [])] }, ports });
       } else if (peer.kind === 'pods') {
-        for (const pod of selectedPods(rule, peer, world, index)) entries.push({ peer: { kind: 'ip', ip: pod.ip }, ports });
+        // Every address of a selected pod: both families of a dual-stack pod.
+        for (const pod of selectedPods(rule, peer, world, index)) for (const ip of podAddresses(pod)) entries.push({ peer: { kind: 'ip', ip }, ports });
       }
     }
   }
@@ -105,8 +106,10 @@ function materializeEgressRule(rule: CompiledRule, world: PolicyWorld, index: Wo
   const named = hasNamedPorts(rule);
   // Named ports depend on the destination pod: the non-pod part of a peer keeps only the
   // numeric ports, and every pod the peer covers gets its own entry with its resolution.
-  const perPod = (pods: WorldPod[]) => {
-    for (const pod of pods) entries.push({ peer: { kind: 'ip', ip: pod.ip }, ports: concretePorts(rule, pod) });
+  const perPod = (pods: WorldPod[], covered: (ip: string) => boolean = () => true) => {
+    for (const pod of pods) {
+      for (const ip of podAddresses(pod)) if (covered(ip)) entries.push({ peer: { kind: 'ip', ip }, ports: concretePorts(rule, pod) });
+    }
   };
   if (rule.peers === 'any') {
     entries.push({ peer: { kind: 'any' }, ports: concretePorts(rule, undefined) });
@@ -117,7 +120,8 @@ function materializeEgressRule(rule: CompiledRule, world: PolicyWorld, index: Wo
         if (!peer.cidr) continue;
         const block = peer.peer.ipBlock!;
         entries.push({ peer: { kind: 'cidr', cidr: block.cidr, except: [...(block.except ?? [])] }, ports: concretePorts(rule, undefined) });
-        if (named) perPod(world.pods.filter((p) => ipBlockMatches(peer, p.ip)));
+        // Only the pod addresses the block covers (a v6 block covers no v4 address).
+        if (named) perPod(world.pods, (ip) => ipBlockMatches(peer, ip));
       } else if (peer.kind === 'pods') {
         perPod(selectedPods(rule, peer, world, index));
       }

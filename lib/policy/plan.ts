@@ -2,21 +2,27 @@
 // or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
 import type { ClusterState } from '../provider.ts';
 import { resolveFlow } from '../suite/resolve.ts';
-import type { FlowResult, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult, Suite } from '../types.ts';
+import type { FlowResult, IPFamily, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult, Suite } from '../types.ts';
 import { compilePolicies } from './compile.ts';
 import { worldFromSuite } from './from-suite.ts';
 import { predict } from './predict.ts';
-import type { PolicyEndpoint, PolicyWorld } from './world.ts';
+import { podAddresses, type PolicyEndpoint, type PolicyWorld } from './world.ts';
 
 /** The workload that finally receives the packet: a Service's backend after DNAT. */
 export function receiverOf(r: ResolvedFlow): ResolvedEndpoint | undefined {
   return r.destination.kind === 'service' ? r.backend : (r.backend ?? r.destination);
 }
 
-/** A resolved endpoint as the model sees it: a world pod when its IP is a pod's, else an outside address. */
+/** A flow's family as the model numbers it; undefined stays undefined (IPv4 data-built suites). */
+export function familyNumber(family: IPFamily | undefined): 4 | 6 | undefined {
+  return family === undefined ? undefined : family === 'IPv6' ? 6 : 4;
+}
+
+/** A resolved endpoint as the model sees it: a world pod when its IP is one of a pod's, else an outside address. */
 export function toPolicyEndpoint(e: ResolvedEndpoint, world: PolicyWorld): PolicyEndpoint {
   const pod =
-    (e.kind === 'pod' && world.pods.find((p) => p.namespace === e.namespace && p.name === e.name)) || world.pods.find((p) => p.ip === e.ip);
+    (e.kind === 'pod' && world.pods.find((p) => p.namespace === e.namespace && p.name === e.name)) ||
+    world.pods.find((p) => podAddresses(p).includes(e.ip));
   if (pod) return { kind: 'pod', pod };
   return { kind: 'external', ip: e.ip, ...(e.kind === 'external' && e.name ? { name: e.name } : {}) };
 }
@@ -33,7 +39,7 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
   const targets = r.backends && r.backends.length > 1 ? r.backends : [{ endpoint: receiver, port: r.backendPort }];
   const per = targets.map((t) => ({
     ref: t.endpoint.ref,
-    prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol }),
+    prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol, family: familyNumber(r.flow.family) }),
   }));
   if (per.length === 1 || per.every((p) => p.prediction.verdict === per[0]!.prediction.verdict)) return per[0]!.prediction;
   // Backends disagree: the DNAT may pick any of them, so some connections get through.
@@ -74,6 +80,7 @@ export function planRecord({ resolved, prediction }: PlannedPrediction): FlowRes
     port: flow.port,
     resolvedPort: resolved.backendPort,
     protocol: flow.protocol,
+    family: flow.family ?? 'IPv4',
     probe: flow.probe,
     expect: flow.expect,
     predicted: prediction.verdict,

@@ -7,7 +7,7 @@ import { compilePolicies, indexWorld, type CompiledPeer, type CompiledPolicies, 
 import { describePeerAt, describePort, joinNames } from './describe.ts';
 import { peerMatches, portMatches } from './matching.ts';
 import { matchesSelector } from './selectors.ts';
-import { endpointText, podKey, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
+import { endpointText, podKey, queryFamily, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
 
 export interface RuleMatch {
   rule: CompiledRule;
@@ -44,9 +44,9 @@ function matchPort(rule: CompiledRule, port: number, protocol: Protocol, dstPod:
   return rule.ports.find((p) => portMatches(p, port, protocol, dstPod));
 }
 
-function matchPeer(rule: CompiledRule, other: PolicyEndpoint, index: WorldIndex) {
+function matchPeer(rule: CompiledRule, other: PolicyEndpoint, index: WorldIndex, family: 4 | 6 | undefined) {
   if (rule.peers === 'any') return 'any' as const;
-  return rule.peers.find((p) => peerMatches(p, rule.policy.namespace, other, index));
+  return rule.peers.find((p) => peerMatches(p, rule.policy.namespace, other, index, family));
 }
 
 export function evaluateDirection(
@@ -57,6 +57,8 @@ export function evaluateDirection(
   other: PolicyEndpoint,
   port: number,
   protocol: Protocol,
+  /** The packet's IP family (which address of a dual-stack pod an ipBlock sees). */
+  family?: 4 | 6,
 ): DirectionEvaluation {
   const notApplicable: DirectionEvaluation = {
     decision: { direction, isolated: false, allowed: true, selectingPolicies: [] },
@@ -74,7 +76,7 @@ export function evaluateDirection(
   for (const policy of selecting) {
     for (const rule of direction === 'ingress' ? policy.ingress : policy.egress) {
       const portHit = matchPort(rule, port, protocol, dstPod);
-      const peerHit = portHit ? matchPeer(rule, other, index) : undefined;
+      const peerHit = portHit ? matchPeer(rule, other, index, family) : undefined;
       if (portHit && peerHit) {
         decision.allowed = true;
         decision.allowedBy = rule.label;
@@ -123,8 +125,9 @@ export function predict(policies: NetworkPolicy[], world: PolicyWorld, q: Policy
 }
 
 export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q: PolicyQuery): Prediction {
-  const egress = evaluateDirection(compiled, index, 'egress', q.src, q.dst, q.port, q.protocol);
-  const ingress = evaluateDirection(compiled, index, 'ingress', q.dst, q.src, q.port, q.protocol);
+  const family = queryFamily(q);
+  const egress = evaluateDirection(compiled, index, 'egress', q.src, q.dst, q.port, q.protocol, family);
+  const ingress = evaluateDirection(compiled, index, 'ingress', q.dst, q.src, q.port, q.protocol, family);
   const allowed = egress.decision.allowed && ingress.decision.allowed;
   const flow = `${endpointText(q.src)} -> ${endpointText(q.dst)} ${q.port}/${q.protocol}`;
   const loopback = q.src.kind === 'pod' && q.dst.kind === 'pod' && podKey(q.src.pod) === podKey(q.dst.pod);

@@ -13,7 +13,13 @@ export interface WorldPod {
   namespace: string;
   name: string;
   labels: Labels;
+  /** The pod's primary address (status.podIP). */
   ip: string;
+  /**
+   * Every address of the pod, primary first (status.podIPs): both families on a dual-stack
+   * pod. Absent = [ip]. ipBlock peers see the address of the flow's family.
+   */
+  ips?: string[];
   ports: WorldPort[];
 }
 
@@ -33,14 +39,41 @@ export interface PolicyQuery {
   /** The port the packet arrives on at the destination (after Service DNAT). */
   port: number;
   protocol: Protocol;
+  /**
+   * The packet's IP family: which address of a dual-stack pod an ipBlock sees. Absent: the
+   * family of an external end's address, else of the source pod's primary address.
+   */
+  family?: 4 | 6;
 }
 
 export function podKey(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`;
 }
 
-export function endpointIP(e: PolicyEndpoint): string {
-  return e.kind === 'pod' ? e.pod.ip : e.ip;
+/** Every address of a pod, primary first. */
+export function podAddresses(pod: WorldPod): string[] {
+  return pod.ips && pod.ips.length > 0 ? pod.ips : [pod.ip];
+}
+
+function familyOf(ip: string): 4 | 6 {
+  return ip.includes(':') ? 6 : 4;
+}
+
+/**
+ * The endpoint's address in `family` (a pod's primary address when no family is given);
+ * undefined for a pod without an address of that family.
+ */
+export function endpointIP(e: PolicyEndpoint, family?: 4 | 6): string | undefined {
+  if (e.kind !== 'pod') return e.ip;
+  if (family === undefined) return e.pod.ip;
+  return podAddresses(e.pod).find((ip) => familyOf(ip) === family);
+}
+
+/** The family a query is evaluated in (see PolicyQuery.family). */
+export function queryFamily(q: Pick<PolicyQuery, 'src' | 'dst' | 'family'>): 4 | 6 {
+  if (q.family) return q.family;
+  for (const e of [q.dst, q.src]) if (e.kind === 'external') return familyOf(e.ip);
+  return familyOf(q.src.kind === 'pod' ? q.src.pod.ip : q.dst.kind === 'pod' ? q.dst.pod.ip : '');
 }
 
 /** "x/a" for a pod, "ext:<name> (ip)" or the IP for an address outside the cluster. */
