@@ -12,6 +12,7 @@ suite="${image##*:}"          # bookworm-slim -> bookworm
 suite="${suite%%-*}"
 say() { echo "debian-base.sh: $*" >&2; }
 
+timeout 10 docker info >/dev/null 2>&1 || { say "Docker not available"; exit 3; }
 if docker image inspect "$image" >/dev/null 2>&1; then say "$image is present"; exit 0; fi
 command -v debootstrap >/dev/null 2>&1 || { say "debootstrap not found (apt-get install debootstrap)"; exit 3; }
 [ "$(id -u)" -eq 0 ] || { say "debootstrap needs root"; exit 3; }

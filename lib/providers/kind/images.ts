@@ -128,6 +128,8 @@ export async function preflightImages(images: string[], v: Versions): Promise<Im
  */
 export async function buildLocalImages(v: Versions, run: (c: CommandLine) => Promise<string>, log: (line: string) => void = () => {}): Promise<string[]> {
   const built: string[] = [];
+  const docker = await tryCommand({ step: 'docker', cmd: 'docker', args: ['info', '--format', '{{.ServerVersion}}'], timeoutMs: 10_000 });
+  if (!docker.ok) throw new InfrastructureError('build images', `Docker not available: ${firstLine(docker.out) || 'no answer'}`, 'start Docker (sudo bash scripts/dockerd.sh start starts Debian\'s dockerd for flowproof)');
   for (const b of localBuilds(v)) {
     if ((await imageAvailability(b.image, { remote: false })).source === 'local') {
       log(`[images] ${b.image} is present`);
@@ -135,8 +137,12 @@ export async function buildLocalImages(v: Versions, run: (c: CommandLine) => Pro
     }
     const base = await imageAvailability(v.localImages.base);
     if (base.source === 'missing') {
-      log(`[images] ${v.localImages.base} cannot be pulled here: making it with debootstrap`);
-      await run(dockerImage.debianBase(v.localImages.base));
+      if ((await tryCommand({ step: 'find debootstrap', cmd: 'sh', args: ['-c', 'command -v debootstrap'], timeoutMs: 5000 })).ok) {
+        log(`[images] ${v.localImages.base} cannot be pulled here: making it with debootstrap`);
+        await run(dockerImage.debianBase(v.localImages.base));
+      } else {
+        log(`[images] ${v.localImages.base} is neither here nor found in its registry, and there is no debootstrap: docker build tries to pull it`);
+      }
     }
     log(`[images] building ${b.image}`);
     await run(dockerImage.build(b));
