@@ -174,6 +174,8 @@ halt() {
     kill -TERM "$cpid" 2>/dev/null
     gone_within "$cpid" 100 || kill -KILL "$cpid" 2>/dev/null
   fi
+  # dockerd bind-mounts this machine's network namespace there and leaves the mount behind.
+  if mountpoint -q "$state/exec/netns/default" 2>/dev/null; then umount "$state/exec/netns/default" 2>/dev/null; fi
   rm -f "$pidfile"
   rm -rf "$users"
   say "dockerd stopped"
