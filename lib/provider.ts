@@ -1,6 +1,6 @@
 // The contract every provider (netns, kind, kubeconfig) implements. Nothing
 // provider-specific leaks outside lib/providers: the runner and probes only see this.
-import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from './types.ts';
+import type { Attempt, Fingerprint, IPFamily, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from './types.ts';
 
 /** A command to run inside a workload's network namespace (netns) or container (kind). */
 export interface ExecRequest {
@@ -23,16 +23,29 @@ export interface ExecResult {
   execError?: string;
 }
 
-/** Addresses a provider assigned to the suite's objects once they exist. */
-export interface ClusterState {
+/** The addresses of one IP family. */
+export interface FamilyAddresses {
   /** "<ns>/<pod>" -> IP */
   podIPs: Map<string, string>;
   /** "<ns>/<svc>" -> ClusterIP */
   serviceIPs: Map<string, string>;
-  /** external name -> IP */
+  /** external name -> IP (externals with an address of this family only) */
   externalIPs: Map<string, string>;
   /** The DNS server the pods use (kube-dns ClusterIP), when there is one. */
   dnsIP?: string;
+}
+
+/**
+ * Addresses a provider assigned to the suite's objects once they exist. The top-level maps
+ * are the primary family's (status.podIP, spec.clusterIP: the suite's first ipFamily); a
+ * dual-stack suite has the other family's in `secondary` (status.podIPs[1],
+ * spec.clusterIPs[1]). lib/suite/families.ts stateFor() gives the view of one family.
+ */
+export interface ClusterState extends FamilyAddresses {
+  /** The family of the top-level maps; absent = IPv4. */
+  family?: IPFamily;
+  /** Dual-stack: the addresses of the second family. */
+  secondary?: FamilyAddresses & { family: IPFamily };
 }
 
 /** One text file of cluster diagnostics, at a relative path under the bundle's diagnostics/. */

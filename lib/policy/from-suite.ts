@@ -9,11 +9,14 @@ export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
   for (const p of suite.pods) {
     const ip = state.podIPs.get(`${p.namespace}/${p.name}`) ?? p.ip;
     if (!ip) continue; // a pod without an address cannot send or receive: leave it out
+    // A dual-stack pod has both addresses (status.podIPs), primary first.
+    const second = state.secondary?.podIPs.get(`${p.namespace}/${p.name}`);
     pods.push({
       namespace: p.namespace,
       name: p.name,
       labels: { ...p.labels },
       ip,
+      ...(second ? { ips: [ip, second] } : {}),
       ports: p.serve.map((s) => ({ ...(s.name ? { name: s.name } : {}), port: s.port, protocol: s.protocol })),
     });
   }

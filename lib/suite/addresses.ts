@@ -1,8 +1,10 @@
 // The address plan: which IP every pod, Service and external gets. Deterministic, so
 // `plan` and the netns provider agree and a rerun gives the same evidence addresses.
 import { InputError } from '../errors.ts';
-import type { ClusterState } from '../provider.ts';
-import type { Suite } from '../types.ts';
+import { addressAt, canonicalIP, parseCidr, parseIP, type Cidr } from '../policy/ip.ts';
+import type { ClusterState, FamilyAddresses } from '../provider.ts';
+import type { IPFamily, Suite } from '../types.ts';
+import { defaultPodCIDR6, defaultServiceCIDR6, externalAddress, suiteFamilies } from './families.ts';
 import { dnsNamespace, dnsServiceName } from './dns.ts';
 import { formatIPv4, parseCidr4, parseIPv4 } from './ip.ts';
 import type { Cidr4 } from './ip.ts';
@@ -20,7 +22,57 @@ function allocator(cidr: Cidr4, taken: Set<number>, what: string, file: string):
   };
 }
 
+/** The IPv6 counterpart of allocator(): network and ::1 (the pods' gateway) are never handed out. */
+function allocator6(cidr: Cidr, taken: Set<bigint>, what: string, file: string): () => string {
+  let next = 2n;
+  const size = 1n << BigInt(128 - cidr.prefix);
+  return () => {
+    while (next < size && taken.has(cidr.base + next)) next++;
+    if (next >= size) throw new InputError([{ location: { file, line: 1 }, message: `${what} has no free address left` }]);
+    taken.add(cidr.base + next);
+    return addressAt(cidr, next++);
+  };
+}
+
+/** IPv6 addresses in the same order as IPv4 ones: pods from podCIDR6 ::2 on, kube-dns at serviceCIDR6 ::a. */
+function planAddresses6(suite: Suite): FamilyAddresses {
+  const podText = suite.podCIDR6 ?? defaultPodCIDR6;
+  const serviceText = suite.serviceCIDR6 ?? defaultServiceCIDR6;
+  const podCIDR = parseCidr(podText)!;
+  const serviceCIDR = parseCidr(serviceText)!;
+  const podIPs = new Map<string, string>();
+  const pinned = new Set(suite.pods.filter((p) => p.ip6).map((p) => parseIP(p.ip6!)!.value));
+  const nextPodIP = allocator6(podCIDR, pinned, `podCIDR6 ${podText}`, suite.file);
+  for (const p of suite.pods) podIPs.set(`${p.namespace}/${p.name}`, p.ip6 ? canonicalIP(p.ip6)! : nextPodIP());
+  const dnsOffset = 10n;
+  const serviceIPs = new Map<string, string>();
+  const nextServiceIP = allocator6(serviceCIDR, new Set([serviceCIDR.base + dnsOffset]), `serviceCIDR6 ${serviceText}`, suite.file);
+  for (const s of suite.services) {
+    const isDns = s.namespace === dnsNamespace && s.name === dnsServiceName;
+    serviceIPs.set(`${s.namespace}/${s.name}`, isDns ? addressAt(serviceCIDR, dnsOffset) : nextServiceIP());
+  }
+  const externalIPs = new Map(suite.externals.flatMap((e) => (externalAddress(e, 'IPv6') ? [[e.name, externalAddress(e, 'IPv6')!] as [string, string]] : [])));
+  const dnsIP = serviceIPs.get(`${dnsNamespace}/${dnsServiceName}`);
+  return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
+}
+
+/**
+ * Every address of the suite: the primary family's as the top-level maps, the second
+ * family's (dual-stack) as `secondary`. An IPv4-only suite plans exactly as it always has.
+ */
 export function planAddresses(suite: Suite): ClusterState {
+  const families = suiteFamilies(suite);
+  const plans: Record<IPFamily, () => FamilyAddresses> = { IPv4: () => planAddresses4(suite), IPv6: () => planAddresses6(suite) };
+  const primary = plans[families[0]]();
+  if (families.length === 1 && families[0] === 'IPv4') return primary;
+  return {
+    ...primary,
+    family: families[0],
+    ...(families[1] ? { secondary: { ...plans[families[1]](), family: families[1] } } : {}),
+  };
+}
+
+function planAddresses4(suite: Suite): FamilyAddresses {
   const podCIDR = parseCidr4(suite.podCIDR)!;
   const serviceCIDR = parseCidr4(suite.serviceCIDR)!;
 
@@ -38,7 +90,7 @@ export function planAddresses(suite: Suite): ClusterState {
     serviceIPs.set(`${s.namespace}/${s.name}`, isDns ? formatIPv4(dnsIPNumber) : nextServiceIP());
   }
 
-  const externalIPs = new Map(suite.externals.map((e) => [e.name, e.ip]));
+  const externalIPs = new Map(suite.externals.flatMap((e) => (externalAddress(e, 'IPv4') ? [[e.name, e.ip] as [string, string]] : [])));
   const dnsIP = serviceIPs.get(`${dnsNamespace}/${dnsServiceName}`);
   return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
 }

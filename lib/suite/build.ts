@@ -3,7 +3,9 @@
 // and every cross-reference check. Problems are collected, never thrown one by one.
 import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
-import type { ExternalSpec, Flow, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
+import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
+import { canonicalIP, cidrsOverlap as cidrsOverlapAny, parseCidr, parseIP } from '../policy/ip.ts';
+import { externalFamilies, familyFlowName, familyOfIP } from './families.ts';
 import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implicitDnsPod, implicitDnsService } from './dns.ts';
 import { cidrContains, cidrsOverlap, parseCidr4, parseIPv4 } from './ip.ts';
 import { draftFlow, expandMatrix } from './matrix.ts';
@@ -40,7 +42,17 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     labels: { ...(ns?.labels ?? {}), [metadataName]: name },
   }));
   const userNamespaces = namespaces.map((n) => n.name);
-  const pods: PodSpec[] = spec.pods.map((p, i) => ({ ...p, labels: { ...p.labels }, source: at('spec', 'pods', i) }));
+  const families: IPFamily[] = spec.ipFamilies;
+  const hasV4 = families.includes('IPv4');
+  const hasV6 = families.includes('IPv6');
+  const dualStack = families.length > 1;
+  const familiesText = `[${families.join(', ')}]`;
+  const pods: PodSpec[] = spec.pods.map((p, i) => ({
+    ...p,
+    ...(p.ip6 !== undefined ? { ip6: canonicalIP(p.ip6) ?? p.ip6 } : {}),
+    labels: { ...p.labels },
+    source: at('spec', 'pods', i),
+  }));
   const services: ServiceSpec[] = spec.services.map((s, i) => ({
     name: s.name,
     namespace: s.namespace,
@@ -48,7 +60,11 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol })),
     source: at('spec', 'services', i),
   }));
-  const externals: ExternalSpec[] = spec.externals.map((e, i) => ({ ...e, source: at('spec', 'externals', i) }));
+  // `ip` is the external's IPv4 address, or its IPv6 one when it has no other (ExternalSpec).
+  const externals: ExternalSpec[] = spec.externals.map((e, i) => {
+    const ip6 = e.ip6 !== undefined ? (canonicalIP(e.ip6) ?? e.ip6) : undefined;
+    return { name: e.name, ip: e.ip ?? ip6 ?? '', ...(ip6 !== undefined ? { ip6 } : {}), serve: e.serve, source: at('spec', 'externals', i) };
+  });
 
   if (spec.clusterDNS) {
     if (!namespaces.some((n) => n.name === dnsNamespace)) namespaces.push(implicitDnsNamespace());
@@ -79,6 +95,28 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     });
   }
 
+  // ---- IP families ----
+  const noFamily = (path: PropertyKey[], what: string, family: IPFamily) =>
+    problems.push({ location: src.locate(path), message: `${what} is ${family}, but spec.ipFamilies is ${familiesText}: add ${family} to spec.ipFamilies, or remove it` });
+  if (!hasV6) {
+    for (const key of ['podCIDR6', 'serviceCIDR6'] as const) if (src.has(['spec', key])) noFamily(['spec', key], key, 'IPv6');
+  }
+  if (!hasV4) {
+    for (const key of ['podCIDR', 'serviceCIDR'] as const) if (src.has(['spec', key])) noFamily(['spec', key], key, 'IPv4');
+  }
+  spec.pods.forEach((p, i) => {
+    if (p.ip !== undefined && !hasV4) noFamily(['spec', 'pods', i, 'ip'], `the pinned ip ${p.ip} of pod ${p.namespace}/${p.name}`, 'IPv4');
+    if (p.ip6 !== undefined && !hasV6) noFamily(['spec', 'pods', i, 'ip6'], `the pinned ip6 ${p.ip6} of pod ${p.namespace}/${p.name}`, 'IPv6');
+  });
+  spec.externals.forEach((e, i) => {
+    if (e.ip === undefined && e.ip6 === undefined) {
+      const want = hasV4 && hasV6 ? 'ip (IPv4, TEST-NET), ip6 (IPv6, 2001:db8::/32) or both' : hasV4 ? 'ip (IPv4, a TEST-NET address)' : 'ip6 (IPv6, inside 2001:db8::/32)';
+      problems.push({ location: at('spec', 'externals', i), message: `external ${e.name} has no address: write ${want}` });
+    }
+    if (e.ip !== undefined && !hasV4) noFamily(['spec', 'externals', i, 'ip'], `the ip ${e.ip} of external ${e.name}`, 'IPv4');
+    if (e.ip6 !== undefined && !hasV6) noFamily(['spec', 'externals', i, 'ip6'], `the ip6 ${e.ip6} of external ${e.name}`, 'IPv6');
+  });
+
   // ---- addresses ----
   const podCIDR = parseCidr4(spec.podCIDR)!;
   const serviceCIDR = parseCidr4(spec.serviceCIDR)!;
@@ -93,7 +131,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     else owners.set(ip, { what, line: loc.line });
   };
   spec.pods.forEach((p, i) => {
-    if (!p.ip) return;
+    if (!p.ip || !hasV4) return;
     const n = parseIPv4(p.ip)!;
     if (!cidrContains(podCIDR, n)) problems.push({ location: at('spec', 'pods', i, 'ip'), message: `pod IP ${p.ip} of ${p.namespace}/${p.name} is outside podCIDR ${spec.podCIDR}` });
     else if (n === podCIDR.base || n === podCIDR.base + 1 || n === podCIDR.base + podCIDR.size - 1)
@@ -101,29 +139,62 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     claimIP(p.ip, `pod ${p.namespace}/${p.name}`, ['spec', 'pods', i, 'ip']);
   });
   spec.externals.forEach((e, i) => {
+    if (e.ip === undefined || !hasV4) return;
     const n = parseIPv4(e.ip)!;
     for (const [label, cidr, text] of [['podCIDR', podCIDR, spec.podCIDR], ['serviceCIDR', serviceCIDR, spec.serviceCIDR]] as const) {
       if (cidrContains(cidr, n)) problems.push({ location: at('spec', 'externals', i, 'ip'), message: `external ${e.name} IP ${e.ip} is inside ${label} ${text}: externals live outside the cluster` });
     }
     claimIP(e.ip, `external ${e.name}`, ['spec', 'externals', i, 'ip']);
   });
+  if (hasV6) {
+    // The schema checked both CIDRs are IPv6 inside fd00::/8; externals' ip6 inside 2001:db8::/32.
+    const podCIDR6 = parseCidr(spec.podCIDR6)!;
+    const serviceCIDR6 = parseCidr(spec.serviceCIDR6)!;
+    if (cidrsOverlapAny(podCIDR6, serviceCIDR6)) {
+      problems.push({ location: src.has(['spec', 'serviceCIDR6']) ? at('spec', 'serviceCIDR6') : at('spec', 'podCIDR6'), message: `serviceCIDR6 ${spec.serviceCIDR6} overlaps podCIDR6 ${spec.podCIDR6}` });
+    }
+    spec.pods.forEach((p, i) => {
+      if (p.ip6 === undefined) return;
+      const ip = parseIP(p.ip6)!;
+      const path = ['spec', 'pods', i, 'ip6'];
+      if ((ip.value & podCIDR6.mask) !== podCIDR6.base) problems.push({ location: src.locate(path), message: `pod ip6 ${p.ip6} of ${p.namespace}/${p.name} is outside podCIDR6 ${spec.podCIDR6}` });
+      else if (ip.value === podCIDR6.base || ip.value === podCIDR6.base + 1n)
+        problems.push({ location: src.locate(path), message: `pod ip6 ${p.ip6} is reserved in podCIDR6 ${spec.podCIDR6} (the network address and ::1, the pods' gateway)` });
+      claimIP(canonicalIP(p.ip6)!, `pod ${p.namespace}/${p.name}`, path);
+    });
+    spec.externals.forEach((e, i) => {
+      if (e.ip6 !== undefined) claimIP(canonicalIP(e.ip6)!, `external ${e.name}`, ['spec', 'externals', i, 'ip6']);
+    });
+  }
   const ipOwner = (ip: string): Workload | undefined => {
-    const pod = pods.find((p) => p.ip === ip);
+    const pod = pods.find((p) => p.ip === ip || p.ip6 === ip);
     if (pod) return { kind: 'pod', pod };
-    const external = externals.find((e) => e.ip === ip);
+    const external = externals.find((e) => e.ip === ip || e.ip6 === ip);
     return external ? { kind: 'external', external } : undefined;
+  };
+  /** The families a flow end has addresses of (a pod or Service: every family of the suite). */
+  const endFamilies = (ref: EndpointRef): IPFamily[] => {
+    if (ref.kind === 'ip') return [familyOfIP(ref.ip)];
+    if (ref.kind === 'external') {
+      const e = findExternal({ pods, services, externals }, ref.name);
+      return e ? externalFamilies(e) : families;
+    }
+    return families;
   };
 
   // ---- flows (plain and expanded matrix) ----
   const drafts: DraftFlow[] = [...spec.flows.map((f, i) => draftFlow(f, i)), ...spec.matrix.flatMap((m, i) => expandMatrix(m, i, src, problems))];
   const objects = { pods, services, externals };
   const flows: Flow[] = [];
+  const declared: Array<{ name: string; source: Flow['source'] }> = [];
   for (const d of drafts) {
     const f = d.doc;
     const before = problems.length;
     const bad = (path: readonly PropertyKey[], message: string) => problems.push({ location: src.locate(path), message: `flow "${f.name}": ${message}` });
     const from = parseRef(f.from);
-    const to = parseRef(f.to);
+    const parsedTo = parseRef(f.to);
+    // ip: targets compare by address: keep the RFC 5952 spelling of an IPv6 one.
+    const to: EndpointRef = parsedTo.kind === 'ip' ? { kind: 'ip', ip: canonicalIP(parsedTo.ip) ?? parsedTo.ip } : parsedTo;
     if (from.kind === 'pod') {
       if (!nsNames.has(from.namespace)) bad(d.paths.from, `unknown namespace ${from.namespace}`);
       else if (!findPod(objects, from.namespace, from.pod)) bad(d.paths.from, `unknown pod ${from.namespace}/${from.pod}`);
@@ -143,7 +214,29 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       if (!nsNames.has(to.namespace)) bad(d.paths.to, `unknown namespace ${to.namespace}`);
       else if (!exists) bad(d.paths.to, `unknown ${to.kind} ${to.namespace}/${to.kind === 'pod' ? to.pod : to.name}`);
     } else if (to.kind === 'external' && !findExternal(objects, to.name)) bad(d.paths.to, `unknown external ${to.name}`);
-    else if (to.kind === 'ip' && parseIPv4(to.ip) === undefined) bad(d.paths.to, `${to.ip} is not an IPv4 address`);
+    else if (to.kind === 'ip' && !parseIP(to.ip)) bad(d.paths.to, `${parsedTo.kind === 'ip' ? parsedTo.ip : to.ip} is not an IP address`);
+    else if (to.kind === 'ip' && !families.includes(familyOfIP(to.ip))) {
+      bad(d.paths.to, `${to.ip} is an ${familyOfIP(to.ip)} address, but spec.ipFamilies is ${familiesText}: no pod has an ${familyOfIP(to.ip)} address to send from`);
+    }
+    if (problems.length !== before) continue;
+
+    // The families this flow is probed over: one Flow (and one record) per family.
+    const both = families.filter((fam) => endFamilies(from).includes(fam) && endFamilies(to).includes(fam));
+    const lacking = (fam: IPFamily) =>
+      [from, to].filter((r) => !endFamilies(r).includes(fam)).map((r) => (r.kind === 'ip' ? `${refText(r)} is ${familyOfIP(r.ip)}` : `${refText(r)} has no ${fam} address`)).join(' and ');
+    let flowFamilies: IPFamily[];
+    if (f.family === undefined) {
+      flowFamilies = both;
+      if (both.length === 0) bad(d.paths.self, `no IP family both ends have (${families.map((fam) => `${fam}: ${lacking(fam)}`).join('; ')})`);
+    } else if (f.family === 'both') {
+      flowFamilies = families;
+      if (!dualStack) bad(d.paths.family, `family: both needs a dual-stack suite, but spec.ipFamilies is ${familiesText}`);
+      else for (const fam of families.filter((x) => !both.includes(x))) bad(d.paths.family, `family: both, but over ${fam} ${lacking(fam)}`);
+    } else {
+      flowFamilies = [f.family];
+      if (!families.includes(f.family)) bad(d.paths.family, `family: ${f.family}, but spec.ipFamilies is ${familiesText}`);
+      else if (!both.includes(f.family)) bad(d.paths.family, `family: ${f.family}, but ${lacking(f.family)}`);
+    }
     if (problems.length !== before) continue;
 
     const target = lookupTarget(objects, to, f.port, f.protocol, ipOwner);
@@ -159,28 +252,35 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       continue;
     }
     const probe = f.probe ?? fallback;
-    flows.push({
-      name: f.name,
-      from,
-      to,
-      fromText: refText(from),
-      toText: refText(to),
-      port: f.port,
-      protocol: f.protocol,
-      probe,
-      expect: f.expect,
-      controls: f.controls ?? doc.metadata.controls,
-      // The author's note; `reason` is its former name, still read (the schema refuses both at once).
-      ...((f.justification ?? f.reason) !== undefined ? { justification: f.justification ?? f.reason } : {}),
-      source: src.locate(d.paths.self),
-    });
+    declared.push({ name: f.name, source: src.locate(d.paths.self) });
+    for (const family of flowFamilies) {
+      flows.push({
+        name: familyFlowName(f.name, family, dualStack),
+        from,
+        to,
+        fromText: refText(from),
+        toText: refText(to),
+        port: f.port,
+        protocol: f.protocol,
+        probe,
+        expect: f.expect,
+        controls: f.controls ?? doc.metadata.controls,
+        // The author's note; `reason` is its former name, still read (the schema refuses both at once).
+        ...((f.justification ?? f.reason) !== undefined ? { justification: f.justification ?? f.reason } : {}),
+        family,
+        ...(dualStack ? { declaredName: f.name } : {}),
+        source: src.locate(d.paths.self),
+      });
+    }
   }
-  duplicates(flows, (f) => `"${f.name}"`, 'flow name', (f) => f.source, problems);
+  // Declared names (a dual-stack suite suffixes every record with its family, so unique
+  // declared names give unique record names).
+  duplicates(declared, (f) => `"${f.name}"`, 'flow name', (f) => f.source, problems);
 
   // ---- policies ----
   const policies = await loadPolicies(
     spec.policies,
-    { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)) },
+    { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families },
     problems,
   );
   if (problems.length > 0) throw new InputError(sortProblems(problems));
@@ -191,6 +291,8 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     controls: doc.metadata.controls,
     podCIDR: spec.podCIDR,
     serviceCIDR: spec.serviceCIDR,
+    ipFamilies: families,
+    ...(hasV6 ? { podCIDR6: spec.podCIDR6, serviceCIDR6: spec.serviceCIDR6 } : {}),
     namespaces,
     pods,
     services,

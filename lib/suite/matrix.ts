@@ -9,7 +9,7 @@ import type { Path, YamlSource } from './yaml-source.ts';
 /** A flow before refs and ports are checked, with the data paths its parts came from. */
 export interface DraftFlow {
   doc: FlowDocument;
-  paths: { self: Path; from: Path; to: Path; port: Path; probe: Path };
+  paths: { self: Path; from: Path; to: Path; port: Path; probe: Path; family: Path };
 }
 
 interface MatrixPort {
@@ -70,6 +70,7 @@ export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, 
             port: p.port,
             protocol: p.protocol,
             probe: p.probe,
+            ...(m.family !== undefined ? { family: m.family } : {}),
             expect: hit ? hit.e.expect : m.expect,
             controls: m.controls,
             justification: hit?.e.justification ?? hit?.e.reason ?? m.justification ?? m.reason,
@@ -80,6 +81,7 @@ export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, 
             to: [...base, 'to', j],
             port: [...base, 'ports', k],
             probe: [...base, 'ports', k],
+            family: [...base, 'family'],
           },
         });
       }
@@ -94,5 +96,5 @@ export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, 
 /** A plain `flows:` entry as a draft. */
 export function draftFlow(doc: FlowDocument, index: number): DraftFlow {
   const self: Path = ['spec', 'flows', index];
-  return { doc, paths: { self, from: [...self, 'from'], to: [...self, 'to'], port: [...self, 'port'], probe: [...self, 'probe'] } };
+  return { doc, paths: { self, from: [...self, 'from'], to: [...self, 'to'], port: [...self, 'port'], probe: [...self, 'probe'], family: [...self, 'family'] } };
 }

@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { stringify, visit } from 'yaml';
 import type { Node } from 'yaml';
 import type { InputProblem } from '../errors.ts';
-import type { LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
+import type { IPFamily, LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
 import { networkPolicySchema } from './schema.ts';
 import type { NetworkPolicyDocument, SuiteDocument } from './schema.ts';
-import { placeholderPattern, podIPPlaceholder } from './template.ts';
+import { parsePodIPPlaceholder, placeholderPattern } from './template.ts';
 import { parseYamlDocuments, zodProblems } from './yaml-source.ts';
 import type { Path, YamlSource } from './yaml-source.ts';
 
@@ -22,6 +22,8 @@ export interface PolicyContext {
   namespaces: Set<string>;
   /** "<ns>/<pod>" of every pod, for `{{podIP}}` references. */
   pods: Set<string>;
+  /** The suite's IP families, for `{{podIP4}}` / `{{podIP6}}` references. */
+  families?: IPFamily[];
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -35,9 +37,15 @@ function placeholderProblems(node: Node | null, src: YamlSource, ctx: PolicyCont
       if (typeof scalar.value !== 'string' || !scalar.value.includes('{{')) return;
       for (const m of scalar.value.matchAll(placeholderPattern)) {
         const location = src.at(scalar.range?.[0] ?? 0);
-        const ref = podIPPlaceholder.exec(m[1]);
-        if (!ref) out.push({ location, message: `unknown placeholder ${m[0]}: only {{podIP <ns>/<pod>}} is supported` });
-        else if (!ctx.pods.has(ref[1])) out.push({ location, message: `${m[0]} refers to unknown pod ${ref[1]}` });
+        const ref = parsePodIPPlaceholder(m[1]);
+        if (!ref) {
+          const dual = (ctx.families?.length ?? 1) > 1 || ctx.families?.includes('IPv6');
+          const supported = dual ? '{{podIP <ns>/<pod>}}, {{podIP4 <ns>/<pod>}} and {{podIP6 <ns>/<pod>}} are' : '{{podIP <ns>/<pod>}} is';
+          out.push({ location, message: `unknown placeholder ${m[0]}: only ${supported} supported` });
+        }
+        else if (!ctx.pods.has(ref.ref)) out.push({ location, message: `${m[0]} refers to unknown pod ${ref.ref}` });
+        else if (ref.family && ctx.families && !ctx.families.includes(ref.family))
+          out.push({ location, message: `${m[0]} asks for the pod's ${ref.family} address, but spec.ipFamilies is [${ctx.families.join(', ')}]` });
       }
     },
   });

@@ -2,6 +2,7 @@
 // finally receive the packet (after Service DNAT and named-port resolution).
 import type { ClusterState } from '../provider.ts';
 import type { ExternalSpec, Flow, PodSpec, ResolvedEndpoint, ResolvedFlow, Suite } from '../types.ts';
+import { externalAddress, familyOfIP, stateFor } from './families.ts';
 import { probePodName, refText } from './refs.ts';
 import { findExternal, findPod, lookupTarget } from './targets.ts';
 import type { Workload } from './targets.ts';
@@ -20,7 +21,8 @@ function podEndpoint(state: ClusterState, pod: PodSpec): ResolvedEndpoint {
 }
 
 function externalEndpoint(state: ClusterState, ext: ExternalSpec): ResolvedEndpoint {
-  return { kind: 'external', ref: `ext:${ext.name}`, name: ext.name, ip: state.externalIPs.get(ext.name) ?? ext.ip };
+  const ip = state.externalIPs.get(ext.name) ?? externalAddress(ext, state.family ?? 'IPv4');
+  return { kind: 'external', ref: `ext:${ext.name}`, name: ext.name, ip: need(ip, `${state.family ?? 'IPv4'} address of external ${ext.name}`) };
 }
 
 function workloadEndpoint(state: ClusterState, w: Workload): ResolvedEndpoint {
@@ -36,12 +38,18 @@ function ipOwner(suite: Suite, state: ClusterState): (ip: string) => Workload | 
       const pod = findPod(suite, ns, name);
       if (pod) return { kind: 'pod', pod };
     }
-    const external = suite.externals.find((e) => (state.externalIPs.get(e.name) ?? e.ip) === ip);
+    const external = suite.externals.find((e) => (state.externalIPs.get(e.name) ?? externalAddress(e, familyOfIP(ip))) === ip);
     return external ? { kind: 'external', external } : undefined;
   };
 }
 
-export function resolveFlow(suite: Suite, state: ClusterState, flow: Flow): ResolvedFlow {
+/**
+ * The flow with the addresses of its family (Flow.family; the state's primary family when
+ * absent): a dual-stack suite resolves each family's flow to that family's addresses.
+ */
+export function resolveFlow(suite: Suite, allFamilies: ClusterState, flow: Flow): ResolvedFlow {
+  const state = stateFor(allFamilies, flow.family);
+  if (!state) throw new Error(`resolveFlow: flow "${flow.name}" is ${flow.family}, but the cluster has no ${flow.family} addresses`);
   const from = flow.from;
   let source: ResolvedEndpoint;
   if (from.kind === 'pod') source = podEndpoint(state, need(findPod(suite, from.namespace, from.pod), `pod ${refText(from)}`));

@@ -7,7 +7,8 @@
 // (unknown pods, named ports, duplicate names…) are checked in lib/suite/build.ts.
 import { z } from 'zod';
 import { decodeNulls } from '../policy/decode.ts';
-import { cidrWithin, parseCidr } from '../policy/ip.ts';
+import { cidrWithin, parseCidr, parseIP } from '../policy/ip.ts';
+import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, ipInRange, ulaRange } from './families.ts';
 import { isCidr } from './ip.ts';
 
 function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
@@ -45,7 +46,7 @@ const cidr4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][
 export const podRefPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 export const fromRefPattern = /^(ext:[a-z0-9]([-.a-z0-9]*[a-z0-9])?|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 export const toRefPattern =
-  /^(ext:[a-z0-9]([-.a-z0-9]*[a-z0-9])?|svc:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?|ip:[0-9.]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
+  /^(ext:[a-z0-9]([-.a-z0-9]*[a-z0-9])?|svc:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?|ip:[0-9a-fA-F.:]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 /** Compact matrix port: `80`, `5060/UDP`, `sip/UDP`, `http`. */
 export const matrixPortPattern = /^([0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\/(TCP|UDP|SCTP))?$/;
 
@@ -94,6 +95,24 @@ export const appKind = z
   .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
   .describe('What listens on the port. echo (default) answers TCP, UDP and SCTP; sip answers SIP OPTIONS with 200 over UDP and TCP. Only echo serves SCTP.');
 export const expectation = z.enum(['allow', 'deny']).describe('What the suite declares: allow or deny.');
+/** An IPv6 address (any spelling; the loader keeps the RFC 5952 form). */
+const ipv6Address = (what: string) =>
+  z.string().refine((v) => parseIP(v)?.family === 6, { error: (iss) => `"${String(iss.input)}" is not an IPv6 address (${what})` });
+/** An IPv6 CIDR inside fd00::/8, with room for addresses (prefix /8 to /120). */
+const ulaCidr = (what: string, minPrefix: number, maxPrefix: number) =>
+  z.string().superRefine((v, ctx) => {
+    const c = parseCidr(v);
+    if (!c || c.family !== 6 || !v.includes('/')) ctx.addIssue({ code: 'custom', message: `"${v}" is not an IPv6 CIDR` });
+    else if (!cidrInRange(v, ulaRange))
+      ctx.addIssue({ code: 'custom', message: `${what} ${v} is not inside ${ulaRange}: IPv6 pods and Services get unique local addresses (fd00::/8) only, never addresses that may exist on a real network` });
+    else if (c.prefix < minPrefix || c.prefix > maxPrefix) ctx.addIssue({ code: 'custom', message: `${what} ${v} must have a prefix length from /${minPrefix} to /${maxPrefix}` });
+  });
+export const ipFamily = z.enum(['IPv4', 'IPv6'], { error: (iss) => `${JSON.stringify(iss.input)} is not an IP family: write IPv4 or IPv6` });
+export const flowFamily = z
+  .enum(['IPv4', 'IPv6', 'both'], { error: (iss) => `${JSON.stringify(iss.input)} is not a flow family: write IPv4, IPv6 or both` })
+  .describe(
+    'Extension: the IP family the flow is probed over. Default: every family of spec.ipFamilies that both ends have (both on a dual-stack suite); a flow to ip:<addr> has the family of the address. Each family is its own result record, named "<name> [IPv4]" / "<name> [IPv6]" on dual-stack suites.',
+  );
 const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans; write "" for an empty value)' })).describe('Kubernetes labels.');
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
 
@@ -109,6 +128,9 @@ export const podSchema = fields({
   namespace: name('namespace'),
   labels: labels.default({}),
   ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
+  ip6: ipv6Address('a pinned pod ip6')
+    .optional()
+    .describe('Extension: pinned IPv6 pod address inside podCIDR6 (suites with IPv6 in spec.ipFamilies; netns provider and planner); the kind provider rejects it.'),
   serve: z.array(servePort).default([]),
 }).meta({ id: 'Pod', description: 'A workload flowproof runs for the test.' });
 
@@ -128,7 +150,17 @@ export const serviceSchema = fields({
 
 export const externalSchema = fields({
   name: name('external name'),
-  ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).describe('Use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.'),
+  ip: z
+    .string()
+    .regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` })
+    .optional()
+    .describe('IPv4 address; use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24. An external needs ip, ip6 or both (each of a family of spec.ipFamilies).'),
+  ip6: ipv6Address('an external ip6')
+    .refine((v) => ipInRange(v, documentationRange6), {
+      error: (iss) => `external ip6 ${String(iss.input)} is not inside ${documentationRange6}: IPv6 externals use the documentation range only`,
+    })
+    .optional()
+    .describe('Extension: IPv6 address, inside the documentation range 2001:db8::/32 (suites with IPv6 in spec.ipFamilies).'),
   serve: z.array(servePort).default([]),
 }).meta({ id: 'External', description: 'A host outside the cluster.' });
 
@@ -161,6 +193,7 @@ export const flowSchema = fields({
   port: z.union([portNumber, portRef]).describe('Number, or a named port of the target: a Service port name for svc: targets, a container port name (serve[].name) otherwise.'),
   protocol: protocol.default('TCP'),
   probe: probeKind.optional(),
+  family: flowFamily.optional(),
   expect: expectation,
   controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
   justification,
@@ -180,6 +213,7 @@ export const matrixSchema = fields({
   from: z.array(fromRef).min(1, { error: 'matrix from needs at least one source' }),
   to: z.array(toRef).min(1, { error: 'matrix to needs at least one target' }),
   ports: z.array(matrixPort).min(1, { error: 'matrix ports needs at least one port' }),
+  family: flowFamily.optional().describe('Extension: the IP family of every expanded flow (as a flow\'s family).'),
   expect: expectation.describe('Default expectation for every expanded flow.'),
   controls: controls.optional(),
   justification: justification.describe('Extension: the justification of every expanded flow (an exception\'s own wins).'),
@@ -208,7 +242,9 @@ export const matrixSchema = fields({
 // ---- NetworkPolicy (networking.k8s.io/v1), for inline policies and policy files ----
 
 /** ipBlock CIDRs may hold `{{podIP <ns>/<pod>}}` placeholders, filled in once pods have IPs. */
-const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '192.0.2.1')), {
+// A placeholder may stand for an address of either family ({{podIP6 …}}, or {{podIP …}} on an
+// IPv6-first suite): the text is a CIDR when it is one with the placeholders read either way.
+const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '192.0.2.1')) || isCidr(s.replace(/\{\{[^}]*\}\}/g, '2001:db8::1')), {
   error: (iss) => `"${String(iss.input)}" is not a CIDR`,
 });
 // The API server's own validation rules (apis/networking/validation) are checked here too,
@@ -305,12 +341,27 @@ export const suiteSchema = fields({
     controls: controls.default([]).describe('Default control ids for every flow without its own.'),
   }),
   spec: fields({
+    ipFamilies: z
+      .array(ipFamily)
+      .min(1, { error: 'ipFamilies needs at least one family' })
+      .max(2, { error: 'ipFamilies has at most two families (IPv4 and IPv6)' })
+      .refine((f) => new Set(f).size === f.length, { error: 'ipFamilies names a family twice' })
+      .default(['IPv4'])
+      .describe(
+        'Extension: the IP families of pods and Services, primary first, as Kubernetes\' ipFamilies: [IPv4] (default), [IPv6], [IPv4, IPv6] or [IPv6, IPv4]. Two families make a dual-stack suite: every pod and Service gets an address of each, and flows are probed over both by default.',
+      ),
     podCIDR: z.string().regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` }).default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
     serviceCIDR: z
       .string()
       .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
       .default('10.96.0.0/16')
       .describe('Extension: ClusterIPs are planned from it; kube-dns gets the 10th address.'),
+    podCIDR6: ulaCidr('podCIDR6', 8, 120)
+      .default(defaultPodCIDR6)
+      .describe('Extension: IPv6 pod addresses are planned from it (suites with IPv6 in ipFamilies); inside fd00::/8 only. The gateway takes ::1.'),
+    serviceCIDR6: ulaCidr('serviceCIDR6', 108, 124)
+      .default(defaultServiceCIDR6)
+      .describe('Extension: IPv6 ClusterIPs are planned from it (suites with IPv6 in ipFamilies); inside fd00::/8, /108 or longer as kube-apiserver requires; kube-dns gets ::a.'),
     clusterDNS: z
       .boolean()
       .default(true)
