@@ -13,6 +13,12 @@ export function queryName(t: ProbeTarget): string {
   return t.dnsName && isIP(t.dnsName) === 0 ? t.dnsName : defaultQueryName;
 }
 
+/** The record asked for: AAAA on an IPv6 flow (what a pod of that family resolves), else A. */
+export function queryType(t: ProbeTarget): 'A' | 'AAAA' {
+  const family = t.family ?? (isIP(t.host) === 6 ? 'IPv6' : 'IPv4');
+  return family === 'IPv6' ? 'AAAA' : 'A';
+}
+
 export const dnsProbe: ProbeDefinition = {
   kind: 'dns',
   tool: 'dig',
@@ -21,14 +27,14 @@ export const dnsProbe: ProbeDefinition = {
     const seconds = wholeSeconds(timeoutMs);
     const argv = ['dig', `@${t.host}`, '-p', String(t.port), `+time=${seconds}`, '+tries=1'];
     if (t.protocol === 'TCP') argv.push('+tcp');
-    argv.push(queryName(t), 'A');
+    argv.push(queryName(t), queryType(t));
     return { argv, timeoutMs: execDeadline(seconds * 1000), tool: 'dig' };
   },
   classify(r: ExecResult, t: ProbeTarget): Classification {
     const early = precheck(r, 'dig');
     if (early) return early;
     const header = /->>HEADER<<-.*status: ([A-Z]+)/.exec(r.stdout);
-    if (header) return { outcome: 'ALLOWED', detail: `DNS server answered ${header[1]} for ${queryName(t)}` };
+    if (header) return { outcome: 'ALLOWED', detail: `DNS server answered ${header[1]} for ${queryName(t)}${queryType(t) === 'AAAA' ? ' AAAA' : ''}` };
     const text = `${r.stdout}\n${r.stderr}`;
     const stated = refusal(text) ?? localRoutingFailure(text);
     if (stated) return stated;

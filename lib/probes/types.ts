@@ -1,7 +1,7 @@
 // What a probe is: a command line plus a parser of its output. The provider supplies the
 // exec (a network namespace, a pod container); probes never know where they run.
 import type { ExecRequest, ExecResult } from '../provider.ts';
-import type { Outcome, ProbeKind, Protocol } from '../types.ts';
+import type { IPFamily, Outcome, ProbeKind, Protocol } from '../types.ts';
 
 /** Where a probe goes. `host` is what the tool dials (an IP, or a name to resolve). */
 export interface ProbeTarget {
@@ -10,6 +10,8 @@ export interface ProbeTarget {
   protocol: Protocol;
   /** The flow's DNS name, when it has one (the dns probe queries it). */
   dnsName?: string;
+  /** The flow's IP family (the dns probe asks AAAA over IPv6); absent = the family of `host` when it is an address, else IPv4. */
+  family?: IPFamily;
 }
 
 /** The parser's reading of one run: the outcome and a short reason in words. */

@@ -5,8 +5,9 @@ import type { Attempt, ProbeKind, Protocol, ResolvedEndpoint } from '../types.ts
 
 export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind) => Promise<Attempt>;
 
+/** One target port of one family: an answer over IPv4 proves nothing about the IPv6 listener. */
 export function targetKey(target: ResolvedEndpoint, port: number, protocol: Protocol): string {
-  return `${target.ref}:${port}/${protocol}`;
+  return `${target.ref}${target.ip.includes(':') ? ' [IPv6]' : ''}:${port}/${protocol}`;
 }
 
 export class LivenessLedger {

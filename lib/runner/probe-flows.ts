@@ -34,7 +34,7 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
   const observed = await mapPool(planned, opts.parallel, async (p) => {
     const { resolved } = p;
     const flow = resolved.flow;
-    const target = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost };
+    const target = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost, ...(flow.family ? { family: flow.family } : {}) };
     const started = Date.now();
     const attempts = await observeFlow(
       () => runProbe((req) => provider.exec(resolved.source, req), flow.probe, target, opts.timeoutMs),
