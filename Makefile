@@ -16,7 +16,7 @@ SUITE ?= $(SUITES)
 KEEP ?=
 DIR ?= $(shell ls -1dt reports/*/ 2>/dev/null | head -n 1)
 
-.PHONY: help deps apt-deps demo test typecheck images test-cluster report bench clean
+.PHONY: help deps apt-deps build demo test typecheck images test-cluster report bench clean
 
 help:
 	@echo "make demo                      run the seed suites on the embedded netns provider, write reports/"
@@ -34,7 +34,13 @@ node_modules/.flowproof-installed: package.json package-lock.json
 apt-deps:
 	@bash scripts/apt-deps.sh $(APT_PACKAGES)
 
-deps: apt-deps node_modules/.flowproof-installed
+# The compiled CLI (bin/flowproof.js runs it when it is current; npm ci's prepare builds it too).
+dist/.built: tsconfig.build.json $(shell find lib -name '*.ts') | node_modules/.flowproof-installed
+	npm run --silent build
+
+build: dist/.built
+
+deps: apt-deps node_modules/.flowproof-installed dist/.built
 
 demo: deps
 	@bash scripts/demo.sh $(SUITES)

@@ -3,6 +3,7 @@
 import { benchPolicy } from './policy.ts';
 import { benchNetns } from './netns.ts';
 import { benchSchedule } from './schedule.ts';
+import { benchCli } from './cli.ts';
 
 interface Figure {
   name: string;
@@ -18,6 +19,7 @@ function print(f: Figure): void {
 
 const only = process.argv[2];
 const figures: Figure[] = [];
+if (!only || only === 'cli') figures.push(...(await benchCli()));
 if (!only || only === 'policy') figures.push(await benchPolicy());
 if (!only || only === 'netns') figures.push(...(await benchNetns()));
 if (!only || only === 'schedule') figures.push(...(await benchSchedule()));

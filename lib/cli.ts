@@ -1,25 +1,21 @@
 // flowproof command-line entry point. Each command lives in lib/commands/<name>.ts and
 // exports `register(program)`; this file only loads them, runs, and maps errors to exit codes.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.ts';
 import { ExitCode, InfrastructureError, InputError } from './errors.ts';
+import { packageVersion } from './paths.ts';
 
-/** What a command module exports. `order` sorts the help listing. */
-export interface CommandModule {
-  register(program: Command): void;
-  order?: number;
-}
-
-const here = dirname(fileURLToPath(import.meta.url));
-const pkg = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string };
-
-async function loadCommands(program: Command): Promise<void> {
-  const dir = join(here, 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.startsWith('_')).sort();
-  const modules = await Promise.all(files.map(async (f) => (await import(pathToFileURL(join(dir, f)).href)) as CommandModule));
-  modules.sort((a, b) => (a.order ?? 50) - (b.order ?? 50)).forEach((m) => m.register(program));
+/**
+ * Registers the command being run, and only it (module loading is most of a short
+ * command's time). Help, a bare `flowproof` or an unknown command load them all, so the
+ * listing and commander's suggestions are complete; `--version` loads none.
+ */
+async function loadCommands(program: Command, argv: string[]): Promise<void> {
+  const args = argv.slice(2);
+  const named = commands.find((c) => c.name === args.find((a) => !a.startsWith('-')));
+  const versionOnly = args.length > 0 && args.every((a) => a === '-V' || a === '--version');
+  const wanted = named ? [named] : versionOnly ? [] : commands;
+  for (const m of await Promise.all(wanted.map((c) => c.load()))) m.register(program);
 }
 
 function reportError(err: unknown): number {
@@ -40,7 +36,7 @@ function reportError(err: unknown): number {
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('flowproof')
     .description('Prove with live traffic that NetworkPolicies allow exactly the declared flows, and keep the evidence.')
-    .version(pkg.version)
+    .version(packageVersion)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -61,7 +57,7 @@ Exit codes: 0 all pass, 1 violations, 2 bad input, 3 infrastructure error.`,
     if (typeof code === 'number') result = code;
   });
   try {
-    await loadCommands(program);
+    await loadCommands(program, argv);
     await program.parseAsync(argv);
     return result;
   } catch (err) {

@@ -5,7 +5,6 @@
 import { Command } from 'commander';
 import { InfrastructureError } from '../errors.ts';
 
-export const order = 90;
 
 export function register(program: Command): void {
   program

@@ -7,7 +7,6 @@ import { loadSuites } from '../suite/load.ts';
 import { planSuite } from './plan.ts';
 import type { Suite } from '../types.ts';
 
-export const order = 32;
 
 export function suiteCoverage(suite: Suite): CoverageReport {
   const plan = planSuite(suite);

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { Command } from 'commander';
 import { setExitCode } from '../cli.ts';
 
-export const order = 80;
 
 interface Check {
   provider: string;

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { writeKeyPair } from '../report/index.ts';
 
-export const order = 62;
 
 export function register(program: Command): void {
   program

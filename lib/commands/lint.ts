@@ -8,7 +8,6 @@ import { setExitCode } from '../cli.ts';
 import { ExitCode, formatProblem } from '../errors.ts';
 import { formatFinding, lintInputs } from '../policy/lint/index.ts';
 
-export const order = 40;
 
 export function register(program: Command): void {
   program

@@ -12,7 +12,6 @@ import { loadSuites } from '../suite/load.ts';
 import { policiesInForce } from '../suite/template.ts';
 import type { NetworkPolicy, RunResult, Suite } from '../types.ts';
 
-export const order = 30;
 
 export interface SuitePlan {
   suite: Suite;

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { rerenderBundle } from '../report/index.ts';
 import { existingDir } from './_options.ts';
 
-export const order = 61;
 
 export function register(program: Command): void {
   program

@@ -1,7 +1,7 @@
 // `flowproof run <suite...>`: probe every flow on a live cluster and write the evidence.
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { setExitCode } from '../cli.ts';
+import { packageVersion } from '../paths.ts';
 import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
 import type { SuiteRun } from '../runner/run-suite.ts';
@@ -9,7 +9,6 @@ import { loadSuites } from '../suite/load.ts';
 import { positiveInt, reportsDir } from './_options.ts';
 import { loadControls, loadSigningKey } from '../report/index.ts';
 
-export const order = 20;
 
 interface RunFlags {
   provider: ProviderName;
@@ -30,7 +29,7 @@ interface RunFlags {
   list?: boolean;
 }
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = { version: packageVersion };
 
 export function register(program: Command): void {
   program

@@ -11,7 +11,6 @@ import { scaffoldDraft, type ScaffoldDraft } from '../policy/scaffold.ts';
 import { loadSuite } from '../suite/load.ts';
 import { planSuite } from './plan.ts';
 
-export const order = 34;
 
 function suiteYaml(name: string, draft: ScaffoldDraft, policyFiles: string[], reasons: Map<string, string>): string {
   const doc = {

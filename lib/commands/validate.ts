@@ -6,7 +6,6 @@ import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import { loadSuite } from '../suite/load.ts';
 
-export const order = 10;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

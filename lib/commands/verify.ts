@@ -9,7 +9,6 @@ import { ExitCode } from '../errors.ts';
 import { SIGNATURE, verifyBundle } from '../report/index.ts';
 import { existingDir } from './_options.ts';
 
-export const order = 60;
 
 export function register(program: Command): void {
   program

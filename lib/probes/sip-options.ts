@@ -9,11 +9,12 @@
 // removes the dir. It runs unchanged in a pod's sipp container that lacks flowproof's files.
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { libAsset } from '../paths.ts';
 import type { ExecResult } from '../provider.ts';
 import { execDeadline, hostForUrl, localRoutingFailure, precheck, refusal, unrecognised } from './common.ts';
 import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 
-export const sipOptionsScenarioPath = new URL('./assets/sip-options-uac.xml', import.meta.url);
+export const sipOptionsScenarioPath = libAsset('probes/assets/sip-options-uac.xml');
 export const sipOptionsScenario = readFileSync(sipOptionsScenarioPath, 'utf8');
 
 /** Runs `sipp -sf <scenario from stdin> "$@"`; sipp's own exit status is the script's. */

@@ -3,12 +3,11 @@
 // (apt: openjdk-17-jre-headless); without it the HTML is skipped with a warning, never a
 // failed bundle.
 import { cpSync, existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { repoRoot } from '../paths.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const allureBin = join(projectRoot, 'node_modules', '.bin', 'allure');
+export const allureBin = join(repoRoot, 'node_modules', '.bin', 'allure');
 
 export interface AllureOutcome {
   copied: boolean;

@@ -2,14 +2,13 @@
 // built-in mapping is data (controls.yaml beside this file); `--controls-map <file>` adds
 // or replaces entries. Bad map files are user input: InputError with file:line.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { libAsset } from '../paths.ts';
 import type { FlowResult } from '../types.ts';
 
-export const builtinControlsPath = join(dirname(fileURLToPath(import.meta.url)), 'controls.yaml');
+export const builtinControlsPath = libAsset('report/controls.yaml');
 
 const controlSchema = z
   .object({

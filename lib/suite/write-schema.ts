@@ -1,12 +1,13 @@
 // Writes suites/schema.json from the zod schema (`npm run schema`), so editors validate
 // suites as they are typed: `# yaml-language-server: $schema=./schema.json`.
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { repoRoot } from '../paths.ts';
 import { suiteSchema } from './schema.ts';
 
-export const schemaPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'suites', 'schema.json');
+export const schemaPath = join(repoRoot, 'suites', 'schema.json');
 
 type Json = { [key: string]: unknown };
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);

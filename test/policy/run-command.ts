@@ -3,7 +3,7 @@
 // tests do not depend on every other command of the CLI loading.
 import { Command } from 'commander';
 import { InputError } from '../../lib/errors.ts';
-import type { CommandModule } from '../../lib/cli.ts';
+import type { CommandModule } from '../../lib/commands/index.ts';
 
 export interface CommandRun {
   code: number;

@@ -2,13 +2,13 @@
 // versions and every image. Images must carry an explicit tag (never "latest"), so a run
 // is reproducible and its evidence names what ran.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { InfrastructureError } from '../../errors.ts';
+import { clustersDir } from '../../paths.ts';
 
-/** The repository's clusters/ folder (kind configs, CNI values, versions.yaml). */
-export const clustersDir = fileURLToPath(new URL('../../../clusters/', import.meta.url));
+/** The repository's clusters/ folder (kind configs, CNI values, versions.yaml), owned by lib/paths.ts. */
+export { clustersDir };
 
 /** `name[:port]/path:tag` with a tag that is not "latest". */
 export function isPinnedImage(ref: string): boolean {

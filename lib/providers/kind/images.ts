@@ -3,13 +3,13 @@
 // exit 3 naming it and how to get it. Images no registry has (clusters/versions.yaml
 // localImages: the sipp image) are built here from clusters/images/<name>/Dockerfile.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
+import { repoRoot } from '../../paths.ts';
 import { clustersDir, type ImageName, type Versions } from '../k8s-common/versions.ts';
 import { preloadImages, type Cni, type CommandLine } from './commands.ts';
 
-const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
+const repoDir = `${repoRoot}/`;
 
 /** How every locally built image is (re)built: the one command, for hints and docs. */
 export const buildCommand = 'make images (node --import tsx scripts/images.ts build)';

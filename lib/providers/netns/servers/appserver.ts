@@ -2,11 +2,11 @@
 // assets/appserver.mjs, configured by a small JSON file.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { libAsset } from '../../../paths.ts';
 import type { AppKind, Protocol } from '../../../types.ts';
 import type { ServerLaunch } from './launch.ts';
 
-export const appServerScript = fileURLToPath(new URL('../assets/appserver.mjs', import.meta.url));
+export const appServerScript = libAsset('providers/netns/assets/appserver.mjs');
 
 export interface AppListener {
   port: number;

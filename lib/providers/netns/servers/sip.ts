@@ -1,12 +1,12 @@
 // A SIP UAS for pods serving `app: sip`: sipp running the shipped scenario
 // assets/sip-uas-options.xml, which answers every OPTIONS with 200 OK (sipp's built-in
 // `-sn uas` only handles INVITE dialogs). One sipp per port and transport (UDP, TCP).
-import { fileURLToPath } from 'node:url';
+import { libAsset } from '../../../paths.ts';
 import type { Protocol } from '../../../types.ts';
 import { findTool } from '../tools.ts';
 import type { ServerLaunch } from './launch.ts';
 
-export const sipScenario = fileURLToPath(new URL('../assets/sip-uas-options.xml', import.meta.url));
+export const sipScenario = libAsset('providers/netns/assets/sip-uas-options.xml');
 
 /** `instance` numbers the sipps of one namespace: each needs its own media and control ports. */
 export function sipLaunch(cwd: string, port: number, protocol: Protocol, instance = 0): ServerLaunch {
