@@ -86,3 +86,16 @@ export function servicesSuite(): Suite {
     externals: [{ name: 'voip-provider', ip: '203.0.113.10', serve: [{ port: 5060, protocol: 'UDP', app: 'sip' }, { port: 7, protocol: 'TCP', app: 'echo' }] }],
   });
 }
+
+/** The services suite as a dual-stack (or IPv6-only) suite, with an IPv6 address for the external. */
+export function servicesSuiteWith(ipFamilies: Suite['ipFamilies']): Suite {
+  const s = servicesSuite();
+  const v6only = ipFamilies!.length === 1 && ipFamilies![0] === 'IPv6';
+  return {
+    ...s,
+    ipFamilies,
+    podCIDR6: 'fd00:10:244::/56',
+    serviceCIDR6: 'fd00:10:96::/112',
+    externals: s.externals.map((e) => ({ ...e, ip: v6only ? '2001:db8::10' : e.ip, ip6: '2001:db8::10' })),
+  };
+}

@@ -5,6 +5,7 @@
 // backend address, as CNIs evaluate egress post-DNAT.
 import { formatIP, parseCidr } from '../../policy/ip.ts';
 import type { MaterializedEntry, MaterializedPort, MaterializedRule, PodEnforcement } from '../../policy/materialize.ts';
+import { podAddresses } from '../../policy/world.ts';
 
 export const policyTable = 'flowproof_policy';
 
@@ -82,6 +83,8 @@ export function ruleLines(rule: MaterializedRule): string[] {
 function chain(name: 'input' | 'output', direction: 'ingress' | 'egress', enf: PodEnforcement): string[] {
   const side = enf[direction];
   const loopback = name === 'input' ? 'iif "lo" ip daddr 127.0.0.0/8 accept' : 'oif "lo" ip daddr 127.0.0.0/8 accept';
+  // A pod with an IPv6 address is probed from inside over ::1 too (the control of IPv6 flows).
+  const loopback6 = podAddresses(enf.pod).some((ip) => ip.includes(':')) ? [`    ${name === 'input' ? 'iif' : 'oif'} "lo" ip6 daddr ::1 accept`] : [];
   // Output is a `route` chain so that a changed mark re-routes the packet (into the sink).
   const type = name === 'input' ? 'filter' : 'route';
   const lines = [
@@ -90,6 +93,7 @@ function chain(name: 'input' | 'output', direction: 'ingress' | 'egress', enf: P
     '    ct state established,related accept',
     // The liveness control probes a server from inside its own pod over 127.0.0.1.
     `    ${loopback}`,
+    ...loopback6,
   ];
   if (side.isolated) {
     for (const rule of side.rules) for (const l of ruleLines(rule)) lines.push(`    ${l}`);

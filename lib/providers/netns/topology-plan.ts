@@ -4,9 +4,18 @@
 //   pod netns (eth0 = pod IP) ──veth── bridge in the node netns (gateway IP, ip_forward)
 //   external netns (eth0 = its TEST-NET IP) ──veth── node netns (/32 route + proxy ARP)
 // The host namespace gets no address and no route: nothing here can reach the outside.
+//
+// IPv6 (suites with IPv6 in ipFamilies) is enabled in the run's own namespaces only; an
+// IPv4-only suite keeps it disabled there, as it always has. Pods get a ULA /128 on eth0
+// and the bridge podCIDR6's ::1 as gateway; externals their 2001:db8:: /128 and a
+// link-local gateway (fe80::1 on the node side of their veth: no NDP proxy needed).
+// Addresses are added with `nodad` and DAD is off, so nothing waits for duplicate
+// address detection.
+import { addressAt, parseCidr } from '../../policy/ip.ts';
 import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
 import type { ClusterState } from '../../provider.ts';
-import type { Suite } from '../../types.ts';
+import { stateFor, suiteFamilies } from '../../suite/families.ts';
+import type { IPFamily, Suite } from '../../types.ts';
 import { workloadIf, type RunNames } from './names.ts';
 import { egressDenyMark } from './nft-policy.ts';
 
@@ -17,7 +26,10 @@ export interface WorkloadNet {
   netns: string;
   /** The veth end in the node namespace. */
   hostIf: string;
-  ip: string;
+  /** IPv4 address (absent on an IPv6-only suite, or for an external without one). */
+  ip?: string;
+  /** IPv6 address, on suites with IPv6. */
+  ip6?: string;
 }
 
 export interface TopologyPlan {
@@ -27,27 +39,50 @@ export interface TopologyPlan {
   gatewayIP: string;
   /** Prefix length of podCIDR, for the bridge address. */
   prefixLen: number;
+  /** The suite's families, primary first. */
+  families: IPFamily[];
+  /** IPv6: podCIDR6, the bridge's address in it (::1, the pods' gateway) and its prefix length. */
+  podCIDR6?: string;
+  gatewayIP6?: string;
+  prefixLen6?: number;
   pods: WorkloadNet[];
   externals: WorkloadNet[];
 }
 
-export function planTopology(names: RunNames, suite: Pick<Suite, 'pods' | 'externals' | 'podCIDR'>, state: ClusterState): TopologyPlan {
+export function planTopology(
+  names: RunNames,
+  suite: Pick<Suite, 'pods' | 'externals' | 'podCIDR'> & Partial<Pick<Suite, 'ipFamilies' | 'podCIDR6'>>,
+  state: ClusterState,
+): TopologyPlan {
+  const families = suiteFamilies(suite);
+  const v4 = families.includes('IPv4') ? stateFor(state, 'IPv4') : undefined;
+  const v6 = families.includes('IPv6') ? stateFor(state, 'IPv6') : undefined;
   const cidr = parseCidr4(suite.podCIDR);
   if (!cidr || cidr.size < 4) throw new Error(`podCIDR ${suite.podCIDR} is not an IPv4 block with room for a gateway`);
-  const used = new Set(state.podIPs.values());
+  const used = new Set(v4?.podIPs.values() ?? []);
   let gw = cidr.base + cidr.size - 2;
   while (used.has(formatIPv4(gw)) && gw > cidr.base) gw--;
   const pods = suite.pods.map((p, i): WorkloadNet => {
     const key = `${p.namespace}/${p.name}`;
-    const ip = state.podIPs.get(key);
-    if (!ip) throw new Error(`no IP planned for pod ${key}`);
-    return { key, kind: 'pod', netns: names.podNs(i), hostIf: names.podHostIf(i), ip };
+    const ip = v4?.podIPs.get(key);
+    const ip6 = v6?.podIPs.get(key);
+    if ((v4 && !ip) || (v6 && !ip6)) throw new Error(`no IP planned for pod ${key}`);
+    return { key, kind: 'pod', netns: names.podNs(i), hostIf: names.podHostIf(i), ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) };
   });
   const externals = suite.externals.map((e, i): WorkloadNet => {
-    const ip = state.externalIPs.get(e.name) ?? e.ip;
-    return { key: `ext:${e.name}`, kind: 'external', netns: names.externalNs(i), hostIf: names.externalHostIf(i), ip };
+    const ip = v4?.externalIPs.get(e.name);
+    const ip6 = v6?.externalIPs.get(e.name);
+    return { key: `ext:${e.name}`, kind: 'external', netns: names.externalNs(i), hostIf: names.externalHostIf(i), ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) };
   });
-  return { names, podCIDR: `${formatIPv4(cidr.base)}/${cidr.bits}`, gatewayIP: formatIPv4(gw), prefixLen: cidr.bits, pods, externals };
+  const plan: TopologyPlan = { names, podCIDR: `${formatIPv4(cidr.base)}/${cidr.bits}`, gatewayIP: formatIPv4(gw), prefixLen: cidr.bits, families, pods, externals };
+  if (v6) {
+    const cidr6 = parseCidr(suite.podCIDR6 ?? '');
+    if (!cidr6 || cidr6.family !== 6) throw new Error(`podCIDR6 ${suite.podCIDR6} is not an IPv6 block`);
+    plan.podCIDR6 = `${addressAt(cidr6, 0n)}/${cidr6.prefix}`;
+    plan.gatewayIP6 = addressAt(cidr6, 1n);
+    plan.prefixLen6 = cidr6.prefix;
+  }
+  return plan;
 }
 
 function inPodCIDR(plan: TopologyPlan, ip: string): boolean {
@@ -58,7 +93,10 @@ function inPodCIDR(plan: TopologyPlan, ip: string): boolean {
 
 const sinkIf = 'fpsink';
 const sinkGateway = '169.254.255.1';
+const sinkGateway6 = 'fe80::5:1';
 const sinkTable = 100;
+/** The node side of an external's veth, the external's IPv6 gateway. */
+export const externalGateway6 = 'fe80::1';
 
 const sysctl = (path: string, value: string | number) => `echo ${value} > /proc/sys/net/${path}`;
 
@@ -73,36 +111,60 @@ export function nodeScript(plan: TopologyPlan): string {
     sysctl('ipv4/conf/default/send_redirects', 0),
     sysctl('ipv4/conf/all/rp_filter', 0),
     sysctl('ipv4/conf/default/rp_filter', 0),
-    sysctl('ipv6/conf/all/disable_ipv6', 1),
-    sysctl('ipv6/conf/default/disable_ipv6', 1),
-    `ip link add ${bridge} type bridge forward_delay 0`,
-    `ip addr add ${plan.gatewayIP}/${plan.prefixLen} dev ${bridge}`,
+    ...ipv6Sysctls(plan),
+    ...(plan.podCIDR6
+      ? [sysctl('ipv6/conf/all/forwarding', 1), `ip link add ${bridge} type bridge forward_delay 0 mcast_snooping 0`]
+      : [`ip link add ${bridge} type bridge forward_delay 0`]),
+    ...(hasV4(plan) ? [`ip addr add ${plan.gatewayIP}/${plan.prefixLen} dev ${bridge}`] : []),
+    ...(plan.podCIDR6 ? [`ip -6 addr add ${plan.gatewayIP6}/${plan.prefixLen6} dev ${bridge} nodad`] : []),
     `ip link set ${bridge} up`,
   ];
   for (const p of plan.pods) {
     lines.push(`ip link add ${p.hostIf} type veth peer name ${workloadIf} netns ${p.netns}`);
     lines.push(`ip link set ${p.hostIf} master ${bridge} up`);
     // A pinned pod IP outside podCIDR is reached through the gateway.
-    if (!inPodCIDR(plan, p.ip)) lines.push(`ip route add ${p.ip}/32 dev ${bridge}`);
+    if (p.ip && !inPodCIDR(plan, p.ip)) lines.push(`ip route add ${p.ip}/32 dev ${bridge}`);
   }
   for (const e of plan.externals) {
     lines.push(`ip link add ${e.hostIf} type veth peer name ${workloadIf} netns ${e.netns}`);
-    lines.push(sysctl(`ipv4/conf/${e.hostIf}/proxy_arp`, 1));
+    if (e.ip) lines.push(sysctl(`ipv4/conf/${e.hostIf}/proxy_arp`, 1));
+    if (e.ip6) lines.push(`ip -6 addr add ${externalGateway6}/64 dev ${e.hostIf} nodad`);
     lines.push(`ip link set ${e.hostIf} up`);
-    lines.push(`ip route add ${e.ip}/32 dev ${e.hostIf}`);
+    if (e.ip) lines.push(`ip route add ${e.ip}/32 dev ${e.hostIf}`);
+    if (e.ip6) lines.push(`ip -6 route add ${e.ip6}/128 dev ${e.hostIf}`);
   }
   return lines.join('\n');
 }
 
+function hasV4(plan: TopologyPlan): boolean {
+  return (plan.families ?? ['IPv4']).includes('IPv4');
+}
+
+/**
+ * IPv6 off in the namespace (IPv4-only suites, as always), or on without duplicate address
+ * detection (`all` covers the interfaces that exist, `default` those made later).
+ */
+function ipv6Sysctls(plan: TopologyPlan, existing: string[] = []): string[] {
+  if (!plan.podCIDR6) return [sysctl('ipv6/conf/all/disable_ipv6', 1), sysctl('ipv6/conf/default/disable_ipv6', 1)];
+  return [
+    sysctl('ipv6/conf/all/disable_ipv6', 0),
+    sysctl('ipv6/conf/default/disable_ipv6', 0),
+    sysctl('ipv6/conf/all/accept_dad', 0),
+    sysctl('ipv6/conf/default/accept_dad', 0),
+    ...existing.map((dev) => sysctl(`ipv6/conf/${dev}/accept_dad`, 0)),
+  ];
+}
+
 /** Runs inside a pod or external namespace once its eth0 exists. */
 export function workloadScript(plan: TopologyPlan, w: WorkloadNet): string {
+  const mark = `0x${egressDenyMark.toString(16)}/0x${egressDenyMark.toString(16)}`;
   const lines = [
-    sysctl('ipv6/conf/all/disable_ipv6', 1),
-    sysctl('ipv6/conf/default/disable_ipv6', 1),
+    ...ipv6Sysctls(plan, [workloadIf]),
     sysctl('ipv4/conf/all/rp_filter', 0),
     sysctl('ipv4/conf/default/rp_filter', 0),
     'ip link set lo up',
-    `ip addr add ${w.ip}/32 dev ${workloadIf}`,
+    ...(w.ip ? [`ip addr add ${w.ip}/32 dev ${workloadIf}`] : []),
+    ...(w.ip6 ? [`ip -6 addr add ${w.ip6}/128 dev ${workloadIf} nodad`] : []),
     `ip link set ${workloadIf} up`,
   ];
   if (w.kind === 'pod') {
@@ -111,22 +173,38 @@ export function workloadScript(plan: TopologyPlan, w: WorkloadNet): string {
     lines.push(`ip link add ${sinkIf} type veth peer name ${sinkIf}p`);
     lines.push(`ip link set ${sinkIf} up`);
     lines.push(`ip link set ${sinkIf}p up`);
-    lines.push(`ip neigh add ${sinkGateway} lladdr 02:00:00:00:00:01 dev ${sinkIf} nud permanent`);
-    lines.push(`ip route add default via ${sinkGateway} dev ${sinkIf} onlink table ${sinkTable}`);
-    lines.push(`ip rule add fwmark 0x${egressDenyMark.toString(16)}/0x${egressDenyMark.toString(16)} lookup ${sinkTable} pref 100`);
-    lines.push(`ip route add ${plan.podCIDR} dev ${workloadIf} src ${w.ip}`);
-    lines.push(`ip route add default via ${plan.gatewayIP} dev ${workloadIf} src ${w.ip}`);
+    if (w.ip) {
+      lines.push(`ip neigh add ${sinkGateway} lladdr 02:00:00:00:00:01 dev ${sinkIf} nud permanent`);
+      lines.push(`ip route add default via ${sinkGateway} dev ${sinkIf} onlink table ${sinkTable}`);
+      lines.push(`ip rule add fwmark ${mark} lookup ${sinkTable} pref 100`);
+    }
+    if (w.ip6) {
+      lines.push(`ip -6 neigh add ${sinkGateway6} lladdr 02:00:00:00:00:01 dev ${sinkIf} nud permanent`);
+      lines.push(`ip -6 route add default via ${sinkGateway6} dev ${sinkIf} table ${sinkTable}`);
+      lines.push(`ip -6 rule add fwmark ${mark} lookup ${sinkTable} pref 100`);
+    }
+    if (w.ip) {
+      lines.push(`ip route add ${plan.podCIDR} dev ${workloadIf} src ${w.ip}`);
+      lines.push(`ip route add default via ${plan.gatewayIP} dev ${workloadIf} src ${w.ip}`);
+    }
+    if (w.ip6) {
+      lines.push(`ip -6 route add ${plan.podCIDR6} dev ${workloadIf} src ${w.ip6}`);
+      lines.push(`ip -6 route add default via ${plan.gatewayIP6} dev ${workloadIf} src ${w.ip6}`);
+    }
   } else {
     // Proxy ARP on the node side answers for every address: a device route is enough.
-    lines.push(`ip route add default dev ${workloadIf} src ${w.ip}`);
+    if (w.ip) lines.push(`ip route add default dev ${workloadIf} src ${w.ip}`);
+    // IPv6: the node side of the veth answers at its link-local gateway address.
+    if (w.ip6) lines.push(`ip -6 route add default via ${externalGateway6} dev ${workloadIf} src ${w.ip6}`);
   }
   return lines.join('\n');
 }
 
-/** /etc/netns/<ns>/resolv.conf for a pod: cluster DNS with the Kubernetes search path. */
-export function podResolvConf(namespace: string, dnsIP: string | undefined): string {
+/** /etc/netns/<ns>/resolv.conf for a pod: cluster DNS with the Kubernetes search path (a dual-stack pod: both kube-dns ClusterIPs, primary first). */
+export function podResolvConf(namespace: string, dnsIP: string | undefined, dnsIP2?: string): string {
   const lines = ['# written by flowproof for a pod network namespace; removed at teardown'];
   if (dnsIP) lines.push(`nameserver ${dnsIP}`);
+  if (dnsIP2) lines.push(`nameserver ${dnsIP2}`);
   lines.push(`search ${namespace}.svc.cluster.local svc.cluster.local cluster.local`);
   lines.push('options ndots:5');
   return `${lines.join('\n')}\n`;
