@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
 import { ExitCode, InfrastructureError, InputError } from './errors.ts';
+import { guardOutputStreams } from './lifecycle.ts';
 import { packageVersion } from './paths.ts';
 
 /**
@@ -72,6 +73,7 @@ export function setExitCode(cmd: Command, code: number): void {
 
 const invokedDirectly = process.argv[1] && /(?:flowproof(?:\.js)?|cli\.ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  guardOutputStreams();
   main(process.argv).then(
     (code) => process.exit(code),
     (err) => process.exit(reportError(err)),

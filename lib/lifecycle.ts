@@ -1,6 +1,9 @@
-// Cleanup that always runs: on normal completion, on failure, and on Ctrl-C / SIGTERM.
-// Providers register their teardown here; the first signal runs every teardown once,
-// then the process exits with 130 (SIGINT) or 143 (SIGTERM).
+// Cleanup that always runs: on normal completion, on failure, on Ctrl-C, SIGTERM and
+// SIGHUP (a closed terminal, a dropped SSH session). Providers register their teardown
+// here; the first signal runs every teardown once, then the process exits with 128 + the
+// signal's number. A broken stdout or stderr (`flowproof run | head -c1`, a terminal that
+// went away) never crashes a run: the stream is dropped and the run goes on to its
+// teardown and its bundle.
 
 type Teardown = () => Promise<void>;
 
@@ -20,8 +23,10 @@ async function runAll(): Promise<void> {
   }
 }
 
+const signalExitCodes: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
 function onSignal(signal: NodeJS.Signals): void {
-  const code = signal === 'SIGINT' ? 130 : 143;
+  const code = signalExitCodes[signal] ?? 143;
   process.stderr.write(`\n${signal}: tearing down what this run created…\n`);
   tearingDown ??= runAll();
   void tearingDown.finally(() => process.exit(code));
@@ -31,8 +36,7 @@ function onSignal(signal: NodeJS.Signals): void {
 export function registerTeardown(label: string, fn: Teardown): () => Promise<void> {
   if (!handlersInstalled) {
     handlersInstalled = true;
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of Object.keys(signalExitCodes) as NodeJS.Signals[]) process.on(signal, onSignal);
   }
   const key = Symbol(label);
   let done: Promise<void> | undefined;
@@ -42,4 +46,17 @@ export function registerTeardown(label: string, fn: Teardown): () => Promise<voi
     teardowns.delete(key);
     await once();
   };
+}
+
+/**
+ * From the first error on stdout or stderr (EPIPE, EIO, a destroyed stream) on, writes to
+ * that stream are dropped instead of throwing: what the run does and writes to its bundle
+ * does not depend on whether anyone still reads its terminal output.
+ */
+export function guardOutputStreams(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => {
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
 }

@@ -47,8 +47,10 @@ describe('netns provider lifecycle: nothing is left behind', function () {
     assertNothingLeft(m![1]);
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal} runs the teardown and exits ${signal === 'SIGINT' ? 130 : 143}`, async function () {
+  // SIGHUP: a closed terminal or a dropped SSH session.
+  const exitCodes = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 } as const;
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} runs the teardown and exits ${exitCodes[signal]}`, async function () {
       const h = startHelper('hold');
       const line = await h.firstLine;
       const prefix = /^up (fp[0-9a-f]{6})$/.exec(line)?.[1];
@@ -56,7 +58,7 @@ describe('netns provider lifecycle: nothing is left behind', function () {
       expect(existsSync(`/run/netns/${prefix}-node`)).to.equal(true);
       h.child.kill(signal);
       const { code } = await h.exited;
-      expect(code, h.stderr()).to.equal(signal === 'SIGINT' ? 130 : 143);
+      expect(code, h.stderr()).to.equal(exitCodes[signal]);
       assertNothingLeft(prefix!);
     });
   }
