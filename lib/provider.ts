@@ -1,6 +1,6 @@
 // The contract every provider (netns, kind, kubeconfig) implements. Nothing
 // provider-specific leaks outside lib/providers: the runner and probes only see this.
-import type { Attempt, Fingerprint, IPFamily, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from './types.ts';
+import type { Fingerprint, IPFamily, NetworkPolicy, ResolvedEndpoint, Suite } from './types.ts';
 
 /** A command to run inside a workload's network namespace (netns) or container (kind). */
 export interface ExecRequest {
@@ -63,11 +63,22 @@ export interface Provider {
   /** Runs a command from a workload (a pod of the suite, probe-only pod, or external). */
   exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
   /**
-   * The liveness control that credits a deny: probes the target from inside the target
-   * workload itself, past its own policy (netns: over 127.0.0.1; kind: exec in the pod),
-   * with the same probe kind, and returns that attempt (ALLOWED means it serves).
+   * Runs a command inside the target workload itself, past its own policy: what the runner's
+   * liveness control (lib/runner/liveness.ts) runs its probe through. netns: in the target's
+   * network namespace; kind/kubeconfig: in the target pod's tool container, or an ephemeral
+   * container in an existing workload. Never throws: when the command cannot run inside the
+   * target (no such workload, an existing workload without --ephemeral, the ephemeral
+   * container did not start) the result has execError, so the control is a PROBE-ERROR and
+   * the deny stays inconclusive.
    */
-  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt>;
+  execInside(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
+  /**
+   * The address a command run by execInside dials to reach the target's own server without
+   * its packets meeting the target's policy. netns: loopback (127.0.0.1, ::1 for an IPv6
+   * target), which its policy table always lets through; kind/kubeconfig: the target's own
+   * IP (the packet never leaves the pod, so no NetworkPolicy applies).
+   */
+  insideAddress(target: ResolvedEndpoint): string;
   /** Per-rule packet counters ("<ns>/<policy> ingress[0]" -> packets), where the provider can tell. */
   ruleCounters?(): Promise<Map<string, number>>;
   fingerprint(): Promise<Fingerprint>;

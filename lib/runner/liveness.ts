@@ -1,9 +1,32 @@
 // The deny-credit rule: a deny counts only when the target is proven to serve in the same
 // run — by an allowed flow to the same target port, or by a control check from inside the
-// target. Control checks are memoised per target port so each runs at most once.
+// target. Control checks are memoised per target port so each runs at most once. The
+// runner owns the control check: the probe layer builds and reads it, the provider only
+// runs the command inside the target (execInside) and says what to dial there.
+import { isIP } from 'node:net';
+import type { Provider } from '../provider.ts';
+import { runProbe } from '../probes/index.ts';
 import type { Attempt, ProbeKind, Protocol, ResolvedEndpoint } from '../types.ts';
 
 export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind) => Promise<Attempt>;
+
+/**
+ * The liveness control: the flow's own probe kind, run inside the target workload against
+ * the address the provider gives for that (loopback on netns, the pod's own IP on a
+ * cluster), past the target's policy. ALLOWED means the target itself serves.
+ */
+export function controlCheck(
+  provider: Pick<Provider, 'execInside' | 'insideAddress'>,
+  target: ResolvedEndpoint,
+  port: number,
+  protocol: Protocol,
+  probe: ProbeKind,
+  timeoutMs: number,
+): Promise<Attempt> {
+  const v6 = isIP(target.ip) === 6;
+  const host = provider.insideAddress(target);
+  return runProbe((req) => provider.execInside(target, req), probe, { host, port, protocol, ...(v6 ? { family: 'IPv6' as const } : {}) }, timeoutMs);
+}
 
 /** One target port of one family: an answer over IPv4 proves nothing about the IPv6 listener. */
 export function targetKey(target: ResolvedEndpoint, port: number, protocol: Protocol): string {

@@ -4,7 +4,7 @@ import type { Provider } from '../provider.ts';
 import { runProbe } from '../probes/index.ts';
 import { planRecord, receiverOf, type PlannedPrediction } from '../policy/plan.ts';
 import type { Attempt, FlowResult, ResolvedEndpoint } from '../types.ts';
-import { LivenessLedger } from './liveness.ts';
+import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
 import { decideVerdict } from './verdict.ts';
@@ -29,7 +29,7 @@ export interface ProbeRunOptions {
 }
 
 export async function probeFlows(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
-  const ledger = new LivenessLedger((target, port, protocol, probe) => provider.controlCheck(target, port, protocol, probe, opts.timeoutMs));
+  const ledger = new LivenessLedger((target, port, protocol, probe) => controlCheck(provider, target, port, protocol, probe, opts.timeoutMs));
   let done = 0;
   const observed = await mapPool(planned, opts.parallel, async (p) => {
     const { resolved } = p;

@@ -10,6 +10,7 @@ import { runIdLabel } from '../../lib/providers/k8s-common/labels.ts';
 import { canaryPort, ClusterSession } from '../../lib/providers/k8s-common/session.ts';
 import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import type { ExecRequest } from '../../lib/provider.ts';
+import { controlCheck } from '../../lib/runner/liveness.ts';
 import type { Flow, NetworkPolicy, Suite } from '../../lib/types.ts';
 import { exitStatus, fakeApiServer, type FakeApiServer, type FakeExecRequest } from './fake-api-server.ts';
 
@@ -241,14 +242,14 @@ describe('cluster session against fakeApiServer', () => {
   it('control-checks from inside the target: our pod directly, an existing pod through an ephemeral container', async () => {
     const state = await session.deploy(shopSuite());
     const db = { kind: 'pod' as const, ref: 'shop/db', namespace: 'shop', name: 'db', ip: state.podIPs.get('shop/db')! };
-    const a = await session.controlCheck(db, 5432, 'TCP', 'tcp', 1000);
+    const a = await controlCheck(session, db, 5432, 'TCP', 'tcp', 1000);
     expect(a.outcome).to.equal('ALLOWED');
     const last = api.execs.at(-1)!;
     expect(last).to.deep.include({ pod: 'db', container: 'tool-net' });
     expect(last.command).to.include(db.ip); // its own address: the packet stays inside the pod
 
     const dns = { kind: 'pod' as const, ref: 'kube-system/coredns', namespace: 'kube-system', name: 'coredns', ip: '10.244.0.2' };
-    const b = await session.controlCheck(dns, 53, 'TCP', 'tcp', 1000);
+    const b = await controlCheck(session, dns, 53, 'TCP', 'tcp', 1000);
     expect(b.outcome).to.equal('ALLOWED');
     const pod = api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')!;
     const eph = pod.spec.ephemeralContainers as Array<{ name: string; image: string }>;
@@ -256,14 +257,14 @@ describe('cluster session against fakeApiServer', () => {
     expect(eph[0].image).to.equal(versions.images.netshoot);
     expect(api.execs.at(-1)).to.deep.include({ pod: 'coredns-7db6d8ff4d-abcde', container: eph[0].name });
     // A second check reuses the same ephemeral container (they cannot be removed).
-    await session.controlCheck(dns, 53, 'TCP', 'tcp', 1000);
+    await controlCheck(session, dns, 53, 'TCP', 'tcp', 1000);
     expect((api.get('pods', 'kube-system', 'coredns-7db6d8ff4d-abcde')!.spec.ephemeralContainers as unknown[]).length).to.equal(1);
   });
 
   it('without ephemeral containers, an existing target gives a PROBE-ERROR control, never a silent credit', async () => {
     session = newSession({ ephemeralControls: false });
     await session.deploy(shopSuite());
-    const a = await session.controlCheck({ kind: 'pod', ref: 'kube-system/coredns', ip: '10.244.0.2' }, 53, 'UDP', 'dns', 1000);
+    const a = await controlCheck(session, { kind: 'pod', ref: 'kube-system/coredns', ip: '10.244.0.2' }, 53, 'UDP', 'dns', 1000);
     expect(a.outcome).to.equal('PROBE-ERROR');
     expect(a.detail).to.include('--ephemeral');
   });

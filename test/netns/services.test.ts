@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterState, ExecResult } from '../../lib/provider.ts';
 import { NetnsProvider } from '../../lib/providers/netns/index.ts';
+import { controlCheck } from '../../lib/runner/liveness.ts';
 import type { NetworkPolicy, ResolvedEndpoint } from '../../lib/types.ts';
 import { requireCommand, requireRoot } from '../helpers/env.ts';
 import { assertNothingLeft } from './leftovers.ts';
@@ -134,7 +135,7 @@ describe('netns provider on the wire: real servers behind Services', function ()
     expect(denied.exitCode).to.equal(124);
     expect(denied.stdout.trim()).to.not.equal('PONG');
     // The server is up: the control from inside the cache pod (127.0.0.1) gets its answer.
-    const control = await provider!.controlCheck({ kind: 'pod', ref: 'app/cache', namespace: 'app', name: 'cache', ip: cacheIP }, 6379, 'TCP', 'redis', 2000);
+    const control = await controlCheck(provider!, { kind: 'pod', ref: 'app/cache', namespace: 'app', name: 'cache', ip: cacheIP }, 6379, 'TCP', 'redis', 2000);
     expect(control.outcome, control.transcript).to.equal('ALLOWED');
     const counters = await provider!.ruleCounters();
     expect(counters.get('app/client-to-db ingress[0]') ?? 0).to.be.greaterThan(0);

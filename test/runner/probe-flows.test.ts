@@ -3,8 +3,9 @@
 import { expect } from 'chai';
 import type { PlannedPrediction } from '../../lib/policy/plan.ts';
 import type { ExecRequest, ExecResult, Provider } from '../../lib/provider.ts';
+import { controlCheck } from '../../lib/runner/liveness.ts';
 import { probeFlows } from '../../lib/runner/probe-flows.ts';
-import type { Attempt, Expectation, Flow, Prediction, ResolvedEndpoint } from '../../lib/types.ts';
+import type { Expectation, Flow, Prediction, ResolvedEndpoint } from '../../lib/types.ts';
 
 const client: ResolvedEndpoint = { kind: 'pod', ref: 'x/client', namespace: 'x', name: 'client', ip: '10.244.0.2' };
 const db: ResolvedEndpoint = { kind: 'pod', ref: 'x/db', namespace: 'x', name: 'db', ip: '10.244.0.3' };
@@ -16,7 +17,7 @@ function planned(name: string, expect: Expectation, port: number, dst: ResolvedE
   return { resolved: { flow, source: client, destination, dialHost: destination.ip, dialIP: destination.ip, dialPort: port, backend: dst ?? undefined, backendPort: port }, prediction };
 }
 
-/** A provider whose nc answers per port from a script, and whose control check says up or down. */
+/** A provider whose nc answers per port from a script, and whose nc inside the target says it serves or refuses. */
 function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<number, boolean>, downRefs: string[] = []): Provider & { controls: number[] } {
   const controls: number[] = [];
   return {
@@ -30,11 +31,15 @@ function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<num
         ? { exitCode: 0, stdout: '', stderr: `Connection to 10.244.0.3 ${port} port [tcp/*] succeeded!`, timedOut: false, durationMs: 3 }
         : { exitCode: 1, stdout: '', stderr: `nc: connect to 10.244.0.3 port ${port} (tcp) timed out: Operation now in progress`, timedOut: false, durationMs: 1000 };
     },
-    controlCheck: async (t, port): Promise<Attempt> => {
+    execInside: async (t: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> => {
+      const port = Number(req.argv[req.argv.length - 1]);
       controls.push(port);
       const serves = up[port] && !downRefs.includes(t.ref);
-      return { outcome: serves ? 'ALLOWED' : 'REJECTED', detail: serves ? 'serves' : 'connection refused', transcript: '', durationMs: 1, startedAt: '' };
+      return serves
+        ? { exitCode: 0, stdout: '', stderr: `Connection to ${t.ip} ${port} port [tcp/*] succeeded!`, timedOut: false, durationMs: 1 }
+        : { exitCode: 1, stdout: '', stderr: `nc: connect to ${t.ip} port ${port} (tcp) failed: Connection refused`, timedOut: false, durationMs: 1 };
     },
+    insideAddress: (t: ResolvedEndpoint) => t.ip,
     fingerprint: async () => ({ provider: 'fake', tools: {} }),
     down: async () => {},
   };
@@ -95,5 +100,49 @@ describe('probeFlows', () => {
     expect(r).to.include({ verdict: 'pass', justification: 'TICKET-9 orders' });
     expect(r?.reason).to.equal('Allowed as declared.');
     expect(bare).not.to.have.property('justification');
+  });
+});
+
+describe('controlCheck: the runner\'s liveness control through execInside', () => {
+  /** A provider that records what it was asked to run inside which target. */
+  function inside(address: string, result: Partial<ExecResult> = {}) {
+    const ran: Array<{ ref: string; req: ExecRequest }> = [];
+    return {
+      ran,
+      provider: {
+        insideAddress: () => address,
+        execInside: async (t: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> => {
+          ran.push({ ref: t.ref, req });
+          return { exitCode: 0, stdout: '', stderr: `Connection to ${address} 5432 port [tcp/*] succeeded!`, timedOut: false, durationMs: 2, ...result };
+        },
+      },
+    };
+  }
+
+  it('runs the flow\'s own probe inside the target, against the address the provider gives', async () => {
+    const { ran, provider } = inside('127.0.0.1');
+    const a = await controlCheck(provider, db, 5432, 'TCP', 'tcp', 1000);
+    expect(a.outcome).to.equal('ALLOWED');
+    expect(ran).to.have.length(1);
+    expect(ran[0]).to.deep.include({ ref: 'x/db' });
+    expect(ran[0]!.req.argv).to.deep.equal(['nc', '-z', '-v', '-w', '1', '127.0.0.1', '5432']);
+    expect(a.transcript).to.match(/^\$ nc -z -v -w 1 127\.0\.0\.1 5432/);
+  });
+
+  it('an IPv6 target is checked over IPv6 (dns asks AAAA)', async () => {
+    const { ran, provider } = inside('::1', { stdout: ';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n', stderr: '' });
+    const a = await controlCheck(provider, { ...db, ip: 'fd00:10:244::3' }, 53, 'UDP', 'dns', 1000);
+    expect(a.outcome).to.equal('ALLOWED');
+    expect(ran[0]!.req.argv.slice(0, 2)).to.deep.equal(['dig', '@::1']);
+    expect(ran[0]!.req.argv.at(-1)).to.equal('AAAA');
+  });
+
+  it('a command that cannot run inside the target is a PROBE-ERROR naming why, never a credit', async () => {
+    const why = 'x/db is an existing workload: a control check from inside it needs an ephemeral container (--ephemeral)';
+    const { provider } = inside('10.244.0.3', { exitCode: null, stderr: '', durationMs: 0, execError: why });
+    const a = await controlCheck(provider, db, 5432, 'TCP', 'psql', 1000);
+    expect(a.outcome).to.equal('PROBE-ERROR');
+    expect(a.detail).to.include('--ephemeral');
+    expect(a.transcript).to.include(`did not run: ${why}`);
   });
 });

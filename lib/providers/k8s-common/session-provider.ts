@@ -4,7 +4,7 @@
 import { InfrastructureError } from '../../errors.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterState, DiagnosticFile, ExecRequest, ExecResult, Provider } from '../../provider.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
 import { collectClusterDiagnostics } from './diagnostics.ts';
 import { makeKube } from './kube.ts';
 import type { ClusterSession } from './session.ts';
@@ -38,7 +38,11 @@ export abstract class SessionBackedProvider implements Provider {
     return this.need().exec(from, req);
   }
 
-  controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
-    return this.need().controlCheck(target, port, protocol, probe, timeoutMs);
+  execInside(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    return this.need().execInside(target, req);
+  }
+
+  insideAddress(target: ResolvedEndpoint): string {
+    return this.need().insideAddress(target);
   }
 }

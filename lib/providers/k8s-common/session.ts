@@ -1,14 +1,15 @@
 // What kind and an existing cluster share once a KubeConfig reaches a working cluster:
 // deploy the suite (adopting existing workloads, creating the rest with the run id),
 // apply policies and wait for them to be programmed, exec probes in the right container,
-// control checks from inside targets, fingerprint, and delete exactly what this run made.
+// run commands inside targets (for the runner's control checks), fingerprint, and delete
+// exactly what this run made.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, InputError } from '../../errors.ts';
 import type { ClusterState, ExecRequest, ExecResult } from '../../provider.ts';
-import { probes, runProbe, toolsFor } from '../../probes/index.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, PodSpec, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import { runProbe, toolsFor } from '../../probes/index.ts';
+import type { Attempt, Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
 import { waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
 import { execInContainer } from './exec.ts';
@@ -376,26 +377,30 @@ export class ClusterSession {
     return execInContainer(this.kube.kc, { namespace: place.namespace, pod: place.pod, container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
   }
 
-  async controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
-    // From inside the target to its own IP: the packet never leaves the pod, so no policy applies.
-    const probeTarget = { host: target.ip, port, protocol };
-    if (target.kind === 'external') return runProbe((req) => this.o.externals.exec(target.name ?? target.ref.replace(/^ext:/, ''), req), probe, probeTarget, timeoutMs);
+  /**
+   * Runs `req` inside the target itself: our pod's tool container, an external's, or an
+   * ephemeral container in an existing workload (only with ephemeral controls: without, it
+   * cannot run there, and says so in execError).
+   */
+  async execInside(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    const notRun = (execError: string): ExecResult => ({ exitCode: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, execError });
+    if (target.kind === 'external') return this.o.externals.exec(target.name ?? target.ref.replace(/^ext:/, ''), req);
     const adopted = this.adopted.get(target.ref);
-    if (!adopted) return runProbe((req) => this.exec(target, req), probe, probeTarget, timeoutMs);
-    if (!this.o.ephemeralControls) {
-      const detail = `${target.ref} is an existing workload: a control check from inside it needs an ephemeral container (--ephemeral)`;
-      return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: new Date().toISOString() };
-    }
-    const role = roleForTool(probes[probe].tool);
+    if (!adopted) return this.exec(target, req);
+    if (!this.o.ephemeralControls) return notRun(`${target.ref} is an existing workload: a control check from inside it needs an ephemeral container (--ephemeral)`);
     const podName = adopted.pod.metadata!.name!;
     let container: string;
     try {
-      container = await ensureEphemeral(this.kube, adopted.spec.namespace, podName, role, this.o.runId, this.o.versions, { timeoutMs: 120_000, intervalMs: this.o.pollMs ?? 2000 });
+      container = await ensureEphemeral(this.kube, adopted.spec.namespace, podName, roleForTool(req.tool), this.o.runId, this.o.versions, { timeoutMs: 120_000, intervalMs: this.o.pollMs ?? 2000 });
     } catch (err) {
-      const detail = `could not start an ephemeral container in ${adopted.spec.namespace}/${podName}: ${errorText(err)}`;
-      return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: new Date().toISOString() };
+      return notRun(`could not start an ephemeral container in ${adopted.spec.namespace}/${podName}: ${errorText(err)}`);
     }
-    return runProbe((req) => execInContainer(this.kube.kc, { namespace: adopted.spec.namespace, pod: podName, container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin }), probe, probeTarget, timeoutMs);
+    return execInContainer(this.kube.kc, { namespace: adopted.spec.namespace, pod: podName, container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
+  }
+
+  /** From inside the target to its own IP: the packet never leaves the pod, so no policy applies. */
+  insideAddress(target: ResolvedEndpoint): string {
+    return target.ip;
   }
 
   // ---------- evidence ----------

@@ -13,13 +13,13 @@ import { worldFromSuite } from '../../policy/from-suite.ts';
 import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import { planAddresses } from '../../suite/addresses.ts';
 import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, ProbeKind, Protocol, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
 import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript } from './nft-policy.ts';
 import { appsServed, firstFailure, startWorkloadServers, type ServerContext } from './pod-servers.ts';
-import { probeFromInside } from './control.ts';
+import { execInsideNetns, loopbackOf } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
 import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
 import type { ServiceAddress } from './servers/dnsmasq.ts';
@@ -214,9 +214,12 @@ export class NetnsProvider implements Provider {
     return execInNetns(ns, req);
   }
 
-  async controlCheck(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, timeoutMs: number): Promise<Attempt> {
-    const ns = this.netnsOf(target);
-    return probeFromInside(ns, target, port, protocol, probe, timeoutMs);
+  async execInside(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
+    return execInsideNetns(this.netnsOf(target), target, req);
+  }
+
+  insideAddress(target: ResolvedEndpoint): string {
+    return loopbackOf(target);
   }
 
   async ruleCounters(): Promise<Map<string, number>> {
