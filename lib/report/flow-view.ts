@@ -58,7 +58,7 @@ export function violationsFirst(flows: FlowResult[]): FlowResult[] {
 export function flowEvidenceText(f: FlowResult): string {
   const lines = [
     `flow:      ${f.name}`,
-    `path:      ${endpointText(f.source)} -> ${endpointText(f.destination)} port ${portText(f)} probe ${f.probe}`,
+    `path:      ${endpointText(f.source)} -> ${endpointText(f.destination)} port ${portText(f)} probe ${f.probe}${f.family ? ` over ${f.family}` : ''}`,
     `declared:  ${f.expect}`,
     `predicted: ${f.predicted} (decided by ${f.decidedBy})`,
     `observed:  ${observedText(f)}`,

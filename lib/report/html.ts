@@ -92,7 +92,7 @@ function transcriptBlock(f: FlowResult, open: boolean): string {
 function flowCard(f: FlowResult): string {
   return `<article class="flow-card v-${f.verdict}" id="flow-${slug(f.name)}">
 <h4><span class="pill v-${f.verdict}">${verdictWord(f)}</span> ${esc(f.name)}</h4>
-<p class="path">${esc(endpointText(f.source))} → ${esc(endpointText(f.destination))} · port ${esc(portText(f))} · probe ${esc(f.probe)}</p>
+<p class="path">${esc(endpointText(f.source))} → ${esc(endpointText(f.destination))} · port ${esc(portText(f))} · probe ${esc(f.probe)}${f.family ? ` · ${esc(f.family)}` : ''}</p>
 <table class="dpo"><tr><th>Declared</th><th>Predicted (deciding rule)</th><th>Observed</th></tr>
 <tr><td class="eff ${f.expect}">${esc(f.expect)}</td><td class="eff ${f.predicted}">${esc(f.predicted)}<div class="rule">${esc(f.decidedBy)}</div></td><td class="eff ${effectClass(observedEffect(f.observed))}">${esc(observedText(f))}</td></tr></table>
 <p class="reason"><b>Why:</b> ${esc(f.reason)}${f.justification ? `<br><b>Justification in the suite:</b> ${esc(f.justification)}` : ''}${f.targetProvenUp === false && f.expect === 'deny' ? '<br><b>Note:</b> the target was not proven up in this run, so a deny is not credited.' : ''}</p>

@@ -26,6 +26,7 @@ export function renderJunit(run: RunResult): string {
       ['from', f.from],
       ['to', f.to],
       ['port', portText(f)],
+      ...(f.family ? [['family', f.family]] : []),
       ['declared', f.expect],
       ['predicted', f.predicted],
       ['decidedBy', f.decidedBy],

@@ -76,6 +76,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
         prop('destination', endpointText(f.destination)),
         prop('port', String(f.resolvedPort)),
         prop('protocol', f.protocol),
+        ...(f.family ? [prop('ip-family', f.family)] : []),
         prop('probe', f.probe),
         prop('attempts', String(f.attempts?.length ?? 0)),
       ],
