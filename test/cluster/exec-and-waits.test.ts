@@ -4,11 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../lib/errors.ts';
-import { waitCanariesAnswer, waitCanariesDenied } from '../../lib/providers/k8s-common/canary.ts';
+import { canaryCommand, readCanary, waitCanariesAnswer, waitCanariesDenied } from '../../lib/providers/k8s-common/canary.ts';
 import { execInContainer, exitCodeFromStatus } from '../../lib/providers/k8s-common/exec.ts';
 import { pollUntil } from '../../lib/providers/k8s-common/poll.ts';
 import { carryStdinInArgv } from '../../lib/providers/k8s-common/stdin-argv.ts';
 import { waitCoreDnsReady, waitNodesReady, waitPods } from '../../lib/providers/k8s-common/readiness.ts';
+import { probes } from '../../lib/probes/index.ts';
+import type { ExecResult } from '../../lib/provider.ts';
 import type { Outcome } from '../../lib/types.ts';
 import { exitStatus, fakeApiServer, type FakeApiServer, type FakeExecRequest } from './fake-api-server.ts';
 
@@ -235,6 +237,28 @@ describe('canary: is policy programmed yet? (one canary per node)', () => {
   it('a probe error is not a deny', async () => {
     const err = await waitCanariesDenied([seq('node a', ['PROBE-ERROR']).canary], opts(2)).catch((e: unknown) => e);
     expect((err as Error).message).to.include('PROBE-ERROR');
+  });
+
+  it('the canary connect is a plain nc -z read by the provider itself, with the tcp probe\'s outcomes', () => {
+    const ip = '10.244.1.5';
+    expect(canaryCommand(ip, 8080, 2000)).to.deep.equal(probes.tcp.command({ host: ip, port: 8080, protocol: 'TCP' }, 2000));
+    const ran = (r: Partial<ExecResult>): ExecResult => ({ exitCode: 1, stdout: '', stderr: '', timedOut: false, durationMs: 5, ...r });
+    const cases: Array<[ExecResult, Outcome]> = [
+      [ran({ exitCode: 0, stderr: `Connection to ${ip} 8080 port [tcp/http-alt] succeeded!\n` }), 'ALLOWED'],
+      [ran({ stderr: `nc: connect to ${ip} port 8080 (tcp) timed out: Operation in progress\n` }), 'DENIED'],
+      [ran({ stderr: `nc: connect to ${ip} port 8080 (tcp) failed: Connection refused\n` }), 'REJECTED'],
+      [ran({ stderr: `nc: connect to ${ip} port 8080 (tcp) failed: No route to host\n` }), 'REJECTED'],
+      [ran({ stderr: `nc: connect to ${ip} port 8080 (tcp) failed: Network is unreachable\n` }), 'PROBE-ERROR'],
+      [ran({ exitCode: 127, stderr: 'sh: nc: not found\n' }), 'PROBE-ERROR'],
+      [ran({ exitCode: null, timedOut: true, durationMs: 3500 }), 'PROBE-ERROR'],
+      [ran({ exitCode: null, execError: 'exec API: pods "canary-client" not found' }), 'PROBE-ERROR'],
+      [ran({ stderr: 'something else\n' }), 'PROBE-ERROR'],
+    ];
+    for (const [r, outcome] of cases) {
+      expect(readCanary(r, ip, 8080).outcome, r.stderr || r.execError).to.equal(outcome);
+      expect(probes.tcp.classify(r, { host: ip, port: 8080, protocol: 'TCP' }).outcome, r.stderr || r.execError).to.equal(outcome);
+    }
+    expect(readCanary(cases[7]![0], ip, 8080).detail).to.equal('could not run nc: exec API: pods "canary-client" not found');
   });
 
   it('requires every canary to answer before any policy (baseline)', async () => {

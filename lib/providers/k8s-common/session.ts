@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, InputError } from '../../errors.ts';
 import type { ClusterState, ExecRequest, ExecResult } from '../../provider.ts';
-import { runProbe, toolsFor } from '../../probes/index.ts';
-import type { Attempt, Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
-import { waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
+import { toolsFor } from '../../probes/index.ts';
+import type { Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
+import { canaryCommand, readCanary, waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
 import { execInContainer } from './exec.ts';
 import type { ExternalsDriver } from './externals.ts';
@@ -304,10 +304,13 @@ export class ClusterSession {
   /** Every canary server, probed from the canary client. */
   private canaries(): Canary[] {
     const timeoutMs = this.o.canary?.timeoutMs ?? 2000;
-    const exec = (req: ExecRequest) => execInContainer(this.kube.kc, { namespace: this.canaryNs, pod: canaryClient, container: toolRoles.net.container }, req.argv, { timeoutMs: req.timeoutMs, stdin: req.stdin });
+    const client = { namespace: this.canaryNs, pod: canaryClient, container: toolRoles.net.container };
     return [...this.canaryServers].map(([name, s]) => ({
       where: s.node ? `node ${s.node} (${name})` : name,
-      probe: (): Promise<Attempt> => runProbe(exec, 'tcp', { host: s.ip, port: canaryPort, protocol: 'TCP' }, timeoutMs),
+      probe: async () => {
+        const req = canaryCommand(s.ip, canaryPort, timeoutMs);
+        return readCanary(await execInContainer(this.kube.kc, client, req.argv, { timeoutMs: req.timeoutMs }), s.ip, canaryPort);
+      },
     }));
   }
 
