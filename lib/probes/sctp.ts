@@ -6,24 +6,9 @@
 // the exit code alone. SCTP takes ICMP port/host unreachable as soft errors (the INIT is
 // retried), so a CNI's ICMP reject reads as silence: DENIED, still a deny.
 import type { ExecResult } from '../provider.ts';
+import { sctpSocketProblem } from '../sctp-socket.ts';
 import { execDeadline, firstLine, fractionalSeconds, hostForUrl, localRoutingFailure, precheck, refusal, unrecognised } from './common.ts';
 import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
-
-/** socat's log line for a failed socket(2): "E socket(2, 1, 132): Protocol not supported". */
-const socketFailure = /\bsocket\(\d+, \d+, 132\): ([^\n]+)/;
-
-/**
- * Why an SCTP socket could not be opened, from socat's log, or undefined when it could.
- * EPROTONOSUPPORT ("Protocol not supported") is a kernel without SCTP (no sctp module).
- */
-export function sctpSocketProblem(text: string): string | undefined {
-  const m = socketFailure.exec(text);
-  if (!m) return undefined;
-  const why = m[1].trim();
-  const call = 'socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP)';
-  if (/Protocol not supported/i.test(why)) return `${call} fails with EPROTONOSUPPORT (${why}): the kernel has no SCTP`;
-  return `${call} fails: ${why}`;
-}
 
 export const sctpProbe: ProbeDefinition = {
   kind: 'sctp',

@@ -5,8 +5,7 @@
 // with EPROTONOSUPPORT on a kernel without it.
 import { execa } from 'execa';
 import { InfrastructureError, formatLocation } from '../../errors.ts';
-import { firstLine } from '../../probes/common.ts';
-import { sctpSocketProblem } from '../../probes/sctp.ts';
+import { sctpSocketProblem } from '../../sctp-socket.ts';
 import type { Flow, Suite } from '../../types.ts';
 import { aptHint, findTool } from './tools.ts';
 
@@ -19,7 +18,8 @@ export const sctpCheckArgv = ['-d', '-d', '-u', '/dev/null', 'SCTP-CONNECT:127.0
 export function readSctpCheck(stderr: string): SctpSupport {
   const problem = sctpSocketProblem(stderr);
   if (problem) return { ok: false, reason: problem };
-  if (/unknown device\/address/i.test(stderr)) return { ok: false, reason: `this socat cannot speak SCTP (built without it): ${firstLine(stderr)}` };
+  const first = stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  if (/unknown device\/address/i.test(stderr)) return { ok: false, reason: `this socat cannot speak SCTP (built without it): ${first}` };
   // Refused (ABORT), timed out or connected: the socket exists, so the kernel speaks SCTP.
   return { ok: true };
 }
