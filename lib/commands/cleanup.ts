@@ -1,7 +1,7 @@
 // `flowproof cleanup`: removes what crashed or killed netns runs left behind (network
 // namespaces, veths, servers, /etc/netns dirs, work dirs) and the temporary results of
-// killed runs. Runs whose process is still
-// alive are left alone; only fp<6 hex>-prefixed objects are ever touched.
+// killed runs. Runs whose process is still alive are left alone; only objects of a prefix
+// whose run record exists are ever removed (lib/providers/netns/cleanup.ts).
 import { Command } from 'commander';
 import { InfrastructureError } from '../errors.ts';
 
@@ -26,7 +26,7 @@ export function register(program: Command): void {
       for (const run of report.runs) {
         process.stdout.write(`run ${run.prefix} (pid ${run.pid} is gone): removed ${run.removed.length ? run.removed.join(', ') : 'nothing left'}\n`);
       }
-      if (report.orphans.length > 0) process.stdout.write(`leftovers without a record: removed ${report.orphans.join(', ')}\n`);
+      if (report.orphans.length > 0) process.stdout.write(`fp-prefixed leftovers without a run record, not removed (nothing proves a flowproof run made them): ${report.orphans.join(', ')}\n`);
       for (const live of report.live) process.stdout.write(`run ${live.prefix} is still running (pid ${live.pid}): left alone\n`);
       if (report.runs.length === 0 && report.orphans.length === 0 && tempDirs.length === 0) process.stdout.write('nothing to clean up\n');
     });

@@ -1,17 +1,21 @@
-// What `flowproof cleanup` does: finish the teardown of runs whose owning process is gone
-// (from their records), then remove fp-prefixed leftovers no live run owns (namespaces,
-// /etc/netns dirs, work dirs) — e.g. from a run killed before its record was complete.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+// What `flowproof cleanup` does: finish the teardown of runs whose owning process is gone.
+// It removes only what it can prove a flowproof run created: a prefix is a run's when its
+// record exists (runs write their record before they create anything), and then only
+// names carrying that prefix and the directories such a run makes. One cleanup at a time
+// (a lock file); every record is read again right before acting on it, so a run that
+// starts while cleanup works is seen as live, never as a leftover. fp-prefixed leftovers
+// with no record at all are reported, not removed.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InfrastructureError } from '../../errors.ts';
 import { prefixOf } from './names.ts';
-import { killNamespaceProcesses } from './processes.ts';
-import { processAlive, readRecords, removeRecord, stateRoot } from './state-file.ts';
-import { deleteNamespaces, teardownRecord } from './teardown.ts';
+import { ownerAlive, processStartTime, readRecord, recordedPrefixes, stateRoot, workDirOf } from './state-file.ts';
+import { provablyOwnedDir, teardownRecord } from './teardown.ts';
 
 export interface CleanupReport {
   /** Abandoned runs finished from their records. */
   runs: Array<{ prefix: string; pid: number; removed: string[] }>;
-  /** Prefixed objects without a record, removed by pattern. */
+  /** fp-prefixed objects no record vouches for: left in place, with how to remove them. */
   orphans: string[];
   /** Runs still owned by a live process: left alone. */
   live: Array<{ prefix: string; pid: number }>;
@@ -25,51 +29,90 @@ function list(dir: string): string[] {
   }
 }
 
+const lockPath = () => join(stateRoot, 'cleanup.lock');
+
+/** Takes the cleanup lock (exclusive create); a lock whose owner is gone is taken over. */
+function acquireLock(): () => void {
+  const path = lockPath();
+  const me = { pid: process.pid, pidStart: processStartTime(process.pid) };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o644 });
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // No state root yet: nothing was ever recorded, so there is nothing to lock.
+        return () => {};
+      }
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder: { pid: number; pidStart?: number } = { pid: 0 };
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;
+      } catch {
+        // unreadable: treated as stale
+      }
+      if (ownerAlive(holder)) throw new InfrastructureError('cleanup', `another flowproof cleanup is running (pid ${holder.pid})`, 'wait for it to finish');
+      rmSync(path, { force: true });
+    }
+  }
+  throw new InfrastructureError('cleanup', `could not take the lock ${path}`, 'another cleanup may have started at the same moment: run it again');
+}
+
+/** fp-prefixed objects on this machine, by prefix. */
+function leftovers(): Map<string, { namespaces: string[]; dirs: string[] }> {
+  const out = new Map<string, { namespaces: string[]; dirs: string[] }>();
+  const at = (p: string) => out.get(p) ?? (out.set(p, { namespaces: [], dirs: [] }), out.get(p)!);
+  for (const ns of list('/run/netns')) {
+    const p = prefixOf(ns);
+    if (p) at(p).namespaces.push(ns);
+  }
+  for (const name of list('/etc/netns')) {
+    const p = prefixOf(name);
+    if (p) at(p).dirs.push(join('/etc/netns', name));
+  }
+  for (const name of list(stateRoot)) if (/^fp[0-9a-f]{6}$/.test(name)) at(name).dirs.push(workDirOf(name));
+  return out;
+}
+
+/** An unreadable record (pid 0) written in the last 30 s may be a run writing its first one. */
+function beingWritten(prefix: string, pid: number): boolean {
+  if (pid !== 0) return false;
+  const path = join(stateRoot, `${prefix}.json`);
+  const newest = Math.max(...[path, `${path}.tmp`].map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0));
+  return Date.now() - newest < 30_000;
+}
+
 export async function cleanupAbandonedRuns(): Promise<CleanupReport> {
-  const report: CleanupReport = { runs: [], orphans: [], live: [] };
-  const records = readRecords();
-  const livePrefixes = new Set<string>();
-  for (const rec of records) {
-    if (processAlive(rec.pid)) {
-      livePrefixes.add(rec.prefix);
-      report.live.push({ prefix: rec.prefix, pid: rec.pid });
+  const release = acquireLock();
+  try {
+    const report: CleanupReport = { runs: [], orphans: [], live: [] };
+    const found = leftovers();
+    const prefixes = [...new Set([...recordedPrefixes(), ...found.keys()])].sort();
+    for (const prefix of prefixes) {
+      const rec = readRecord(prefix); // read again now, right before acting on it
+      const left = found.get(prefix) ?? { namespaces: [], dirs: [] };
+      if (!rec) {
+        // No record: nothing proves a flowproof run made these. Report, never remove.
+        report.orphans.push(...left.namespaces.map((n) => `netns ${n} (remove with: ip netns del ${n})`), ...left.dirs.map((d) => `dir ${d}`));
+        continue;
+      }
+      if (ownerAlive(rec) || beingWritten(prefix, rec.pid)) {
+        report.live.push({ prefix, pid: rec.pid });
+        continue;
+      }
+      // The record proves the prefix: its namespaces and provable dirs go, listed or not.
+      const withDirs = { ...rec, dirs: [...new Set([...rec.dirs, ...left.dirs])].filter((d) => provablyOwnedDir(d, prefix)) };
+      const removed = await teardownRecord(withDirs, 500, left.namespaces);
+      for (const tmp of [`${join(stateRoot, prefix)}.json.tmp`]) {
+        if (existsSync(tmp)) {
+          rmSync(tmp, { force: true });
+          removed.push(`record ${tmp}`);
+        }
+      }
+      report.runs.push({ prefix, pid: rec.pid, removed });
     }
+    return report;
+  } finally {
+    release();
   }
-  for (const rec of records) {
-    if (livePrefixes.has(rec.prefix)) continue;
-    const removed = await teardownRecord(rec, 500);
-    report.runs.push({ prefix: rec.prefix, pid: rec.pid, removed });
-  }
-  const orphanNs = list('/run/netns').filter((n) => {
-    const p = prefixOf(n);
-    return p !== undefined && !livePrefixes.has(p);
-  });
-  if (orphanNs.length > 0) {
-    await killNamespaceProcesses(orphanNs, 500);
-    for (const ns of await deleteNamespaces(orphanNs)) report.orphans.push(`netns ${ns}`);
-  }
-  const orphanDirs = [
-    ...list('/etc/netns').map((n) => join('/etc/netns', n)),
-    ...list(stateRoot)
-      .filter((n) => /^fp[0-9a-f]{6}$/.test(n))
-      .map((n) => join(stateRoot, n)),
-  ].filter((d) => {
-    const name = d.split('/').pop()!;
-    const p = prefixOf(`${name}-`) ?? prefixOf(name);
-    return p !== undefined && !livePrefixes.has(p);
-  });
-  for (const d of orphanDirs) {
-    if (!existsSync(d)) continue;
-    rmSync(d, { recursive: true, force: true });
-    report.orphans.push(`dir ${d}`);
-  }
-  for (const f of list(stateRoot)) {
-    const m = /^(fp[0-9a-f]{6})\.json(\.tmp)?$/.exec(f);
-    if (m && !livePrefixes.has(m[1]) && existsSync(join(stateRoot, f))) {
-      if (m[2]) rmSync(join(stateRoot, f), { force: true });
-      else removeRecord(m[1]);
-      report.orphans.push(`record ${join(stateRoot, f)}`);
-    }
-  }
-  return report;
 }

@@ -1,7 +1,7 @@
 // One JSON record per run under /run/flowproof/<prefix>.json: which process owns the run and
 // everything it created. Written before each object is created, so a crash at any point
 // leaves a record that `flowproof cleanup` can finish; removed after a clean teardown.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prefixPattern } from './names.ts';
 
@@ -11,6 +11,11 @@ export interface RunRecord {
   prefix: string;
   /** The process that owns the run; the run is abandoned once it is gone. */
   pid: number;
+  /**
+   * When that process started (clock ticks since boot, /proc/<pid>/stat field 22): a pid
+   * that was reused by another process after the owner died does not keep the run alive.
+   */
+  pidStart?: number;
   startedAt: string;
   /** Network namespaces (names under /run/netns). */
   namespaces: string[];
@@ -29,6 +34,10 @@ export function workDirOf(prefix: string): string {
 
 export function writeRecord(rec: RunRecord): void {
   mkdirSync(stateRoot, { recursive: true, mode: 0o755 });
+  if (rec.pidStart === undefined && rec.pid === process.pid) {
+    const start = processStartTime(process.pid);
+    if (start !== undefined) rec.pidStart = start;
+  }
   const path = recordPath(rec.prefix);
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(rec, null, 2)}\n`);
@@ -39,26 +48,60 @@ export function removeRecord(prefix: string): void {
   rmSync(recordPath(prefix), { force: true });
 }
 
-export function readRecords(): RunRecord[] {
+/**
+ * The record of one run as it is on disk now, or undefined when there is none. A record
+ * that cannot be read (half-written, or only its .tmp exists) still proves the prefix was a
+ * run's: it reads as an abandoned run with nothing listed.
+ */
+export function readRecord(prefix: string): RunRecord | undefined {
+  if (!prefixPattern.test(prefix)) return undefined;
+  const path = recordPath(prefix);
+  if (!existsSync(path)) return existsSync(`${path}.tmp`) ? { prefix, pid: 0, startedAt: '', namespaces: [], dirs: [] } : undefined;
+  try {
+    const rec = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+    if (rec.prefix === prefix) return rec;
+  } catch {
+    // half-written: below
+  }
+  return { prefix, pid: 0, startedAt: '', namespaces: [], dirs: [] };
+}
+
+/** Prefixes that have a record (or a record being written) under the state root. */
+export function recordedPrefixes(): string[] {
   let files: string[];
   try {
     files = readdirSync(stateRoot);
   } catch {
     return [];
   }
-  const out: RunRecord[] = [];
-  for (const f of files) {
-    const m = /^(fp[0-9a-f]{6})\.json$/.exec(f);
-    if (!m) continue;
-    try {
-      const rec = JSON.parse(readFileSync(join(stateRoot, f), 'utf8')) as RunRecord;
-      if (rec.prefix === m[1] && prefixPattern.test(rec.prefix)) out.push(rec);
-    } catch {
-      // A half-written record: treat as an abandoned run with nothing recorded.
-      out.push({ prefix: m[1], pid: 0, startedAt: '', namespaces: [], dirs: [] });
-    }
+  return [...new Set(files.map((f) => /^(fp[0-9a-f]{6})\.json(\.tmp)?$/.exec(f)?.[1]).filter((p): p is string => p !== undefined))].sort();
+}
+
+export function readRecords(): RunRecord[] {
+  return recordedPrefixes()
+    .map(readRecord)
+    .filter((r): r is RunRecord => r !== undefined);
+}
+
+/** /proc/<pid>/stat field 22 (start time in clock ticks since boot), or undefined. */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
   }
-  return out;
+}
+
+/** The run's owner still runs: its pid is alive and, when recorded, started when the owner did. */
+export function ownerAlive(rec: Pick<RunRecord, 'pid' | 'pidStart'>): boolean {
+  if (!processAlive(rec.pid)) return false;
+  if (rec.pidStart === undefined) return true;
+  const now = processStartTime(rec.pid);
+  return now === undefined || now === rec.pidStart;
 }
 
 export function processAlive(pid: number): boolean {

@@ -2,10 +2,11 @@
 // namespaces (which takes the veths and the bridge with them), its directories (work dir,
 // /etc/netns/<ns>) and finally the record. Used by down() and by `flowproof cleanup`.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { killNamespaceProcesses } from './processes.ts';
 import { findTool } from './tools.ts';
-import { removeRecord, type RunRecord } from './state-file.ts';
+import { removeRecord, workDirOf, type RunRecord } from './state-file.ts';
 import { prefixOf } from './names.ts';
 
 /** postgres releases its shared memory on SIGQUIT (immediate shutdown); the rest get SIGTERM. */
@@ -28,11 +29,24 @@ export async function deleteNamespaces(namespaces: string[]): Promise<string[]> 
   return present;
 }
 
-/** Everything the record names; returns what was actually removed (for cleanup's report). */
-export async function teardownRecord(rec: RunRecord, graceMs = 1000): Promise<string[]> {
+/**
+ * A directory a run of `prefix` can have created, whatever a record claims: its work dir
+ * or an /etc/netns/<prefix>-<name> dir, written exactly so (no "..", no other parent).
+ */
+export function provablyOwnedDir(dir: string, prefix: string): boolean {
+  if (resolve(dir) !== dir) return false;
+  if (dir === workDirOf(prefix)) return true;
+  return dirname(dir) === '/etc/netns' && prefixOf(basename(dir)) === prefix;
+}
+
+/**
+ * Everything the record names (namespaces carrying its prefix, directories it provably
+ * created), plus `extraNamespaces` of the same prefix; returns what was actually removed.
+ */
+export async function teardownRecord(rec: RunRecord, graceMs = 1000, extraNamespaces: string[] = []): Promise<string[]> {
   // Never touch a name that does not carry this run's prefix, whatever the record says.
-  const namespaces = rec.namespaces.filter((ns) => prefixOf(ns) === rec.prefix);
-  const dirs = rec.dirs.filter((d) => d.includes(rec.prefix));
+  const namespaces = [...new Set([...rec.namespaces, ...extraNamespaces])].filter((ns) => prefixOf(ns) === rec.prefix);
+  const dirs = rec.dirs.filter((d) => provablyOwnedDir(d, rec.prefix));
   await killNamespaceProcesses(namespaces, graceMs, firstSignal);
   const removed = (await deleteNamespaces(namespaces)).map((ns) => `netns ${ns}`);
   for (const d of dirs) {
