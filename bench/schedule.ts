@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { createProvider } from '../lib/providers/index.ts';
 import { planFlows } from '../lib/policy/plan.ts';
 import { policiesInForce } from '../lib/suite/template.ts';
-import { probeFlows } from '../lib/runner/probe-flows.ts';
+import { execNeeds, probeFlows } from '../lib/runner/probe-flows.ts';
 import { loadSuite } from '../lib/suite/load.ts';
 
 const namespaces = ['x', 'y', 'z'];
@@ -60,7 +60,7 @@ export async function benchSchedule(timeoutMs = 1000, parallel = 16): Promise<Ar
     const suite = await loadSuite(file);
     const provider = await createProvider('netns', {});
     try {
-      const state = await provider.up(suite);
+      const state = await provider.up(suite, execNeeds(suite));
       const policies = policiesInForce(suite, state);
       await provider.apply(policies);
       const planned = planFlows(suite, state, policies).map((p) => ({ ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, expect: p.prediction.verdict } } }));

@@ -54,10 +54,20 @@ export interface DiagnosticFile {
   text: string;
 }
 
+/** What the runner will ask a provider to run, known before up(). */
+export interface ExecNeeds {
+  /**
+   * Every binary the run's commands need (ExecRequest.tool and argv[0] of the runner's
+   * probes and control checks, from lib/probes): kind/kubeconfig give each pod that probes
+   * or is control-checked a container with each; netns runs this machine's own.
+   */
+  tools: string[];
+}
+
 export interface Provider {
   readonly name: string;
   /** Creates the cluster (or connects), the suite's namespaces, pods, services and externals. */
-  up(suite: Suite): Promise<ClusterState>;
+  up(suite: Suite, needs: ExecNeeds): Promise<ClusterState>;
   /** Replaces the set of NetworkPolicies in force (already templated with pod IPs). */
   apply(policies: NetworkPolicy[]): Promise<void>;
   /** Runs a command from a workload (a pod of the suite, probe-only pod, or external). */

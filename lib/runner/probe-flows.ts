@@ -1,9 +1,9 @@
 // Probes every planned flow through a bounded pool, then applies the deny-credit rule and
 // the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
-import type { Provider } from '../provider.ts';
-import { runProbe } from '../probes/index.ts';
+import type { ExecNeeds, Provider } from '../provider.ts';
+import { runProbe, toolsFor } from '../probes/index.ts';
 import { planRecord, receiverOf, type PlannedPrediction } from '../policy/plan.ts';
-import type { Attempt, FlowResult, ResolvedEndpoint } from '../types.ts';
+import type { Attempt, FlowResult, ResolvedEndpoint, Suite } from '../types.ts';
 import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
@@ -14,6 +14,11 @@ function receiversOf(r: PlannedPrediction['resolved']): Array<{ endpoint: Resolv
   if (r.backends && r.backends.length > 0) return r.backends;
   const one = receiverOf(r);
   return one ? [{ endpoint: one, port: r.backendPort }] : [];
+}
+
+/** What probing these flows will ask the provider to run (its up() prepares for it). */
+export function execNeeds(suite: Pick<Suite, 'flows'>): ExecNeeds {
+  return { tools: [...new Set(suite.flows.flatMap((f) => toolsFor(f.probe)))] };
 }
 
 /** A flow ready to probe: resolved to addresses and predicted by the policy model. */

@@ -14,7 +14,7 @@ import { runUnderMocha } from './mocha-suite.ts';
 import { makeAllureResultsDir } from './temp-results.ts';
 import { planFlows } from '../policy/plan.ts';
 import { policiesInForce } from '../suite/template.ts';
-import { probeFlows } from './probe-flows.ts';
+import { execNeeds, probeFlows } from './probe-flows.ts';
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 
@@ -66,7 +66,7 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
   try {
-    const state = await provider.up(suite);
+    const state = await provider.up(suite, execNeeds(suite));
     const policies = policiesInForce(suite, state);
     await provider.apply(policies);
     const planned = planFlows(suite, state, policies);

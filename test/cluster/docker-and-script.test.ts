@@ -10,6 +10,7 @@ import { createKindProvider } from '../../lib/providers/kind/index.ts';
 import { clusterImages } from '../../lib/providers/kind/images.ts';
 import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import { createKubeconfigProvider } from '../../lib/providers/kubeconfig/index.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -83,7 +84,7 @@ describe('cluster providers refuse early', () => {
   it('kind: a suite with a pinned pod IP is bad input (exit 2), before Docker is even asked', async () => {
     const suite = await loadSuite('suites/sip-system-basic.yaml');
     suite.pods[0] = { ...suite.pods[0], ip: '10.244.1.10' };
-    const err = await createKindProvider({ cni: 'calico', log: () => {} }).up(suite).catch((e: unknown) => e);
+    const err = await createKindProvider({ cni: 'calico', log: () => {} }).up(suite, execNeeds(suite)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InputError);
     expect((err as InputError).exitCode).to.equal(2);
   });
@@ -95,7 +96,7 @@ describe('cluster providers refuse early', () => {
     }
     const suite = await loadSuite('suites/sip-system-basic.yaml');
     const provider = createKindProvider({ cni: 'cilium', log: () => {} });
-    const err = await provider.up(suite).catch((e: unknown) => e);
+    const err = await provider.up(suite, execNeeds(suite)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InfrastructureError);
     expect((err as InfrastructureError).step).to.equal('docker');
     expect((err as Error).message).to.match(/^docker failed: Docker not available/);
@@ -104,17 +105,17 @@ describe('cluster providers refuse early', () => {
 
   it('kubeconfig: a missing kubeconfig file or an unreachable cluster is exit 3 naming the step', async () => {
     const suite = await loadSuite('suites/sip-system-basic.yaml');
-    const missing = await createKubeconfigProvider({ kubeconfig: '/nonexistent/kubeconfig', log: () => {} }).up(suite).catch((e: unknown) => e);
+    const missing = await createKubeconfigProvider({ kubeconfig: '/nonexistent/kubeconfig', log: () => {} }).up(suite, execNeeds(suite)).catch((e: unknown) => e);
     expect((missing as InfrastructureError).step).to.equal('load kubeconfig');
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const dir = mkdtempSync('/tmp/flowproof-kc-');
     try {
       // Port 9 on loopback: nothing listens there, the connection is refused at once.
       writeFileSync(`${dir}/config`, ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]', 'users: [{name: u, user: {token: t}}]', 'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n'));
-      const bad = await createKubeconfigProvider({ kubeconfig: `${dir}/config`, context: 'nope', log: () => {} }).up(suite).catch((e: unknown) => e);
+      const bad = await createKubeconfigProvider({ kubeconfig: `${dir}/config`, context: 'nope', log: () => {} }).up(suite, execNeeds(suite)).catch((e: unknown) => e);
       expect((bad as InfrastructureError).step).to.equal('load kubeconfig');
       expect((bad as Error).message).to.include('context "nope"');
-      const down = await createKubeconfigProvider({ kubeconfig: `${dir}/config`, log: () => {} }).up(suite).catch((e: unknown) => e);
+      const down = await createKubeconfigProvider({ kubeconfig: `${dir}/config`, log: () => {} }).up(suite, execNeeds(suite)).catch((e: unknown) => e);
       expect(down).to.be.instanceOf(InfrastructureError);
       expect((down as InfrastructureError).step).to.equal('connect to the cluster');
     } finally {

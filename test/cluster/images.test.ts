@@ -11,7 +11,8 @@ import { InfrastructureError } from '../../lib/errors.ts';
 import { preloadImages } from '../../lib/providers/kind/commands.ts';
 import { buildCommand, clusterImages, dockerImage, howToGet, localBuilds, versionArgName } from '../../lib/providers/kind/images.ts';
 import { buildPod, imagesOf } from '../../lib/providers/k8s-common/manifests.ts';
-import { suiteToolRoles } from '../../lib/providers/k8s-common/session.ts';
+import { rolesForTools } from '../../lib/providers/k8s-common/tools.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { clustersDir, debianTag, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
@@ -84,7 +85,7 @@ describe('cluster images (clusters/versions.yaml, lib/providers/kind/images.ts)'
     const preloaded = new Set(preloadImages('calico', v));
     for (const file of ['sip-system-basic', 'sip-system-strict', 'voiceassist', 'virtrigaud']) {
       const suite = await loadSuite(`${repo}suites/${file}.yaml`);
-      const ctx = { runId: 'fp-test', versions: v, toolRoles: suiteToolRoles(suite), postgresPassword: 'x' };
+      const ctx = { runId: 'fp-test', versions: v, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'x' };
       const used = imagesOf(suite.pods.map((p) => buildPod(p, ctx)));
       expect(used.length, file).to.be.greaterThan(0);
       for (const image of used) expect(preloaded.has(image), `${file}: ${image}`).to.equal(true);

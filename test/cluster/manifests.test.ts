@@ -6,9 +6,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { probes, toolsFor } from '../../lib/probes/index.ts';
 import { buildNamespace, buildPod, buildService, buildShadowProbePod, configNeeds, imagesOf, type BuildContext } from '../../lib/providers/k8s-common/manifests.ts';
 import { runIdLabel } from '../../lib/providers/k8s-common/labels.ts';
-import { checkClusterSuite, suiteToolRoles } from '../../lib/providers/k8s-common/session.ts';
+import { checkClusterSuite } from '../../lib/providers/k8s-common/session.ts';
 import { containerForTool, rolesForTools } from '../../lib/providers/k8s-common/tools.ts';
 import { isPinnedImage, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { ProbeKind, Suite } from '../../lib/types.ts';
@@ -24,7 +25,7 @@ describe('cluster manifests', () => {
 
   before(async () => {
     suite = await loadSuite('suites/sip-system-basic.yaml');
-    ctx = { runId, versions, toolRoles: suiteToolRoles(suite), postgresPassword: 'pw' };
+    ctx = { runId, versions, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'pw' };
     pods = suite.pods.map((p) => buildPod(p, ctx));
   });
 

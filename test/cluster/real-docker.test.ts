@@ -17,6 +17,7 @@ import { clusterPrerequisites } from '../../lib/providers/k8s-common/prerequisit
 import { createKindExternals, withStdin, type ExternalRouting } from '../../lib/providers/kind/externals.ts';
 import { clusterImages, imageAvailability, preflightImages } from '../../lib/providers/kind/images.ts';
 import { createKindProvider } from '../../lib/providers/kind/index.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { idleCommand } from '../../lib/providers/k8s-common/tools.ts';
 import { serverContainer, serverGroups } from '../../lib/providers/k8s-common/manifests.ts';
@@ -271,7 +272,8 @@ describe('real Docker (Debian dockerd, internal TEST-NET networks)', function ()
       }
       const logs: string[] = [];
       const provider = createKindProvider({ cni: 'cilium', clusterName: `fp-preflight-${tag}`, log: (l) => logs.push(l) });
-      const err = await provider.up(await loadSuite(`${repo}suites/sip-system-basic.yaml`)).catch((e: unknown) => e);
+      const suite = await loadSuite(`${repo}suites/sip-system-basic.yaml`);
+      const err = await provider.up(suite, execNeeds(suite)).catch((e: unknown) => e);
       await provider.down();
       expect(err).to.be.instanceOf(InfrastructureError);
       expect((err as InfrastructureError).step).to.equal('check images');

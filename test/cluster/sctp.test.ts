@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { probes } from '../../lib/probes/index.ts';
 import { buildPod, buildService, type BuildContext } from '../../lib/providers/k8s-common/manifests.ts';
-import { suiteToolRoles } from '../../lib/providers/k8s-common/session.ts';
-import { containerForTool } from '../../lib/providers/k8s-common/tools.ts';
+import { containerForTool, rolesForTools } from '../../lib/providers/k8s-common/tools.ts';
 import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import type { Suite } from '../../lib/types.ts';
 
@@ -21,7 +21,7 @@ describe('SCTP on cluster providers (objects)', () => {
 
   before(async () => {
     suite = await loadSuite('test/suite/fixtures/sctp.yaml');
-    ctx = { runId: 'fp-test-sctp', versions, toolRoles: suiteToolRoles(suite), postgresPassword: 'pw' };
+    ctx = { runId: 'fp-test-sctp', versions, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'pw' };
   });
 
   it('probes SCTP with socat from the netshoot tool container of every pod', () => {

@@ -11,6 +11,7 @@ import { canaryPort, ClusterSession } from '../../lib/providers/k8s-common/sessi
 import { loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import type { ExecRequest } from '../../lib/provider.ts';
 import { controlCheck } from '../../lib/runner/liveness.ts';
+import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import type { Flow, NetworkPolicy, Suite } from '../../lib/types.ts';
 import { exitStatus, fakeApiServer, type FakeApiServer, type FakeExecRequest } from './fake-api-server.ts';
 
@@ -110,6 +111,9 @@ describe('cluster session against fakeApiServer', () => {
       ...over,
     });
 
+  /** Deploys with the tools the suite's probes need, as the runner asks. */
+  const deployed = (suite: Suite, on: ClusterSession = session) => on.deploy(suite, execNeeds(suite));
+
   beforeEach(async () => {
     api = await fakeApiServer();
     seedCluster(api);
@@ -119,7 +123,7 @@ describe('cluster session against fakeApiServer', () => {
   afterEach(() => api.stop());
 
   it('deploys the suite: creates what is missing with the run id, adopts CoreDNS, reports IPs', async () => {
-    const state = await session.deploy(shopSuite());
+    const state = await deployed(shopSuite());
     expect(state.podIPs.get('kube-system/coredns')).to.equal('10.244.0.2');
     expect(state.podIPs.get('shop/web')).to.match(/^10\.244\.1\./);
     expect(state.podIPs.get('shop/db')).to.match(/^10\.244\.1\./);
@@ -153,7 +157,7 @@ describe('cluster session against fakeApiServer', () => {
       },
     };
     const suite: Suite = { ...shopSuite(), externals: [{ name: 'partner', ip: '203.0.113.10', serve: [] }] };
-    const state = await newSession({ externals: recording }).deploy(suite);
+    const state = await deployed(suite, newSession({ externals: recording }));
     expect(calls.map((c) => c.names)).to.deep.equal([['partner']]);
     // The created pods (the fake schedules them on 172.18.0.2) and the adopted CoreDNS; no canary.
     expect(calls[0].routes).to.have.deep.members([
@@ -166,7 +170,7 @@ describe('cluster session against fakeApiServer', () => {
   });
 
   it('applies policies by server-side apply, then waits until the canary is denied', async () => {
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const before = api.execs.filter((e) => e.pod === 'canary-client').length;
     await session.applyPolicies([dbPolicy]);
     const stored = api.get('networkpolicies', 'shop', 'db-from-web')!;
@@ -181,7 +185,7 @@ describe('cluster session against fakeApiServer', () => {
 
   it('fails with exit 3 naming the step when the canary is never denied (no enforcement)', async () => {
     api.onExec = canaryBehaviour(api, 'never');
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const err = await session.applyPolicies([dbPolicy]).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InfrastructureError);
     expect((err as InfrastructureError).step).to.equal('wait for policy programming');
@@ -193,7 +197,7 @@ describe('cluster session against fakeApiServer', () => {
     api.put('nodes', { metadata: { name: 'flowproof-calico-worker' }, spec: {}, status: ready });
     api.put('nodes', { metadata: { name: 'flowproof-calico-worker2' }, spec: {}, status: ready });
     api.put('nodes', { metadata: { name: 'flowproof-calico-worker3' }, spec: { unschedulable: true }, status: ready });
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const canaryNs = `flowproof-canary-${runId.slice(-6)}`;
     const servers = [...api.store.values()].filter((o) => o.kind === 'Pod' && o.metadata.namespace === canaryNs && o.metadata.labels?.['flowproof.dev/canary'] === 'server');
     expect(servers.map((p) => p.spec.nodeName).sort()).to.deep.equal(['flowproof-calico-worker', 'flowproof-calico-worker2']);
@@ -220,7 +224,7 @@ describe('cluster session against fakeApiServer', () => {
   it('refuses to overwrite a policy it did not create', async () => {
     api.put('namespaces', { metadata: { name: 'shop' } });
     api.put('networkpolicies', { metadata: { name: 'db-from-web', namespace: 'shop', labels: { owner: 'ops' } }, spec: {} });
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const err = await session.applyPolicies([dbPolicy]).catch((e: unknown) => e);
     expect((err as InfrastructureError).step).to.equal('apply policies');
     expect((err as Error).message).to.include('was not created by this run');
@@ -228,7 +232,7 @@ describe('cluster session against fakeApiServer', () => {
   });
 
   it('execs each probe in the container that has its tool', async () => {
-    const state = await session.deploy(shopSuite());
+    const state = await deployed(shopSuite());
     const from = { kind: 'pod' as const, ref: 'shop/web', namespace: 'shop', name: 'web', ip: state.podIPs.get('shop/web')! };
     const run = (tool: string) => session.exec(from, { argv: [tool, 'x'], timeoutMs: 5000, tool } satisfies ExecRequest);
     expect((await run('psql')).stdout).to.equal('ran psql in tool-psql\n');
@@ -240,7 +244,7 @@ describe('cluster session against fakeApiServer', () => {
   });
 
   it('control-checks from inside the target: our pod directly, an existing pod through an ephemeral container', async () => {
-    const state = await session.deploy(shopSuite());
+    const state = await deployed(shopSuite());
     const db = { kind: 'pod' as const, ref: 'shop/db', namespace: 'shop', name: 'db', ip: state.podIPs.get('shop/db')! };
     const a = await controlCheck(session, db, 5432, 'TCP', 'tcp', 1000);
     expect(a.outcome).to.equal('ALLOWED');
@@ -263,7 +267,7 @@ describe('cluster session against fakeApiServer', () => {
 
   it('without ephemeral containers, an existing target gives a PROBE-ERROR control, never a silent credit', async () => {
     session = newSession({ ephemeralControls: false });
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const a = await controlCheck(session, { kind: 'pod', ref: 'kube-system/coredns', ip: '10.244.0.2' }, 53, 'UDP', 'dns', 1000);
     expect(a.outcome).to.equal('PROBE-ERROR');
     expect(a.detail).to.include('--ephemeral');
@@ -273,7 +277,7 @@ describe('cluster session against fakeApiServer', () => {
     // An operator's pod in a namespace the suite shares must survive.
     api.put('namespaces', { metadata: { name: 'shop', labels: { team: 'ops' } } });
     api.put('pods', { metadata: { name: 'ops-tool', namespace: 'shop', labels: { app: 'ops' } }, spec: { containers: [{ name: 'x' }] } });
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     await session.applyPolicies([dbPolicy]);
     expect(api.get('pods', 'shop', 'web')).to.not.equal(undefined);
     await session.cleanup();
@@ -303,7 +307,7 @@ describe('cluster session against fakeApiServer', () => {
 
     it('without --ephemeral: a never-Ready probe pod with the labels, created in the existing namespace', async () => {
       session = newSession({ providerName: 'kubeconfig', ephemeralControls: false });
-      const state = await session.deploy(withExistingApi());
+      const state = await deployed(withExistingApi());
       const probe = api.get('pods', 'billing', 'probe-0a1b2c3d')!;
       expect(probe.metadata.labels).to.include({ app: 'api', [runIdLabel]: runId });
       expect((probe.spec.containers as Array<{ readinessProbe?: unknown }>)[0].readinessProbe).to.deep.equal({ exec: { command: ['false'] }, periodSeconds: 30 });
@@ -317,7 +321,7 @@ describe('cluster session against fakeApiServer', () => {
 
     it('with --ephemeral: probes from ephemeral containers inside the existing pod, which keeps its IP', async () => {
       session = newSession({ providerName: 'kubeconfig', ephemeralSources: true });
-      const state = await session.deploy(withExistingApi());
+      const state = await deployed(withExistingApi());
       expect(api.get('pods', 'billing', 'probe-0a1b2c3d')).to.equal(undefined);
       expect(state.podIPs.get('billing/probe-0a1b2c3d')).to.equal('10.244.2.7');
       const eph = api.get('pods', 'billing', 'api-5d9f-xk2p1')!.spec.ephemeralContainers as Array<{ name: string; image: string }>;
@@ -346,7 +350,7 @@ describe('cluster session against fakeApiServer', () => {
 
     it('accepts the shadow probe pod: every probe container meets restricted', async () => {
       session = newSession({ providerName: 'kubeconfig', ephemeralControls: false });
-      const state = await session.deploy(restrictedBilling());
+      const state = await deployed(restrictedBilling());
       const shadow = [...api.store.values()].find((o) => o.kind === 'Pod' && o.metadata.namespace === 'billing' && o.metadata.name.startsWith('fp-shadow-api'))!;
       expect(shadow, 'shadow probe pod created').to.not.equal(undefined);
       for (const c of shadow.spec.containers as Array<{ name: string; securityContext: Record<string, unknown> }>) {
@@ -359,7 +363,7 @@ describe('cluster session against fakeApiServer', () => {
 
     it('accepts ephemeral probe containers in the existing workload (--ephemeral)', async () => {
       session = newSession({ providerName: 'kubeconfig', ephemeralSources: true });
-      await session.deploy(restrictedBilling());
+      await deployed(restrictedBilling());
       const eph = api.get('pods', 'billing', 'api-5d9f-xk2p1')!.spec.ephemeralContainers as Array<{ name: string }>;
       expect(eph.map((e) => e.name)).to.have.length(2);
     });
@@ -367,7 +371,7 @@ describe('cluster session against fakeApiServer', () => {
     it('a server pod the profile refuses is exit 3 naming the PodSecurity level and the namespace', async () => {
       api.put('namespaces', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
       session = newSession({ providerName: 'kubeconfig' });
-      const err = await session.deploy(shopSuite()).catch((e: unknown) => e);
+      const err = await deployed(shopSuite()).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(InfrastructureError);
       expect((err as InfrastructureError).step).to.equal('create suite pods');
       expect((err as InfrastructureError).detail).to.match(/^Pod shop\/\S+: PodSecurity level "restricted:latest" of namespace shop refused it: violates PodSecurity/);
@@ -376,7 +380,7 @@ describe('cluster session against fakeApiServer', () => {
   });
 
   it('fingerprints the cluster from the API', async () => {
-    await session.deploy(shopSuite());
+    await deployed(shopSuite());
     const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });
     expect(fp).to.deep.include({ provider: 'kind', kubernetesVersion: 'v1.33.1-fake', nodeCount: 1, kernel: '6.1.0-fake', cni: 'calico' });
     expect(fp.tools.netshoot).to.equal(versions.images.netshoot);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { PlannedPrediction } from '../../lib/policy/plan.ts';
 import type { ExecRequest, ExecResult, Provider } from '../../lib/provider.ts';
 import { controlCheck } from '../../lib/runner/liveness.ts';
-import { probeFlows } from '../../lib/runner/probe-flows.ts';
+import { execNeeds, probeFlows } from '../../lib/runner/probe-flows.ts';
 import type { Expectation, Flow, Prediction, ResolvedEndpoint } from '../../lib/types.ts';
 
 const client: ResolvedEndpoint = { kind: 'pod', ref: 'x/client', namespace: 'x', name: 'client', ip: '10.244.0.2' };
@@ -100,6 +100,14 @@ describe('probeFlows', () => {
     expect(r).to.include({ verdict: 'pass', justification: 'TICKET-9 orders' });
     expect(r?.reason).to.equal('Allowed as declared.');
     expect(bare).not.to.have.property('justification');
+  });
+});
+
+describe('execNeeds: what the run will ask the provider to run', () => {
+  it('every binary of the suite\'s probe kinds, once each (up() puts a container with each in the probing pods)', () => {
+    const flows = (['psql', 'tcp', 'udp', 'psql'] as const).map((probe) => ({ ...planned(probe, 'allow', 80).resolved.flow, probe }));
+    expect(execNeeds({ flows })).to.deep.equal({ tools: ['psql', 'nc', 'timeout'] });
+    expect(execNeeds({ flows: [] })).to.deep.equal({ tools: [] });
   });
 });
 

@@ -3,7 +3,7 @@
 // exist (up), how it is described (fingerprint) and what teardown removes (down).
 import { InfrastructureError } from '../../errors.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterState, DiagnosticFile, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import type { ClusterState, DiagnosticFile, ExecNeeds, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
 import { collectClusterDiagnostics } from './diagnostics.ts';
 import { makeKube } from './kube.ts';
@@ -13,7 +13,7 @@ export abstract class SessionBackedProvider implements Provider {
   abstract readonly name: string;
   protected session?: ClusterSession;
 
-  abstract up(suite: Suite): Promise<ClusterState>;
+  abstract up(suite: Suite, needs: ExecNeeds): Promise<ClusterState>;
   abstract fingerprint(): Promise<Fingerprint>;
   abstract down(): Promise<void>;
 

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, InputError } from '../../errors.ts';
-import type { ClusterState, ExecRequest, ExecResult } from '../../provider.ts';
-import { toolsFor } from '../../probes/index.ts';
+import type { ClusterState, ExecNeeds, ExecRequest, ExecResult } from '../../provider.ts';
 import type { Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
 import { canaryCommand, readCanary, waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
@@ -88,11 +87,6 @@ export function checkClusterSuite(suite: Suite, provider: string): void {
   );
 }
 
-/** Tool roles a suite's flows need (every created pod carries them, for sources and control checks). */
-export function suiteToolRoles(suite: Suite): ToolRole[] {
-  return rolesForTools(suite.flows.flatMap((f) => toolsFor(f.probe)));
-}
-
 function isOurs(obj: KubernetesObject | undefined, runId: string): boolean {
   return obj?.metadata?.labels?.[runIdLabel] === runId;
 }
@@ -127,10 +121,11 @@ export class ClusterSession {
 
   // ---------- up ----------
 
-  async deploy(suite: Suite): Promise<ClusterState> {
+  /** `needs.tools` decides the tool containers: every created pod carries them, for sources and control checks. */
+  async deploy(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
     this.suite = suite;
     const { runId, versions } = this.o;
-    const roles = suiteToolRoles(suite);
+    const roles = rolesForTools(needs.tools);
     const ctx: BuildContext = { runId, versions, toolRoles: roles, postgresPassword: randomBytes(12).toString('hex') };
 
     this.step('namespaces');

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
-import type { ClusterState, Provider } from '../../provider.ts';
+import type { ClusterState, ExecNeeds, Provider } from '../../provider.ts';
 import type { Fingerprint, Suite } from '../../types.ts';
 import { requireDocker } from '../docker.ts';
 import { loadKubeConfig } from '../k8s-common/kube.ts';
@@ -59,7 +59,7 @@ class KindProvider extends SessionBackedProvider {
 
   private run = (c: Parameters<typeof runCommand>[0]) => runCommand(c, this.log);
 
-  async up(suite: Suite): Promise<ClusterState> {
+  async up(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
     checkClusterSuite(suite, 'kind'); // bad input first: exit 2, nothing touched
     await requireDocker(4000);
     // Also on Ctrl-C before the runner's own teardown exists; down() runs once either way.
@@ -102,7 +102,7 @@ class KindProvider extends SessionBackedProvider {
     });
     // A reused cluster may hold objects of an earlier run that was killed: remove them.
     if (exists) await this.session.purgeStaleRuns();
-    return this.session.deploy(suite);
+    return this.session.deploy(suite, needs);
   }
 
   /** Every image into the nodes from this machine (pulled here first when absent); kind skips those already there. */

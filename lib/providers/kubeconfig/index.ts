@@ -6,7 +6,7 @@
 // Ctrl-C. The RBAC it needs: clusters/rbac/flowproof-rbac.yaml.
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
-import type { ClusterState, Provider } from '../../provider.ts';
+import type { ClusterState, ExecNeeds, Provider } from '../../provider.ts';
 import type { Fingerprint, Suite } from '../../types.ts';
 import { realHostExternals } from '../k8s-common/externals.ts';
 import { loadKubeConfig, makeKube } from '../k8s-common/kube.ts';
@@ -37,7 +37,7 @@ class KubeconfigProvider extends SessionBackedProvider {
     this.log = o.log ?? ((s) => process.stderr.write(`${s}\n`));
   }
 
-  async up(suite: Suite): Promise<ClusterState> {
+  async up(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
     checkClusterSuite(suite, 'kubeconfig');
     const file = this.o.kubeconfig ?? kubeconfigPath();
     if (this.o.kubeconfig && !kubeconfigPath(this.o.kubeconfig)) throw new InfrastructureError('load kubeconfig', `${this.o.kubeconfig} does not exist`);
@@ -61,7 +61,7 @@ class KubeconfigProvider extends SessionBackedProvider {
       ephemeralSources: Boolean(this.o.ephemeral),
       ephemeralControls: Boolean(this.o.ephemeral),
     });
-    return this.session.deploy(suite);
+    return this.session.deploy(suite, needs);
   }
 
 
