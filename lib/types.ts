@@ -300,6 +300,13 @@ export interface RunSummary {
   error: number;
 }
 
+/** The one count of verdicts: results.json's summary, `plan`, PolicyReports and controls use it. */
+export function countVerdicts(flows: ReadonlyArray<{ verdict: Verdict }>): RunSummary {
+  const summary: RunSummary = { pass: 0, fail: 0, error: 0 };
+  for (const f of flows) summary[f.verdict]++;
+  return summary;
+}
+
 /** results.json and `run --json`: keep this shape stable. */
 export interface RunResult {
   suite: string;

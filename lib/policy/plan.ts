@@ -2,7 +2,7 @@
 // or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
 import type { ClusterState } from '../provider.ts';
 import { resolveFlow } from '../suite/resolve.ts';
-import type { FlowResult, IPFamily, NetworkPolicy, Prediction, ResolvedEndpoint, ResolvedFlow, RunResult, Suite } from '../types.ts';
+import { countVerdicts, type FlowResult, type IPFamily, type NetworkPolicy, type Prediction, type ResolvedEndpoint, type ResolvedFlow, type RunResult, type Suite } from '../types.ts';
 import { compilePolicies } from './compile.ts';
 import { worldFromSuite } from './from-suite.ts';
 import { predict } from './predict.ts';
@@ -102,7 +102,7 @@ export function planResult(suite: string, items: PlannedPrediction[], startedAt:
     provider: 'plan',
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    summary: { pass: flows.filter((f) => f.verdict === 'pass').length, fail: flows.filter((f) => f.verdict === 'fail').length, error: 0 },
+    summary: countVerdicts(flows),
     flows,
   };
 }

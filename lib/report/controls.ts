@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { libAsset } from '../paths.ts';
-import type { FlowResult } from '../types.ts';
+import { countVerdicts, type FlowResult } from '../types.ts';
 
 export const builtinControlsPath = libAsset('report/controls.yaml');
 
@@ -90,9 +90,7 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
   }
   const evaluations = controls.map((control): ControlEvaluation => {
     const tagged = byControl.get(control.id) ?? [];
-    const fail = tagged.filter((f) => f.verdict === 'fail').length;
-    const error = tagged.filter((f) => f.verdict === 'error').length;
-    const pass = tagged.length - fail - error;
+    const { pass, fail, error } = countVerdicts(tagged);
     if (tagged.length === 0) return { control, flows: tagged, status: 'no-flows', why: 'No flow in this run is tagged with this control.' };
     if (control.evidence === 'none')
       return { control, flows: tagged, status: 'not-assessed', why: 'A live allow/deny test cannot evidence this control; the tagged flows are listed for reference only.' };

@@ -3,7 +3,7 @@
 // namespaced, so there is one document per namespace whose policies the flow tests: the
 // destination's namespace, or the source's for flows leaving the cluster.
 import { stringify } from 'yaml';
-import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
+import { countVerdicts, type FlowResult, type ResolvedEndpoint, type RunResult } from '../types.ts';
 import { endpointText, observedText, portText } from './flow-view.ts';
 import { runIdOf } from './oscal.ts';
 
@@ -35,6 +35,12 @@ function k8sName(s: string): string {
   );
 }
 
+/** The PolicyReport summary (its own keys, in its order) from the one verdict count. */
+function summaryOf(flows: FlowResult[]): Record<'pass' | 'fail' | 'warn' | 'error' | 'skip', number> {
+  const count = countVerdicts(flows);
+  return { pass: count.pass, fail: count.fail, warn: 0, error: count.error, skip: 0 };
+}
+
 export function renderPolicyReport(run: RunResult): string {
   const byNs = new Map<string, FlowResult[]>();
   for (const f of run.flows) byNs.set(reportNamespace(f), [...(byNs.get(reportNamespace(f)) ?? []), f]);
@@ -47,13 +53,7 @@ export function renderPolicyReport(run: RunResult): string {
       labels: { 'app.kubernetes.io/managed-by': 'flowproof' },
       annotations: { 'flowproof/run-id': runIdOf(run), 'flowproof/started-at': run.startedAt, 'flowproof/provider': run.provider },
     },
-    summary: {
-      pass: flows.filter((f) => f.verdict === 'pass').length,
-      fail: flows.filter((f) => f.verdict === 'fail').length,
-      warn: 0,
-      error: flows.filter((f) => f.verdict === 'error').length,
-      skip: 0,
-    },
+    summary: summaryOf(flows),
     results: flows.map((f) => {
       const resources = [objectRef(f.destination), objectRef(f.source)].filter((r): r is Record<string, string> => Boolean(r));
       const last = f.attempts?.[f.attempts.length - 1];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decideVerdict, observedOutcome } from '../../lib/runner/verdict.ts';
-import type { Attempt, Outcome } from '../../lib/types.ts';
+import { type Attempt, countVerdicts, type Outcome } from '../../lib/types.ts';
 
 const at = (outcome: Outcome, detail = outcome.toLowerCase()): Attempt => ({ outcome, detail, transcript: '', durationMs: 1, startedAt: '2026-11-23T00:00:00Z' });
 const base = { predicted: 'deny' as const, decidedBy: 'x/deny-all', targetProvenUp: true };
@@ -63,5 +63,13 @@ describe('verdict rules', () => {
     ]) expect(r.reason).to.not.include('fault suspected');
     // Inconclusive observations claim nothing about the provider either.
     expect(decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at('DENIED')], targetProvenUp: false }).reason).to.not.include('fault suspected');
+  });
+});
+
+describe('verdict counts', () => {
+  it('counts each recorded verdict once, zero for the absent ones', () => {
+    const flows = (['pass', 'fail', 'pass', 'error', 'pass'] as const).map((verdict) => ({ verdict }));
+    expect(countVerdicts(flows)).to.deep.equal({ pass: 3, fail: 1, error: 1 });
+    expect(countVerdicts([])).to.deep.equal({ pass: 0, fail: 0, error: 0 });
   });
 });
