@@ -90,8 +90,19 @@ describe('netns provider: IPv6 text (pure)', function () {
     expect(text).to.include('iif "lo" ip daddr 127.0.0.0/8 accept');
     expect(text).to.include('iif "lo" ip6 daddr ::1 accept');
     expect(text).to.include('oif "lo" ip6 daddr ::1 accept');
+    // Neighbour discovery is not NetworkPolicy (like ARP): accepted before any rule, both ways.
+    const ndp = 'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept';
+    expect(text.split(ndp).length - 1).to.equal(2);
+    expect(text.indexOf(ndp)).to.be.below(text.indexOf('counter drop'));
     expect(text).to.include(`ip saddr ${state.podIPs.get('app/client')} counter accept comment "app/from-client ingress[0]"`);
     expect(text).to.include(`ip6 saddr ${state.secondary!.podIPs.get('app/client')} counter accept comment "app/from-client ingress[0]"`);
+  });
+
+  it('an IPv4-only pod\'s policy table has no IPv6 line', function () {
+    const suite = servicesSuite();
+    const world = worldFromSuite(suite, planAddresses(suite));
+    const text = policyScript(materialize([], world, world.pods[0]!));
+    expect(text).to.not.match(/ip6|icmpv6/);
   });
 
   it('IPv6 ClusterIPs DNAT in a table ip6 beside the IPv4 one: one backend, several, none', function () {

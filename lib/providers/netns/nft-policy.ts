@@ -80,11 +80,19 @@ export function ruleLines(rule: MaterializedRule): string[] {
   return out;
 }
 
+/** Neighbour discovery (RFC 4861): router and neighbour solicitations and advertisements, redirects. */
+const ndpTypes = ['nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-redirect'];
+
 function chain(name: 'input' | 'output', direction: 'ingress' | 'egress', enf: PodEnforcement): string[] {
   const side = enf[direction];
   const loopback = name === 'input' ? 'iif "lo" ip daddr 127.0.0.0/8 accept' : 'oif "lo" ip daddr 127.0.0.0/8 accept';
-  // A pod with an IPv6 address is probed from inside over ::1 too (the control of IPv6 flows).
-  const loopback6 = podAddresses(enf.pod).some((ip) => ip.includes(':')) ? [`    ${name === 'input' ? 'iif' : 'oif'} "lo" ip6 daddr ::1 accept`] : [];
+  // A pod with an IPv6 address is probed from inside over ::1 too (the control of IPv6 flows),
+  // and finds its neighbours with NDP, which is ICMPv6 and so meets this table; like ARP for
+  // IPv4, it is never subject to NetworkPolicy (an isolated pod would otherwise be unreachable
+  // for the node and every peer that the policy does not name).
+  const loopback6 = podAddresses(enf.pod).some((ip) => ip.includes(':'))
+    ? [`    ${name === 'input' ? 'iif' : 'oif'} "lo" ip6 daddr ::1 accept`, `    icmpv6 type { ${ndpTypes.join(', ')} } accept`]
+    : [];
   // Output is a `route` chain so that a changed mark re-routes the packet (into the sink).
   const type = name === 'input' ? 'filter' : 'route';
   const lines = [

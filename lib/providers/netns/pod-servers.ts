@@ -21,6 +21,8 @@ export interface ServerContext {
   warn: (message: string) => void;
   /** Whether this kernel speaks SCTP (checked in preflight), and why not. */
   sctp: { ok: boolean; reason?: string };
+  /** The suite has IPv6: every server listens on both families (else on IPv4 only, as always). */
+  ipv6?: boolean;
 }
 
 /** The apps a suite's pods serve, for the preflight tool check. */
@@ -50,7 +52,7 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
       // The loader lets only app: echo serve SCTP. Without kernel SCTP a run with SCTP flows
       // never gets here (preflight refuses it); a port no flow probes is only left unserved.
       if (!ctx.sctp.ok) ctx.warn(`netns provider: ${key} serves ${s.port}/SCTP, but nothing listens there: ${ctx.sctp.reason ?? 'no SCTP on this machine'}`);
-      else if (once(`sctp/${s.port}`)) out.push(async () => sctpEchoLaunch(s.port));
+      else if (once(`sctp/${s.port}`)) out.push(async () => sctpEchoLaunch(s.port, ctx.ipv6));
       continue;
     }
     switch (s.app) {
@@ -68,12 +70,12 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
           });
         break;
       case 'redis':
-        if (once(`redis/${s.port}`)) out.push(async () => redisLaunch(ctx.workDir, `${index}-${s.port}`, s.port));
+        if (once(`redis/${s.port}`)) out.push(async () => redisLaunch(ctx.workDir, `${index}-${s.port}`, s.port, ctx.ipv6));
         break;
       case 'sip':
         if (once(`sip/${s.port}/${s.protocol}`)) {
           const instance = sipInstances++;
-          out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol, instance));
+          out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol, instance, ctx.ipv6));
         }
         break;
       case 'dns':
@@ -83,7 +85,7 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
   }
   if (listeners.length > 0) {
     const needsTls = listeners.some((l) => l.app === 'https');
-    out.unshift(async () => appServerLaunch(ctx.workDir, String(index), key, listeners, needsTls ? await ctx.tls() : undefined));
+    out.unshift(async () => appServerLaunch(ctx.workDir, String(index), key, listeners, needsTls ? await ctx.tls() : undefined, ctx.ipv6));
   }
   return out;
 }

@@ -12,6 +12,8 @@ import { materialize } from '../../policy/materialize.ts';
 import { worldFromSuite } from '../../policy/from-suite.ts';
 import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import { planAddresses } from '../../suite/addresses.ts';
+import { addressAt, parseCidr } from '../../policy/ip.ts';
+import { defaultServiceCIDR6, stateFamilies, stateFor, suiteFamilies } from '../../suite/families.ts';
 import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
 import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
 import { readRuleCounters } from './counters.ts';
@@ -47,15 +49,25 @@ const appTools: Record<string, string[]> = {
   https: ['openssl'],
 };
 
-/** The names kube-dns serves: every Service, plus `kubernetes.default` as every cluster has. */
-function dnsRecords(suite: Suite, state: ClusterState): ServiceAddress[] {
-  const out: ServiceAddress[] = suite.services.flatMap((s) => {
-    const clusterIP = state.serviceIPs.get(`${s.namespace}/${s.name}`);
-    return clusterIP ? [{ namespace: s.namespace, name: s.name, clusterIP }] : [];
-  });
-  const cidr = parseCidr4(suite.serviceCIDR);
-  if (cidr && !out.some((s) => s.namespace === 'default' && s.name === 'kubernetes')) {
-    out.push({ namespace: 'default', name: 'kubernetes', clusterIP: formatIPv4(cidr.base + 1) });
+/**
+ * The names kube-dns serves: every Service, plus `kubernetes.default` as every cluster has;
+ * on a suite with IPv6 each name has its IPv6 ClusterIP too (AAAA), as a dual-stack Service.
+ */
+export function dnsRecords(suite: Suite, state: ClusterState): ServiceAddress[] {
+  const out: ServiceAddress[] = [];
+  for (const family of stateFamilies(state)) {
+    const view = stateFor(state, family)!;
+    const records: ServiceAddress[] = suite.services.flatMap((s) => {
+      const clusterIP = view.serviceIPs.get(`${s.namespace}/${s.name}`);
+      return clusterIP ? [{ namespace: s.namespace, name: s.name, clusterIP }] : [];
+    });
+    if (!records.some((s) => s.namespace === 'default' && s.name === 'kubernetes')) {
+      const cidr4 = family === 'IPv4' ? parseCidr4(suite.serviceCIDR) : undefined;
+      const cidr6 = family === 'IPv6' ? parseCidr(suite.serviceCIDR6 ?? defaultServiceCIDR6) : undefined;
+      if (cidr4) records.push({ namespace: 'default', name: 'kubernetes', clusterIP: formatIPv4(cidr4.base + 1) });
+      if (cidr6) records.push({ namespace: 'default', name: 'kubernetes', clusterIP: addressAt(cidr6, 1n) });
+    }
+    out.push(...records);
   }
   return out;
 }
@@ -139,6 +151,7 @@ export class NetnsProvider implements Provider {
         postgresTemplate: () => pgTemplate!,
         tls: () => cert!,
         services: dnsRecords(suite, state),
+        ipv6: suiteFamilies(suite).includes('IPv6'),
         warn: this.warn,
         sctp,
       };
@@ -164,7 +177,7 @@ export class NetnsProvider implements Provider {
       ...plan.pods.map(async (w, i) => {
         const pod = suite.pods[i];
         mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
-        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, podResolvConf(pod.namespace, state.dnsIP));
+        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, podResolvConf(pod.namespace, state.dnsIP, state.secondary?.dnsIP));
         await runInNetns(`configure pod ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
         await runInNetns(`program Service DNAT in pod ${w.key}`, w.netns, ['nft', '-f', '-'], { input: nat, hint: aptHint('nft') });
       }),

@@ -1,7 +1,9 @@
 // flowproof's small application server: one process per pod serves every echo (TCP and
 // UDP), HTTP and HTTPS port the pod declares. Plain JavaScript, no dependencies, so it
 // starts in a few tens of milliseconds. Usage: node appserver.mjs <config.json>
-// config: { label, cert?, key?, listeners: [{ port, protocol: "TCP"|"UDP", app }] }
+// config: { label, cert?, key?, ipv6?, listeners: [{ port, protocol: "TCP"|"UDP", app }] }
+// With ipv6, every port listens on both families (one dual-stack socket on ::), else on
+// IPv4 only (0.0.0.0).
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -10,6 +12,7 @@ import { createServer as createHttpsServer } from 'node:https';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const label = config.label;
+const host = config.ipv6 ? '::' : '0.0.0.0';
 
 function fail(what, err) {
   process.stderr.write(`${label}: ${what}: ${err && err.message ? err.message : String(err)}\n`);
@@ -27,10 +30,10 @@ function httpHandler(port, scheme) {
 for (const l of config.listeners) {
   const where = `${l.app} ${l.port}/${l.protocol}`;
   if (l.protocol === 'UDP') {
-    const sock = createSocket('udp4');
+    const sock = config.ipv6 ? createSocket({ type: 'udp6', ipv6Only: false }) : createSocket('udp4');
     sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
     sock.on('error', (err) => fail(where, err));
-    sock.bind(l.port, '0.0.0.0');
+    sock.bind(l.port, host);
     continue;
   }
   let server;
@@ -42,7 +45,7 @@ for (const l of config.listeners) {
       conn.pipe(conn);
     });
   server.on('error', (err) => fail(where, err));
-  server.listen(l.port, '0.0.0.0');
+  server.listen({ port: l.port, host, ipv6Only: false });
 }
 
 process.on('SIGTERM', () => process.exit(0));

@@ -14,9 +14,10 @@ export interface AppListener {
   app: AppKind;
 }
 
-export function appServerLaunch(workDir: string, id: string, label: string, listeners: AppListener[], tls?: { cert: string; key: string }): ServerLaunch {
+/** `ipv6`: listen on both families (the pod has an IPv6 address); else on IPv4 only, as always. */
+export function appServerLaunch(workDir: string, id: string, label: string, listeners: AppListener[], tls?: { cert: string; key: string }, ipv6 = false): ServerLaunch {
   const config = join(workDir, `app-${id}.json`);
-  writeFileSync(config, JSON.stringify({ label, cert: tls?.cert, key: tls?.key, listeners }));
+  writeFileSync(config, JSON.stringify({ label, cert: tls?.cert, key: tls?.key, listeners, ...(ipv6 ? { ipv6: true } : {}) }));
   return {
     what: `app server (${listeners.map((l) => `${l.app} ${l.port}/${l.protocol}`).join(', ')})`,
     tool: 'node',

@@ -32,8 +32,9 @@ export async function preparePostgresTemplate(workDir: string): Promise<string> 
     '--encoding=UTF8',
     '--locale=C',
   ], { hint: 'apt-get install postgresql (and a `postgres` system user)', timeoutMs: 60_000 });
-  // Trust every client: the probe checks reachability, not credentials.
-  writeFileSync(join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\n');
+  // Trust every client of either family: the probe checks reachability, not credentials
+  // (listen_addresses=* listens on IPv6 too where the pod has it).
+  writeFileSync(join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n');
   return dir;
 }
 

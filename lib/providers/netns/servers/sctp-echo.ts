@@ -4,11 +4,12 @@
 import { findTool } from '../tools.ts';
 import type { ServerLaunch } from './launch.ts';
 
-export function sctpEchoLaunch(port: number): ServerLaunch {
+/** `ipv6`: one IPv6 socket that takes both families (ipv6only=0), else IPv4 only. */
+export function sctpEchoLaunch(port: number, ipv6 = false): ServerLaunch {
   return {
     what: `sctp echo ${port}/SCTP`,
     tool: 'socat',
-    argv: [findTool('socat') ?? 'socat', `SCTP4-LISTEN:${port},fork,reuseaddr`, 'PIPE'],
+    argv: [findTool('socat') ?? 'socat', ipv6 ? `SCTP6-LISTEN:${port},fork,reuseaddr,ipv6only=0` : `SCTP4-LISTEN:${port},fork,reuseaddr`, 'PIPE'],
     ports: [{ port, protocol: 'SCTP' }],
     deadlineMs: 8_000,
   };

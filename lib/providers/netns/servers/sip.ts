@@ -8,8 +8,11 @@ import type { ServerLaunch } from './launch.ts';
 
 export const sipScenario = libAsset('providers/netns/assets/sip-uas-options.xml');
 
-/** `instance` numbers the sipps of one namespace: each needs its own media and control ports. */
-export function sipLaunch(cwd: string, port: number, protocol: Protocol, instance = 0): ServerLaunch {
+/**
+ * `instance` numbers the sipps of one namespace: each needs its own media and control ports.
+ * `ipv6`: listen on :: (sipp 3.6.1's socket there answers both families), else on 0.0.0.0.
+ */
+export function sipLaunch(cwd: string, port: number, protocol: Protocol, instance = 0, ipv6 = false): ServerLaunch {
   const transport = protocol === 'TCP' ? 't1' : 'u1';
   return {
     what: `sip ${port}/${protocol}`,
@@ -19,7 +22,7 @@ export function sipLaunch(cwd: string, port: number, protocol: Protocol, instanc
       '-sf',
       sipScenario,
       '-i',
-      '0.0.0.0',
+      ipv6 ? '::' : '0.0.0.0',
       '-p',
       String(port),
       '-t',
