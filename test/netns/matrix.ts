@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { NetnsProvider } from '../../lib/providers/netns/index.ts';
+import { ip6of3x3 } from '../fixtures/policy/dual-stack.ts';
 import { portProtocols3x3, world3x3 } from '../fixtures/policy/world3x3.ts';
 
 const proberScript = fileURLToPath(new URL('./prober.mjs', import.meta.url));
@@ -36,12 +37,18 @@ export class MatrixProber {
     }
   }
 
-  async probe(timeoutMs = 400): Promise<Map<string, boolean>> {
+  /** One round over every cell; `family` 6 dials each target's IPv6 address (a dual-stack 3×3). */
+  async probe(timeoutMs = 400, family: 4 | 6 = 4): Promise<Map<string, boolean>> {
     const out = new Map<string, boolean>();
     await Promise.all(
       this.probers.map(async (p) => {
         const targets = world3x3.pods.flatMap((dst) =>
-          portProtocols3x3.map((pp) => ({ id: cellKey(p.from, `${dst.namespace}/${dst.name}`, pp.key), ip: dst.ip, port: pp.port, protocol: pp.protocol })),
+          portProtocols3x3.map((pp) => ({
+            id: cellKey(p.from, `${dst.namespace}/${dst.name}`, pp.key),
+            ip: family === 6 ? ip6of3x3(dst.namespace, dst.name) : dst.ip,
+            port: pp.port,
+            protocol: pp.protocol,
+          })),
         );
         const answer = p.next();
         p.child.stdin.write(`${JSON.stringify({ timeoutMs, targets })}\n`);

@@ -42,7 +42,7 @@ function freshPort() {
 
 function udp(t, ms) {
   return new Promise((resolve) => {
-    const sock = createSocket('udp4');
+    const sock = createSocket(t.ip.includes(':') ? 'udp6' : 'udp4');
     const nonce = randomBytes(8).toString('hex');
     const done = (ok) => {
       clearTimeout(timer);

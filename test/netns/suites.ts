@@ -2,6 +2,7 @@
 // the upstream 3×3 world with its pinned IPs, plus the cluster DNS the loader adds.
 import { implicitDnsNamespace, implicitDnsPod, implicitDnsService } from '../../lib/suite/dns.ts';
 import type { ExternalSpec, PodSpec, ServiceSpec, Suite } from '../../lib/types.ts';
+import { ip6of3x3, podCIDR6of3x3 } from '../fixtures/policy/dual-stack.ts';
 import { world3x3 } from '../fixtures/policy/world3x3.ts';
 
 const here = { file: 'test/netns/suites.ts', line: 1 };
@@ -97,5 +98,22 @@ export function servicesSuiteWith(ipFamilies: Suite['ipFamilies']): Suite {
     podCIDR6: 'fd00:10:244::/56',
     serviceCIDR6: 'fd00:10:96::/112',
     externals: s.externals.map((e) => ({ ...e, ip: v6only ? '2001:db8::10' : e.ip, ip6: '2001:db8::10' })),
+  };
+}
+
+/** The 3×3 world dual-stack: each pod keeps its pinned IPv4 address and gets a pinned IPv6 one (ip6of3x3). */
+export function suite3x3Dual(): Suite {
+  const s = suite3x3();
+  const pinned = new Map(world3x3.pods.map((p) => [`${p.namespace}/${p.name}`, ip6of3x3(p.namespace, p.name)]));
+  return {
+    ...s,
+    name: 'netns-3x3-dual',
+    ipFamilies: ['IPv4', 'IPv6'],
+    podCIDR6: podCIDR6of3x3,
+    serviceCIDR6: 'fd00:10:96::/112',
+    pods: s.pods.map((p) => {
+      const ip6 = pinned.get(`${p.namespace}/${p.name}`);
+      return ip6 ? { ...p, ip6 } : p;
+    }),
   };
 }
