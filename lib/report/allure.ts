@@ -1,18 +1,164 @@
-// The Allure part of a bundle: the mocha run's allure results are copied in, and a
-// single-file HTML report is generated offline with allure-commandline. Allure needs Java
-// (apt: openjdk-17-jre-headless); without it the HTML is skipped with a warning, never a
-// failed bundle.
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+// Allure, rendered from the records like every other format: one result per flow in
+// allure-results/, with flowproof's recorded verdict as the status (pass passed, violation
+// failed, inconclusive broken), the real probe times, each attempt and the liveness control
+// as a step with its raw transcript, and the messages in flowproof's own words. The
+// single-file HTML is made from them offline with allure-commandline only when asked
+// (`flowproof report <bundle> --allure`): Java takes seconds per bundle, which no run should
+// wait for. Allure needs Java (apt: openjdk-17-jre-headless).
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
+import type { Attempt, FlowResult, RunResult } from '../types.ts';
+import { notPassedMessage, observedText, portText } from './flow-view.ts';
+import { runIdOf, stableUuid } from './oscal.ts';
 
 export const allureBin = join(repoRoot, 'node_modules', '.bin', 'allure');
+/** The results folder in a bundle, and the folder the HTML is generated into. */
+export const ALLURE_RESULTS = 'allure-results';
+export const ALLURE_REPORT = 'allure-report';
+export const ALLURE_HTML = `${ALLURE_REPORT}/index.html`;
 
-export interface AllureOutcome {
-  copied: boolean;
-  html: boolean;
-  warnings: string[];
+type AllureStatus = 'passed' | 'failed' | 'broken';
+
+interface AllureAttachment {
+  name: string;
+  source: string;
+  type: string;
+}
+
+interface AllureStep {
+  name: string;
+  status: AllureStatus;
+  stage: 'finished';
+  statusDetails: { message?: string };
+  start: number;
+  stop: number;
+  steps: AllureStep[];
+  attachments: AllureAttachment[];
+  parameters: Array<{ name: string; value: string }>;
+}
+
+/** The Allure 2 result file (what allure-js-commons' writers produce), written by hand. */
+interface AllureResult extends Omit<AllureStep, 'statusDetails'> {
+  uuid: string;
+  historyId: string;
+  testCaseId: string;
+  fullName: string;
+  description: string;
+  statusDetails: { message?: string; trace?: string };
+  labels: Array<{ name: string; value: string }>;
+  links: never[];
+}
+
+export interface AllureFile {
+  /** Relative to the bundle. */
+  path: string;
+  content: string;
+}
+
+const STATUS: Record<FlowResult['verdict'], AllureStatus> = { pass: 'passed', fail: 'failed', error: 'broken' };
+
+/** Allure's categories: how the dashboard groups what did not pass. */
+const CATEGORIES = [
+  { name: 'Violations', description: 'The flow did not behave as declared: a leak through a declared deny, or a declared allow that was dropped or refused.', matchedStatuses: ['failed'] },
+  { name: 'Inconclusive', description: 'Neither pass nor violation: the probe could not run, or the target could not be shown to serve. Not evidence.', matchedStatuses: ['broken'] },
+];
+
+/** A violation is critical; an inconclusive flow is a normal-severity defect of the run, unless it guards a deny. */
+function severityOf(f: FlowResult): string {
+  if (f.verdict === 'fail') return 'critical';
+  return f.expect === 'deny' ? 'critical' : 'normal';
+}
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 32);
+}
+
+function span(a: Attempt): { start: number; stop: number } {
+  const start = Date.parse(a.startedAt);
+  return Number.isFinite(start) ? { start, stop: start + a.durationMs } : { start: 0, stop: a.durationMs };
+}
+
+/** allure-results/ of a run: one result per flow, a transcript per attempt, the categories. */
+export function renderAllureResults(run: RunResult): AllureFile[] {
+  const runId = runIdOf(run);
+  const files: AllureFile[] = [];
+  const attach = (key: string, text: string): AllureAttachment => {
+    const source = `${stableUuid(runId, key)}-attachment.txt`;
+    files.push({ path: `${ALLURE_RESULTS}/${source}`, content: text });
+    return { name: 'transcript', source, type: 'text/plain' };
+  };
+  for (const f of run.flows) {
+    const uuid = stableUuid(runId, `allure:${f.name}`);
+    const status = STATUS[f.verdict];
+    const attempts = f.attempts ?? [];
+    const steps: AllureStep[] = attempts.map((a, i) => ({
+      name: `attempt ${i + 1}: ${a.outcome} (${a.detail})`,
+      status,
+      stage: 'finished',
+      statusDetails: {},
+      ...span(a),
+      steps: [],
+      attachments: [attach(`allure:${f.name}:attempt:${i}`, a.transcript)],
+      parameters: [],
+    }));
+    if (f.control) {
+      steps.push({
+        name: `liveness check from inside the target: ${f.control.outcome} (${f.control.detail})`,
+        status: f.targetProvenUp ? 'passed' : 'broken',
+        stage: 'finished',
+        statusDetails: {},
+        ...span(f.control),
+        steps: [],
+        attachments: [attach(`allure:${f.name}:control`, f.control.transcript)],
+        parameters: [],
+      });
+    }
+    const spans = attempts.map(span);
+    const start = spans.length > 0 ? Math.min(...spans.map((s) => s.start)) : Date.parse(run.startedAt) || 0;
+    const stop = spans.length > 0 ? Math.max(...spans.map((s) => s.stop)) : start;
+    const message = notPassedMessage(f);
+    const result: AllureResult = {
+      uuid,
+      historyId: shortHash(`${run.suite}\u0000${f.name}`),
+      testCaseId: shortHash(`${run.suite}\u0000${f.name}`),
+      name: f.name,
+      fullName: `${run.suite}: ${f.name}`,
+      description: f.justification ? `${f.reason}\n\nJustification in the suite: ${f.justification}` : f.reason,
+      status,
+      stage: 'finished',
+      statusDetails: message ? { message, trace: `${f.from} -> ${f.to} ${portText(f)} (${f.probe})` } : {},
+      start,
+      stop,
+      labels: [
+        { name: 'parentSuite', value: 'flowproof' },
+        { name: 'suite', value: run.suite },
+        { name: 'feature', value: f.expect === 'allow' ? 'declared allow' : 'declared deny' },
+        { name: 'story', value: `${f.from} -> ${f.to}` },
+        { name: 'severity', value: severityOf(f) },
+        ...(f.controls ?? []).map((c) => ({ name: 'tag', value: c })),
+        { name: 'control', value: (f.controls ?? []).join(', ') },
+        { name: 'framework', value: 'flowproof' },
+      ],
+      parameters: [
+        { name: 'port', value: `${f.resolvedPort}/${f.protocol}` },
+        ...(f.family ? [{ name: 'family', value: f.family }] : []),
+        { name: 'probe', value: f.probe },
+        { name: 'expect', value: f.expect },
+        { name: 'predicted', value: `${f.predicted} (${f.decidedBy})` },
+        { name: 'observed', value: observedText(f) },
+      ],
+      steps,
+      attachments: [],
+      links: [],
+    };
+    files.push({ path: `${ALLURE_RESULTS}/${uuid}-result.json`, content: `${JSON.stringify(result)}\n` });
+  }
+  files.push({ path: `${ALLURE_RESULTS}/categories.json`, content: `${JSON.stringify(CATEGORIES)}\n` });
+  return files;
 }
 
 async function javaAvailable(): Promise<boolean> {
@@ -24,24 +170,24 @@ async function javaAvailable(): Promise<boolean> {
   }
 }
 
-export async function addAllure(bundleDir: string, resultsDir: string | undefined): Promise<AllureOutcome> {
-  const warnings: string[] = [];
-  if (!resultsDir) return { copied: false, html: false, warnings: ['allure: no allure results were given; allure-results/ and the Allure HTML are not in this bundle'] };
-  if (!existsSync(resultsDir)) return { copied: false, html: false, warnings: [`allure: results directory ${resultsDir} does not exist; skipped`] };
-  const target = join(bundleDir, 'allure-results');
-  // dereference: a bundle holds files only, so a manifest can vouch for every byte.
-  cpSync(resultsDir, target, { recursive: true, dereference: true });
-  if (readdirSync(target).length === 0) warnings.push('allure: the results directory was empty');
+const STEP = 'generate the Allure HTML';
 
-  if (!existsSync(allureBin)) return { copied: true, html: false, warnings: [...warnings, `allure: ${allureBin} not found (npm ci installs allure-commandline); HTML skipped`] };
-  if (!(await javaAvailable())) return { copied: true, html: false, warnings: [...warnings, 'allure: java not found, Allure HTML skipped (apt-get install openjdk-17-jre-headless)'] };
+/** Checks that the Allure HTML can be made here (allure-commandline and Java), before anything is changed. */
+export async function checkAllureTools(): Promise<void> {
+  if (!existsSync(allureBin)) throw new InfrastructureError(STEP, `${allureBin} not found`, 'npm ci installs allure-commandline');
+  if (!(await javaAvailable())) throw new InfrastructureError(STEP, 'java not found', 'apt-get install openjdk-17-jre-headless');
+}
+
+/** Generates allure-report/index.html (one file, offline) from the bundle's allure-results/. */
+export async function generateAllureHtml(bundleDir: string): Promise<void> {
+  const results = join(bundleDir, ALLURE_RESULTS);
+  if (!existsSync(results)) throw new InputError([{ location: { file: results, line: 1 }, message: 'not found: this bundle has no Allure results to render' }]);
+  await checkAllureTools();
   try {
-    await execa(allureBin, ['generate', '--single-file', target, '-o', join(bundleDir, 'allure-report'), '--clean'], { timeout: 300_000, env: { ALLURE_NO_ANALYTICS: '1' } });
+    await execa(allureBin, ['generate', '--single-file', results, '-o', join(bundleDir, ALLURE_REPORT), '--clean'], { timeout: 300_000, env: { ALLURE_NO_ANALYTICS: '1' } });
   } catch (err) {
     const e = err as { shortMessage?: string; message: string };
-    return { copied: true, html: false, warnings: [...warnings, `allure: generating the HTML failed, skipped: ${e.shortMessage ?? e.message}`] };
+    throw new InfrastructureError(STEP, e.shortMessage ?? e.message, undefined, { cause: err });
   }
-  const html = existsSync(join(bundleDir, 'allure-report', 'index.html'));
-  if (!html) warnings.push('allure: generate finished but allure-report/index.html is missing');
-  return { copied: true, html, warnings };
+  if (!existsSync(join(bundleDir, ALLURE_HTML))) throw new InfrastructureError(STEP, `allure generate finished but ${ALLURE_HTML} is missing`);
 }

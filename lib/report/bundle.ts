@@ -1,26 +1,22 @@
 // Writes the evidence bundle of one run (reports/<suite>-<timestamp>/) and re-renders an
-// existing one. Order matters: evidence files first, then the formats that hash them
-// (OSCAL), then the human report, then the manifest over everything, then the signature.
+// existing one, both by looping over the one table of formats (formats.ts); the manifest
+// over everything comes after it, then the signature.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
 import { InputError } from '../errors.ts';
 import type { RunResult, Suite } from '../types.ts';
-import { addAllure } from './allure.ts';
+import { ALLURE_HTML, ALLURE_REPORT, ALLURE_RESULTS, generateAllureHtml } from './allure.ts';
 import { type ControlDef, evaluateControls, loadControls, loadControlsFile } from './controls.ts';
-import { renderIndexHtml } from './html.ts';
-import { renderJunit } from './junit.ts';
-import { listBundleFiles, MANIFEST, sha256File, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
-import { type EvidenceFile, renderOscal } from './oscal.ts';
-import { renderPolicyReport } from './policy-report.ts';
-import { makeScrubber } from './scrub.ts';
-import { renderSummary } from './summary.ts';
+import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat } from './formats.ts';
+import { listBundleFiles, loadSigningKey, MANIFEST, sha256File, sha256Hex, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
+import { makeScrubber, type Scrubber } from './scrub.ts';
+
+export { safeSegment } from './formats.ts';
 
 export interface BundleInput {
   run: RunResult;
   /** The suite as loaded: policies carry their text and sha256. */
   suite: Suite;
-  allureResultsDir?: string;
   signKeyPath?: string;
   controlsMapPath?: string;
   /** reports/<suite>-<timestamp>/ */
@@ -30,7 +26,6 @@ export interface BundleInput {
 export interface BundleOutput {
   dir: string;
   files: string[];
-  allureHtml: boolean;
   warnings: string[];
 }
 
@@ -46,12 +41,6 @@ export function freshDir(outDir: string): string {
   for (let n = 2; existsSync(dir) && readdirSync(dir).length > 0; n++) dir = `${outDir}-${n}`;
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-const CONTROLS_FILE = 'controls.yaml';
-
-export function safeSegment(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_') || '_';
 }
 
 function write(dir: string, rel: string, content: string): void {
@@ -71,29 +60,40 @@ function policyFilesIn(dir: string): Record<string, string> {
 
 function htmlFileList(dir: string): Array<{ path: string; sha256: string }> {
   return listBundleFiles(dir)
-    .files.filter((f) => !f.startsWith('allure-results/') && !f.startsWith('allure-report/') && f !== 'index.html')
+    .files.filter((f) => !f.startsWith(`${ALLURE_RESULTS}/`) && !f.startsWith(`${ALLURE_REPORT}/`) && f !== 'index.html')
     .map((path) => ({ path, sha256: sha256File(join(dir, path)) }));
 }
 
-function renderHuman(dir: string, run: RunResult, controls: ControlDef[], opts: { rerendered: boolean; allureHtml: boolean }): string {
+function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; scrub: Scrubber; rerendered: boolean }): FormatContext {
   const { evaluations, unmapped } = evaluateControls(controls, run.flows);
-  const summary = renderSummary(run, evaluations);
-  write(dir, 'summary.md', summary);
-  write(
-    dir,
-    'index.html',
-    renderIndexHtml({
-      run,
-      evaluations,
-      unmapped,
-      files: htmlFileList(dir),
-      policyFiles: policyFilesIn(dir),
-      renderedAt: new Date().toISOString(),
-      rerendered: opts.rerendered,
-      allureHtml: opts.allureHtml,
-    }),
-  );
-  return summary;
+  return {
+    suite: opts.suite,
+    scrub: opts.scrub,
+    controls,
+    evaluations,
+    unmapped,
+    evidence: [],
+    filesSoFar: () => htmlFileList(dir),
+    policyFiles: () => policyFilesIn(dir),
+    rerendered: opts.rerendered,
+    allureHtml: existsSync(join(dir, ALLURE_HTML)),
+    renderedAt: new Date().toISOString(),
+  };
+}
+
+/** Renders and writes the chosen formats in table order; returns what each file got. */
+function writeFormats(dir: string, run: RunResult, ctx: FormatContext, chosen: (f: ReportFormat) => boolean): Map<string, string> {
+  const written = new Map<string, string>();
+  for (const format of formats.filter(chosen)) {
+    const out = format.render(run, ctx);
+    const files: BundleFile[] = typeof out === 'string' ? [{ path: format.file, content: out, evidence: format.evidence }] : out;
+    for (const f of files) {
+      write(dir, f.path, f.content);
+      written.set(f.path, f.content);
+      if (f.evidence) ctx.evidence.push({ path: f.path, sha256: sha256Hex(f.content), ...f.evidence });
+    }
+  }
+  return written;
 }
 
 function appendStepSummary(summary: string, warnings: string[]): void {
@@ -119,38 +119,13 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
     flows: input.run.flows.map((f) => (f.justification || !reasons.get(f.name) ? f : { ...f, justification: reasons.get(f.name) })),
   });
 
-  write(dir, 'results.json', `${JSON.stringify(run, null, 2)}\n`);
-  write(dir, 'junit.xml', renderJunit(run));
-  const evidence: EvidenceFile[] = [
-    { path: 'results.json', sha256: '', mediaType: 'application/json', description: 'Every flow: endpoints resolved to IPs and labels, declared, predicted with the deciding rule, each attempt with its raw transcript, verdict.' },
-    { path: 'junit.xml', sha256: '', mediaType: 'application/xml', description: 'JUnit report: one testcase per flow.' },
-  ];
-  for (const p of input.suite.policies) {
-    const rel = `policies/${safeSegment(p.namespace)}/${safeSegment(p.policy.metadata.name)}.yaml`;
-    const text = scrub.text(p.text);
-    write(dir, rel, text);
-    const note = text === p.text ? '' : ' Secret-looking values were redacted from this copy, so its digest differs from the recorded one.';
-    evidence.push({ path: rel, sha256: '', mediaType: 'application/yaml', description: `NetworkPolicy ${p.namespace}/${p.policy.metadata.name} as tested (recorded SHA-256 of the original: ${p.sha256}).${note}` });
-  }
-  write(dir, CONTROLS_FILE, `# The control mapping this report was rendered with.\n${stringify({ controls }, { lineWidth: 0 })}`);
-  evidence.push({ path: CONTROLS_FILE, sha256: '', mediaType: 'application/yaml', description: 'The control mapping used: what each control can and cannot be evidenced by this test.' });
-
-  const allure = await addAllure(dir, input.allureResultsDir);
-  warnings.push(...allure.warnings);
-
-  write(dir, 'policy-report.yaml', renderPolicyReport(run));
-  evidence.push({ path: 'policy-report.yaml', sha256: '', mediaType: 'application/yaml', description: 'wgpolicyk8s.io/v1alpha2 PolicyReport: one result per flow.' });
-  for (const e of evidence) e.sha256 = sha256File(join(dir, e.path));
-  const { evaluations } = evaluateControls(controls, run.flows);
-  write(dir, 'oscal-assessment-results.json', renderOscal(run, evaluations, evidence));
-
-  const summary = renderHuman(dir, run, controls, { rerendered: false, allureHtml: allure.html });
-  appendStepSummary(summary, warnings);
+  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, scrub, rerendered: false }), () => true);
+  appendStepSummary(written.get('summary.md') ?? '', warnings);
 
   writeManifest(dir);
   if (input.signKeyPath) signManifest(dir, input.signKeyPath);
   const files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
-  return { dir, files, allureHtml: allure.html, warnings };
+  return { dir, files, warnings };
 }
 
 export interface RerenderOptions {
@@ -158,6 +133,8 @@ export interface RerenderOptions {
   signKeyPath?: string;
   /** Re-render even when the bundle does not verify (the manifest then vouches for the tampered files). */
   force?: boolean;
+  /** Also make the Allure HTML (allure-report/index.html) from the bundle's allure-results/. */
+  allure?: boolean;
 }
 
 export interface RerenderOutput {
@@ -167,12 +144,25 @@ export interface RerenderOutput {
   notes: string[];
 }
 
-/** Re-renders index.html and summary.md from results.json and refreshes the manifest. */
+/**
+ * Re-renders the views of results.json (index.html, summary.md), with `allure` first makes
+ * the Allure HTML, and refreshes the manifest. Nothing is changed unless the bundle verifies
+ * (or `force`), and a signed bundle gets the Allure HTML only with the key to re-sign it.
+ */
 export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): Promise<RerenderOutput> {
   const resultsPath = join(dir, 'results.json');
   if (!existsSync(resultsPath)) throw new InputError([{ location: { file: resultsPath, line: 1 }, message: 'not found: is this a flowproof bundle?' }]);
+  if (opts.signKeyPath) loadSigningKey(opts.signKeyPath); // a bad key stops here, before anything changed
+  const sigPath = join(dir, SIGNATURE);
+  const hadSignature = existsSync(sigPath);
+  if (opts.allure && hadSignature && !opts.signKeyPath) {
+    throw new InputError([
+      { location: { file: sigPath, line: 1 }, message: `the bundle is signed: adding the Allure HTML changes its manifest, which voids the signature; pass --sign-key <pem> to re-sign it` },
+    ]);
+  }
   const check = await verifyBundle(dir);
-  const tolerated = (p: string) => /^(changed|missing): (index\.html|summary\.md)\b/.test(p) || p === `${MANIFEST}: missing`;
+  const regenerated = (p: string) => opts.allure === true && new RegExp(`^(changed|missing|extra): ${ALLURE_REPORT}/`).test(p);
+  const tolerated = (p: string) => /^(changed|missing): (index\.html|summary\.md)\b/.test(p) || p === `${MANIFEST}: missing` || regenerated(p);
   const serious = check.problems.filter((p) => !tolerated(p));
   if (serious.length > 0 && !opts.force) {
     throw new InputError([
@@ -186,7 +176,8 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
     throw new InputError([{ location: { file: resultsPath, line: 1 }, message: `not valid JSON: ${(err as Error).message}` }]);
   }
   if (!Array.isArray(run.flows) || typeof run.summary !== 'object') throw new InputError([{ location: { file: resultsPath, line: 1 }, message: 'not a flowproof results.json (flows/summary missing)' }]);
-  run = makeScrubber(process.env).deep(run);
+  const scrub = makeScrubber(process.env);
+  run = scrub.deep(run);
 
   const bundleControls = join(dir, CONTROLS_FILE);
   const merged = new Map<string, ControlDef>();
@@ -194,10 +185,12 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
   if (opts.controlsMapPath) for (const c of loadControlsFile(opts.controlsMapPath)) merged.set(c.id, c);
 
   const notes: string[] = [];
-  renderHuman(dir, run, [...merged.values()], { rerendered: true, allureHtml: existsSync(join(dir, 'allure-report', 'index.html')) });
+  if (opts.allure) {
+    await generateAllureHtml(dir);
+    notes.push(`made ${ALLURE_HTML} from ${ALLURE_RESULTS}/`);
+  }
+  writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true }), (f) => f.rerender);
   writeManifest(dir);
-  const sigPath = join(dir, SIGNATURE);
-  const hadSignature = existsSync(sigPath);
   if (hadSignature) rmSync(sigPath);
   let signed = false;
   if (opts.signKeyPath) {

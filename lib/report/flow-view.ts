@@ -45,6 +45,13 @@ export function verdictWord(f: FlowResult): string {
   return f.verdict === 'pass' ? 'PASS' : f.verdict === 'fail' ? 'VIOLATION' : 'INCONCLUSIVE';
 }
 
+/** The one-line message of a flow that did not pass (Allure, `run --list`); undefined for a pass. */
+export function notPassedMessage(f: FlowResult): string | undefined {
+  if (f.verdict === 'pass') return undefined;
+  if (f.verdict === 'fail') return `${verdictWord(f)}: declared ${f.expect}, predicted ${f.predicted} (${f.decidedBy}), observed ${observedText(f)}. ${f.reason}`;
+  return `${verdictWord(f)}: ${f.reason}`;
+}
+
 /** Violations first, then inconclusive, then passes; stable within each group. */
 export function violationsFirst(flows: FlowResult[]): FlowResult[] {
   const rank = { fail: 0, error: 1, pass: 2 } as const;

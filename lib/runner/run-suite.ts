@@ -1,17 +1,15 @@
 // One suite, one provider: bring the cluster up, apply the policies, predict and probe
-// every flow under mocha, always tear down, and write the evidence bundle.
-import { rmSync } from 'node:fs';
+// every flow, always tear down, and write the evidence bundle (`--list` then shows the
+// flows under mocha).
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { registerTeardown } from '../lifecycle.ts';
 import type { Provider } from '../provider.ts';
-import { bundleDirName, writeBundle } from '../report/index.ts';
+import { bundleDirName, type BundleOutput, writeBundle } from '../report/index.ts';
 import { writeFailureBundle } from '../report/failure-bundle.ts';
-import type { Fingerprint, FlowResult, ProbeKind, RunResult, Suite } from '../types.ts';
-import { runUnderMocha } from './mocha-suite.ts';
-import { makeAllureResultsDir } from './temp-results.ts';
+import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type RunResult, type Suite } from '../types.ts';
 import { planFlows } from '../policy/plan.ts';
 import { policiesInForce } from '../suite/template.ts';
 import { execNeeds, probeFlows } from './probe-flows.ts';
@@ -37,31 +35,14 @@ export interface RunSettings {
 export interface SuiteRun {
   run: RunResult;
   bundleDir: string;
+  /** The bundle's manifest is signed (adding the Allure HTML later needs the key again). */
+  signed: boolean;
   warnings: string[];
-}
-
-function summarise(flows: FlowResult[]): RunResult['summary'] {
-  return {
-    pass: flows.filter((f) => f.verdict === 'pass').length,
-    fail: flows.filter((f) => f.verdict === 'fail').length,
-    error: flows.filter((f) => f.verdict === 'error').length,
-  };
 }
 
 export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
   const startedAt = new Date();
   const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
-  const allureDir = makeAllureResultsDir();
-  // Registered first so it runs last on Ctrl-C, after the provider's teardown.
-  const removeAllureDir = registerTeardown('allure results', async () => rmSync(allureDir, { recursive: true, force: true }));
-  try {
-    return await probeAndReport(suite, provider, settings, startedAt, runId, allureDir);
-  } finally {
-    await removeAllureDir();
-  }
-}
-
-async function probeAndReport(suite: Suite, provider: Provider, settings: RunSettings, startedAt: Date, runId: string, allureDir: string): Promise<SuiteRun> {
   const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
@@ -71,21 +52,11 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
     await provider.apply(policies);
     const planned = planFlows(suite, state, policies);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
-    const outcome = await runUnderMocha({
-      suiteName: suite.name,
-      suiteFile: suite.file,
-      flowNames: planned.map((p) => p.resolved.flow.name),
-      allureResultsDir: allureDir,
-      consoleReporter: settings.listFlows && !settings.quiet,
-      probeAll: async () => {
-        try {
-          return await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
-        } finally {
-          progress.finish();
-        }
-      },
-    });
-    flows = outcome.results;
+    try {
+      flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
+    } finally {
+      progress.finish();
+    }
     fingerprint = await provider.fingerprint();
   } catch (err) {
     // While the cluster still exists (teardown comes after): what it looked like.
@@ -100,7 +71,7 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
     provider: provider.name,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    summary: summarise(flows),
+    summary: countVerdicts(flows),
     flows,
     meta: {
       runId,
@@ -127,13 +98,16 @@ async function probeAndReport(suite: Suite, provider: Provider, settings: RunSet
     },
   };
   const outDir = join(settings.reportsDir, bundleDirName(suite.name, startedAt));
+  let bundle: BundleOutput;
   try {
-    const bundle = await writeBundle({ run, suite, allureResultsDir: allureDir, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
-    return { run, bundleDir: bundle.dir, warnings: bundle.warnings };
+    bundle = await writeBundle({ run, suite, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
   } catch (err) {
     if (err instanceof InputError || err instanceof InfrastructureError) throw err;
     throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });
   }
+  // The listing is a view of the records, after the cluster is gone (mocha loads only for it).
+  if (settings.listFlows && !settings.quiet) await (await import('./mocha-suite.ts')).listUnderMocha(suite.name, flows);
+  return { run, bundleDir: bundle.dir, signed: Boolean(settings.signKeyPath), warnings: bundle.warnings };
 }
 
 /** Collects the provider's diagnostics into a failure bundle; the error then says where it is. */

@@ -1,7 +1,12 @@
 // The one-screen summary printed after each suite: counts, violations first, then the
-// inconclusive flows, then where the evidence is.
+// inconclusive flows, then where the evidence is and how to get the Allure HTML.
+import { ALLURE_HTML } from '../report/allure.ts';
+import { overallVerdict } from '../report/flow-view.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
+
+const HEADLINE = { pass: 'ALL FLOWS AS DECLARED', fail: 'VIOLATIONS FOUND', error: 'INCONCLUSIVE' } as const;
+const TABLE_WORD = { pass: 'as declared', fail: 'violations', error: 'inconclusive' } as const;
 
 function line(f: FlowResult): string {
   return `  ${f.verdict.toUpperCase().padEnd(5)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
@@ -10,7 +15,7 @@ function line(f: FlowResult): string {
 export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   const { run } = r;
   const secs = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1);
-  const verdict = run.summary.fail > 0 ? 'VIOLATIONS FOUND' : run.summary.error > 0 ? 'INCONCLUSIVE' : 'ALL FLOWS AS DECLARED';
+  const verdict = HEADLINE[overallVerdict(run)];
   out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
   for (const f of run.flows.filter((x) => x.verdict === 'fail')) out.write(`${line(f)}\n`);
@@ -18,14 +23,14 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   for (const f of disagreements) out.write(`  NOTE  ${f.name}: the wire agrees with the declaration but the model predicts ${f.predicted} (${f.decidedBy})\n`);
   for (const w of r.warnings) out.write(`  warning: ${w}\n`);
   out.write(`  evidence: ${r.bundleDir}/index.html  (verify: npx flowproof verify ${r.bundleDir})\n`);
+  out.write(`  allure:   ${r.bundleDir}/${ALLURE_HTML} once made (Java, a few seconds): npx flowproof report ${r.bundleDir} --allure${r.signed ? ' --sign-key <pem>' : ''}\n`);
 }
 
 /** After several suites: one line each, so the whole run fits on a screen. */
 export function printRunsTable(runs: SuiteRun[], out: NodeJS.WritableStream): void {
   const rows = [['SUITE', 'VERDICT', 'PASS', 'FAIL', 'ERROR', 'EVIDENCE']];
   for (const { run, bundleDir } of runs) {
-    const verdict = run.summary.fail > 0 ? 'violations' : run.summary.error > 0 ? 'inconclusive' : 'as declared';
-    rows.push([run.suite, verdict, String(run.summary.pass), String(run.summary.fail), String(run.summary.error), `${bundleDir}/index.html`]);
+    rows.push([run.suite, TABLE_WORD[overallVerdict(run)], String(run.summary.pass), String(run.summary.fail), String(run.summary.error), `${bundleDir}/index.html`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   out.write(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);

@@ -1,15 +1,12 @@
-// The temporary allure results of a run live in the system temp dir under a name that
-// carries the owning pid, so `flowproof cleanup` can remove those of killed runs (SIGKILL
-// gives no chance to clean up) and leave live runs alone.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// Runs used to keep mocha's allure results in the system temp dir (flowproof-allure-<pid>-…)
+// until the bundle was written; the Allure results are now rendered straight into the
+// bundle, but `flowproof cleanup` still removes what killed runs of those versions left
+// (SIGKILL gives no chance to clean up), leaving live runs' directories alone.
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const prefix = 'flowproof-allure-';
-
-export function makeAllureResultsDir(): string {
-  return mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
-}
 
 function alive(pid: number): boolean {
   try {

@@ -1,76 +1,170 @@
-// Allure: the mocha run's results are copied into the bundle and a single-file HTML is made
-// offline (Java needed); without Java the bundle is still written, with a warning.
+// Allure: the results are rendered from the records into every bundle (the recorded verdict
+// as the status, the real probe times, flowproof's own words); the single-file HTML is made
+// offline only by `flowproof report <bundle> --allure` (Java needed), which keeps the
+// manifest, and a signature, honest.
 // Controls: the built-in map is data, --controls-map extends it, bad maps are bad input.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { InputError } from '../../lib/errors.ts';
-import { evaluateControls, loadControls, verifyBundle, writeBundle } from '../../lib/report/index.ts';
+import { execa } from 'execa';
+import { InfrastructureError, InputError } from '../../lib/errors.ts';
+import { allureBin } from '../../lib/report/allure.ts';
+import { evaluateControls, loadControls, rerenderBundle, SIGNATURE, verifyBundle, writeBundle, writeKeyPair } from '../../lib/report/index.ts';
+import { listBundleFiles, MANIFEST } from '../../lib/report/manifest.ts';
+import type { RunResult } from '../../lib/types.ts';
 import { requireCommand } from '../helpers/env.ts';
 import { loadRun, suiteFor, tempDir } from './fixture.ts';
 
-/** One allure-js result file, as allure-mocha writes it for a passed test. */
-function writeAllureResult(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const uuid = '0b5a3c8e-3f7e-4d7b-9a55-1c2d3e4f5a6b';
-  writeFileSync(
-    join(dir, `${uuid}-result.json`),
-    JSON.stringify({
-      uuid,
-      historyId: 'a1b2c3',
-      name: 'api-gateway reaches postgres',
-      fullName: 'voiceassist: api-gateway reaches postgres',
-      status: 'passed',
-      stage: 'finished',
-      start: 1795428900000,
-      stop: 1795428900041,
-      labels: [{ name: 'suite', value: 'voiceassist' }],
-      steps: [],
-      attachments: [],
-      parameters: [],
-      links: [],
-    }),
-  );
+interface AllureResultFile {
+  uuid: string;
+  name: string;
+  status: string;
+  statusDetails: { message?: string };
+  start: number;
+  stop: number;
+  steps: Array<{ name: string; status: string; start: number; stop: number; attachments: Array<{ source: string }> }>;
+  labels: Array<{ name: string; value: string }>;
+  parameters: Array<{ name: string; value: string }>;
 }
 
-describe('report: allure results and HTML', function () {
-  this.timeout(300_000);
+function allureResults(dir: string): AllureResultFile[] {
+  const results = join(dir, 'allure-results');
+  return readdirSync(results)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => JSON.parse(readFileSync(join(results, f), 'utf8')) as AllureResultFile);
+}
+
+describe('report: allure results from the records', () => {
   let root: string;
-  before(() => {
+  let run: RunResult;
+  let dir: string;
+  before(async () => {
     root = tempDir('allure');
+    run = loadRun();
+    dir = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'bundle') })).dir;
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('copies the results and generates a single-file HTML offline', async function () {
-    requireCommand(this, 'java', 'openjdk-17-jre-headless');
-    const results = join(root, 'allure-in');
-    writeAllureResult(results);
-    const run = loadRun();
-    const out = await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'with-java'), allureResultsDir: results });
-    expect(out.warnings.filter((w) => w.startsWith('allure'))).to.deep.equal([]);
-    expect(out.allureHtml).to.equal(true);
-    expect(readdirSync(join(out.dir, 'allure-results'))).to.deep.equal(readdirSync(results));
-    expect(readFileSync(join(out.dir, 'allure-report', 'index.html'), 'utf8')).to.match(/<html/i);
-    expect(out.files).to.include('allure-report/index.html');
-    expect((await verifyBundle(out.dir)).ok).to.equal(true);
+  it('writes one result per flow with the recorded verdict as its status, under the manifest', async () => {
+    const results = allureResults(dir);
+    expect(results.map((r) => r.name).sort()).to.deep.equal(run.flows.map((f) => f.name).sort());
+    const status = Object.fromEntries(results.map((r) => [r.name, r.status]));
+    for (const f of run.flows) expect(status[f.name], f.name).to.equal({ pass: 'passed', fail: 'failed', error: 'broken' }[f.verdict]);
+    expect(listBundleFiles(dir).files.filter((f) => f.startsWith('allure-results/'))).to.have.length.greaterThan(run.flows.length);
+    expect(existsSync(join(dir, 'allure-report')), 'no Java during the run').to.equal(false);
+    expect((await verifyBundle(dir)).ok).to.equal(true);
   });
 
-  it('skips the HTML with a warning when java is missing, and still writes a valid bundle', async () => {
-    const results = join(root, 'allure-in-2');
-    writeAllureResult(results);
+  it("says what happened in flowproof's words, not an assertion library's", () => {
+    const byName = new Map(allureResults(dir).map((r) => [r.name, r]));
+    const leak = byName.get('other tenant cannot reach redis')!;
+    const reason = run.flows.find((f) => f.name === leak.name)!.reason;
+    expect(leak.statusDetails.message).to.equal(`VIOLATION: declared deny, predicted allow (voiceassist/allow-gateway-to-redis ingress[0]), observed allow (ALLOWED). ${reason}`);
+    const unsure = byName.get('prometheus scrapes api-gateway metrics')!;
+    expect(unsure.statusDetails.message).to.match(/^INCONCLUSIVE: /);
+    for (const r of byName.values()) expect(JSON.stringify(r)).to.not.match(/expected '|to satisfy|AssertionError|not run/);
+    expect(byName.get('api-gateway reaches postgres')!.statusDetails).to.deep.equal({});
+    expect(byName.get('api-gateway reaches postgres')!.parameters).to.deep.include({ name: 'observed', value: 'allow (ALLOWED)' });
+  });
+
+  it('carries the real probe times: each attempt a step with its transcript, the flow from first start to last end', () => {
+    const byName = new Map(allureResults(dir).map((r) => [r.name, r]));
+    for (const f of run.flows) {
+      const r = byName.get(f.name)!;
+      const attempts = f.attempts ?? [];
+      expect(r.steps.length, f.name).to.equal(attempts.length + (f.control ? 1 : 0));
+      attempts.forEach((a, i) => {
+        expect(r.steps[i]!.start, `${f.name} attempt ${i + 1}`).to.equal(Date.parse(a.startedAt));
+        expect(r.steps[i]!.stop - r.steps[i]!.start).to.equal(a.durationMs);
+        expect(readFileSync(join(dir, 'allure-results', r.steps[i]!.attachments[0]!.source), 'utf8')).to.equal(a.transcript);
+      });
+      expect(r.start).to.equal(Date.parse(attempts[0]!.startedAt));
+      expect(r.stop).to.equal(Math.max(...attempts.map((a) => Date.parse(a.startedAt) + a.durationMs)));
+    }
+    // Two attempts 850 ms apart, 2 s each: the flow spans both.
+    const twice = byName.get('other tenant cannot reach postgres')!;
+    expect(twice.stop - twice.start).to.equal(850 + 2003);
+    const control = byName.get('prometheus scrapes api-gateway metrics')!.steps.at(-1)!;
+    expect(control.name).to.match(/^liveness check from inside the target: /);
+    expect(control.status).to.equal('broken');
+  });
+
+  it('renders the same files for the same run (stable names and content)', async () => {
+    const again = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'again') })).dir;
+    const read = (d: string) => Object.fromEntries(readdirSync(join(d, 'allure-results')).map((f) => [f, readFileSync(join(d, 'allure-results', f), 'utf8')]));
+    expect(read(again)).to.deep.equal(read(dir));
+  });
+});
+
+describe('report: the Allure HTML, on request', function () {
+  this.timeout(300_000);
+  let root: string;
+  before(() => {
+    root = tempDir('allure-html');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('report --allure makes a single-file HTML offline that Allure read as recorded, and the bundle verifies', async function () {
+    requireCommand(this, 'java', 'openjdk-17-jre-headless');
+    const run = loadRun();
+    const dir = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'plain') })).dir;
+    const out = await rerenderBundle(dir, { allure: true });
+    expect(out.notes).to.include('made allure-report/index.html from allure-results/');
+    expect(readFileSync(join(dir, 'allure-report', 'index.html'), 'utf8')).to.match(/<html/i);
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).to.include('href="allure-report/index.html"');
+    expect(readFileSync(join(dir, MANIFEST), 'utf8')).to.include('  allure-report/index.html\n');
+    expect(await verifyBundle(dir)).to.deep.equal({ ok: true, problems: [] });
+    // What Allure itself made of the results (its data files, not the single file).
+    const data = mkdtempSync(join(root, 'data-'));
+    await execa(allureBin, ['generate', join(dir, 'allure-results'), '-o', data, '--clean'], { env: { ALLURE_NO_ANALYTICS: '1' } });
+    const summary = JSON.parse(readFileSync(join(data, 'widgets', 'summary.json'), 'utf8')) as { statistic: Record<string, number> };
+    expect(summary.statistic).to.include({ passed: 7, failed: 1, broken: 1, total: 9 });
+    // Again: the HTML is made anew and the manifest stays true.
+    await rerenderBundle(dir, { allure: true });
+    expect((await verifyBundle(dir)).ok).to.equal(true);
+  });
+
+  it('on a signed bundle: refuses without the key, changing nothing; with it, re-signs', async function () {
+    const keys = writeKeyPair(join(root, 'keys', 'signer'));
+    const run = loadRun();
+    const dir = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'signed'), signKeyPath: keys.privateKey })).dir;
+    const manifest = readFileSync(join(dir, MANIFEST), 'utf8');
+    let caught: unknown;
+    try {
+      await rerenderBundle(dir, { allure: true });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(InputError);
+    expect((caught as Error).message).to.include(`${SIGNATURE}:1: the bundle is signed`).and.include('--sign-key');
+    expect(readFileSync(join(dir, MANIFEST), 'utf8')).to.equal(manifest);
+    expect(await verifyBundle(dir, keys.publicKey)).to.deep.equal({ ok: true, problems: [] });
+    requireCommand(this, 'java', 'openjdk-17-jre-headless');
+    const out = await rerenderBundle(dir, { allure: true, signKeyPath: keys.privateKey });
+    expect(out.signed).to.equal(true);
+    expect(existsSync(join(dir, 'allure-report', 'index.html'))).to.equal(true);
+    expect(await verifyBundle(dir, keys.publicKey)).to.deep.equal({ ok: true, problems: [] });
+  });
+
+  it('without java: an infrastructure error naming the fix, and the bundle is left as it was', async () => {
+    const run = loadRun();
+    const dir = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'no-java') })).dir;
+    const manifest = readFileSync(join(dir, MANIFEST), 'utf8');
     const savedPath = process.env.PATH;
     process.env.PATH = join(root, 'empty-path');
-    let out;
+    let caught: unknown;
     try {
-      const run = loadRun();
-      out = await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'no-java'), allureResultsDir: results });
+      await rerenderBundle(dir, { allure: true });
+    } catch (err) {
+      caught = err;
     } finally {
       process.env.PATH = savedPath;
     }
-    expect(out.allureHtml).to.equal(false);
-    expect(out.warnings.join('\n')).to.include('java not found');
-    expect(readdirSync(join(out.dir, 'allure-results'))).to.have.length(1);
-    expect((await verifyBundle(out.dir)).ok).to.equal(true);
+    expect(caught).to.be.instanceOf(InfrastructureError);
+    expect((caught as Error).message).to.include('generate the Allure HTML failed: java not found').and.include('openjdk-17-jre-headless');
+    expect(readFileSync(join(dir, MANIFEST), 'utf8')).to.equal(manifest);
+    expect(existsSync(join(dir, 'allure-report'))).to.equal(false);
+    expect((await verifyBundle(dir)).ok).to.equal(true);
   });
 });
 
