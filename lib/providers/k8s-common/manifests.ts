@@ -3,7 +3,8 @@
 // pods, Services, and the ConfigMaps the servers read. No I/O here, so tests can check
 // every field.
 import type { V1ConfigMap, V1Container, V1ContainerPort, V1Namespace, V1Pod, V1PodSecurityContext, V1Secret, V1SecurityContext, V1Service, V1Volume } from '@kubernetes/client-node';
-import type { AppKind, Labels, NamespaceSpec, PodSpec, Protocol, ServePort, ServiceSpec } from '../../types.ts';
+import type { AppKind, IPFamily, Labels, NamespaceSpec, PodSpec, Protocol, ServePort, ServiceSpec } from '../../types.ts';
+import { serviceFamilyFields } from './families.ts';
 import { roleAnnotation, runLabels } from './labels.ts';
 import { idleCommand, toolRoles, type ToolRole } from './tools.ts';
 import type { Versions } from './versions.ts';
@@ -211,13 +212,15 @@ export function buildShadowProbePod(name: string, namespace: string, labels: Lab
   };
 }
 
-export function buildService(svc: ServiceSpec, runId: string): V1Service {
+/** `families`: the suite's ipFamilies (a dual-stack or IPv6 suite asks for those ClusterIPs; IPv4 says nothing, as before). */
+export function buildService(svc: ServiceSpec, runId: string, families: IPFamily[] = ['IPv4']): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(svc.name, runId, {}, svc.namespace),
     spec: {
       type: 'ClusterIP',
+      ...serviceFamilyFields(families),
       selector: { ...svc.selector },
       ports: svc.ports.map((p, i) => ({
         // Kubernetes requires names once a Service has more than one port.

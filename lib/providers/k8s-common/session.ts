@@ -11,6 +11,8 @@ import type { ClusterState, ExecNeeds, ExecRequest, ExecResult } from '../../pro
 import type { Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
 import { canaryCommand, readCanary, waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
+import { clusterFamilyProblems, clusterStateOf } from './families.ts';
+import { suiteFamilies } from '../../suite/families.ts';
 import { execInContainer } from './exec.ts';
 import type { ExternalsDriver } from './externals.ts';
 import { makeKube, serverSideApply, type Kube } from './kube.ts';
@@ -78,13 +80,15 @@ export function schedulableNodes(nodes: V1Node[]): string[] {
 /** Refuses what a cluster cannot do before anything is created: pinned pod IPs. */
 export function checkClusterSuite(suite: Suite, provider: string): void {
   const pinned = suite.pods.filter((p) => p.ip);
-  if (pinned.length === 0) return;
-  throw new InputError(
-    pinned.map((p) => ({
+  const problems = [
+    ...pinned.map((p) => ({
       location: p.source ?? { file: suite.file, line: 1 },
       message: `pod ${p.namespace}/${p.name} pins ip ${p.ip}: the ${provider} provider cannot pin pod IPs (remove ip, or use --provider netns)`,
     })),
-  );
+    // IPv6: pinned ip6 likewise; on kind, IPv6 externals (lib/providers/k8s-common/families.ts).
+    ...clusterFamilyProblems(suite, provider),
+  ];
+  if (problems.length > 0) throw new InputError(problems);
 }
 
 function isOurs(obj: KubernetesObject | undefined, runId: string): boolean {
@@ -187,13 +191,16 @@ export class ClusterSession {
 
     this.step('services');
     const serviceIPs = new Map<string, string>();
+    const serviceIPsAll = new Map<string, string[]>();
     for (const s of suite.services) {
       const existing = preExisting.has(s.namespace) ? await this.readService(s.namespace, s.name) : undefined;
-      const svc = existing && !isOurs(existing, runId) ? existing : await serverSideApply(this.kube, buildService(s, runId), 'create services');
+      const svc = existing && !isOurs(existing, runId) ? existing : await serverSideApply(this.kube, buildService(s, runId, suiteFamilies(suite)), 'create services');
       if (!existing && preExisting.has(s.namespace)) this.touchedNamespaces.add(s.namespace);
       const ip = svc.spec?.clusterIP;
       if (!ip || ip === 'None') throw new InfrastructureError('create services', `service ${s.namespace}/${s.name} has no ClusterIP`);
       serviceIPs.set(`${s.namespace}/${s.name}`, ip);
+      // Every family's ClusterIP (a dual-stack Service has two, primary first).
+      serviceIPsAll.set(`${s.namespace}/${s.name}`, svc.spec?.clusterIPs?.length ? [...svc.spec.clusterIPs] : [ip]);
     }
 
     this.step(`wait for ${wants.length} pods`);
@@ -209,11 +216,19 @@ export class ClusterSession {
     }
 
     const podIPs = new Map<string, string>();
-    for (const p of toCreate) podIPs.set(`${p.namespace}/${p.name}`, pods.get(`${p.namespace}/${p.name}`)!.status!.podIP!);
+    // Every address of each pod (status.podIPs: both families on a dual-stack cluster).
+    const podIPsAll = new Map<string, string[]>();
+    const allOf = (pod: V1Pod | undefined, primary: string) => (pod?.status?.podIPs?.length ? pod.status.podIPs.map((x) => x.ip) : [primary]);
+    for (const p of toCreate) {
+      const pod = pods.get(`${p.namespace}/${p.name}`)!;
+      podIPs.set(`${p.namespace}/${p.name}`, pod.status!.podIP!);
+      podIPsAll.set(`${p.namespace}/${p.name}`, allOf(pod, pod.status!.podIP!));
+    }
     for (const [ref, a] of this.adopted) {
       const ip = a.pod.status?.podIP;
       if (!ip) throw new InfrastructureError('read pod IPs', `existing pod ${a.spec.namespace}/${a.pod.metadata?.name} (for ${ref}) has no IP`);
       podIPs.set(ref, ip);
+      podIPsAll.set(ref, allOf(a.pod, ip));
     }
     for (const [name, server] of this.canaryServers) server.ip = pods.get(`${this.canaryNs}/${name}`)!.status!.podIP!;
 
@@ -228,7 +243,10 @@ export class ClusterSession {
     const externalIPs = await this.o.externals.start(suite.externals, roles, podRoutes);
 
     const dnsIP = serviceIPs.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIP;
-    return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
+    if (suiteFamilies(suite).length === 1 && suiteFamilies(suite)[0] === 'IPv4') return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
+    // A suite with IPv6: each family's addresses (lib/providers/k8s-common/families.ts).
+    const dnsIPs = serviceIPsAll.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIPs ?? (dnsIP ? [dnsIP] : []);
+    return clusterStateOf(suite, { pods: podIPsAll, services: serviceIPsAll, externals: externalIPs, dns: dnsIPs });
   }
 
   /** An existing pod for a suite pod: the pod of that name, else a running pod with its labels. */

@@ -4,6 +4,22 @@ import { join } from 'node:path';
 import { clustersDir, type Versions } from '../k8s-common/versions.ts';
 
 export type Cni = 'calico' | 'cilium';
+/**
+ * The cluster's IP family: `ipv4` (clusters/kind-<cni>.yaml) or `dual` (kind-<cni>-dual.yaml,
+ * for suites with IPv6 in spec.ipFamilies: kind's networking.ipFamily dual, both families'
+ * pod and service subnets, the CNI's IPv6 pool or mode). Chosen from the suite.
+ */
+export type IpFamilyMode = 'ipv4' | 'dual';
+
+/** A suite with IPv6 needs a dual-stack cluster (an IPv6-only suite too: its pods then use their IPv6 address). */
+export function ipFamilyModeFor(families: ReadonlyArray<string>): IpFamilyMode {
+  return families.includes('IPv6') ? 'dual' : 'ipv4';
+}
+
+/** `base.yaml` -> `base-dual.yaml`: the dual-stack variant of a clusters/ file. */
+export function dualVariant(file: string): string {
+  return file.replace(/\.yaml$/, '-dual.yaml');
+}
 
 export interface CommandLine {
   /** The step named in an InfrastructureError when this command fails. */
@@ -13,17 +29,17 @@ export interface CommandLine {
   timeoutMs: number;
 }
 
-export function kindConfigPath(cni: Cni): string {
-  return join(clustersDir, `kind-${cni}.yaml`);
+export function kindConfigPath(cni: Cni, mode: IpFamilyMode = 'ipv4'): string {
+  return join(clustersDir, mode === 'dual' ? `kind-${cni}-dual.yaml` : `kind-${cni}.yaml`);
 }
 
 export const kind = {
   getClusters: (): CommandLine => ({ step: 'list kind clusters', cmd: 'kind', args: ['get', 'clusters'], timeoutMs: 30_000 }),
-  create: (name: string, cni: Cni, v: Versions, kubeconfig: string): CommandLine => ({
+  create: (name: string, cni: Cni, v: Versions, kubeconfig: string, mode: IpFamilyMode = 'ipv4'): CommandLine => ({
     step: 'create kind cluster',
     cmd: 'kind',
     // --wait 0s: nodes cannot be Ready before the CNI exists; flowproof waits itself.
-    args: ['create', 'cluster', '--name', name, '--config', kindConfigPath(cni), '--image', v.kindNodeImage, '--kubeconfig', kubeconfig, '--wait', '0s'],
+    args: ['create', 'cluster', '--name', name, '--config', kindConfigPath(cni, mode), '--image', v.kindNodeImage, '--kubeconfig', kubeconfig, '--wait', '0s'],
     timeoutMs: 600_000,
   }),
   kubeconfig: (name: string): CommandLine => ({ step: 'read kind kubeconfig', cmd: 'kind', args: ['get', 'kubeconfig', '--name', name], timeoutMs: 30_000 }),
@@ -54,7 +70,9 @@ export const calicoOperatorCrds = ['crd/installations.operator.tigera.io', 'crd/
  * then the Installation, then the operator's own status. (tigera-operator.yaml of 3.30
  * holds no CRDs; creating the Installation while the operator bootstraps them races it.)
  */
-export function calicoInstall(v: Versions, kubeconfig: string): CommandLine[] {
+export function calicoInstall(v: Versions, kubeconfig: string, mode: IpFamilyMode = 'ipv4'): CommandLine[] {
+  // Dual-stack: the Installation with an IPv6 pool beside the IPv4 one (calico-installation-dual.yaml).
+  const installation = mode === 'dual' ? dualVariant(v.calico.installation) : v.calico.installation;
   return [
     // create, not apply: the operator CRDs are too large for client-side apply.
     kubectl(kubeconfig, 'install Calico (operator CRDs)', 120_000, 'create', '-f', v.calico.operatorCrds),
@@ -62,14 +80,16 @@ export function calicoInstall(v: Versions, kubeconfig: string): CommandLine[] {
     kubectl(kubeconfig, 'wait for Calico operator CRDs Established', 140_000, 'wait', '--for=condition=Established', ...calicoOperatorCrds, '--timeout=120s'),
     kubectl(kubeconfig, 'install Calico (tigera-operator)', 120_000, 'create', '-f', v.calico.operatorManifest),
     kubectl(kubeconfig, 'wait for tigera-operator', 320_000, 'rollout', 'status', 'deploy/tigera-operator', '-n', 'tigera-operator', '--timeout=300s'),
-    kubectl(kubeconfig, 'install Calico (Installation)', 120_000, 'create', '-f', join(clustersDir, v.calico.installation)),
+    kubectl(kubeconfig, 'install Calico (Installation)', 120_000, 'create', '-f', join(clustersDir, installation)),
     kubectl(kubeconfig, 'wait for tigerastatus/calico to exist', 320_000, 'wait', '--for=create', 'tigerastatus/calico', '--timeout=300s'),
     kubectl(kubeconfig, 'wait for Calico Available', 620_000, 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'),
   ];
 }
 
 /** Cilium from its helm chart (pinned), images pre-loaded into the nodes, then its rollouts. */
-export function ciliumInstall(v: Versions, kubeconfig: string): CommandLine[] {
+export function ciliumInstall(v: Versions, kubeconfig: string, mode: IpFamilyMode = 'ipv4'): CommandLine[] {
+  // Dual-stack: cilium-values-dual.yaml on top (ipv6.enabled).
+  const dual = mode === 'dual' ? ['--values', join(clustersDir, dualVariant(v.cilium.values))] : [];
   return [
     {
       step: 'install Cilium (helm)',
@@ -80,6 +100,7 @@ export function ciliumInstall(v: Versions, kubeconfig: string): CommandLine[] {
         '--version', v.cilium.version,
         '--namespace', 'kube-system',
         '--values', join(clustersDir, v.cilium.values),
+        ...dual,
         '--kubeconfig', kubeconfig,
       ],
       timeoutMs: 600_000,
@@ -105,4 +126,13 @@ export function clusterReadyWaits(kubeconfig: string): CommandLine[] {
     kubectl(kubeconfig, 'wait for nodes Ready', 320_000, 'wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'),
     kubectl(kubeconfig, 'wait for CoreDNS Ready', 320_000, '-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=300s'),
   ];
+}
+
+/**
+ * A dual-stack kind cluster's kube-dns Service is single-stack (kubeadm creates it without an
+ * ipFamilyPolicy): made PreferDualStack, so it gets an IPv6 ClusterIP and IPv6 DNS flows have
+ * a server. Changing SingleStack to PreferDualStack is allowed on a live Service.
+ */
+export function dualStackDns(kubeconfig: string): CommandLine {
+  return kubectl(kubeconfig, 'make kube-dns dual-stack', 60_000, '-n', 'kube-system', 'patch', 'service', 'kube-dns', '--type', 'merge', '-p', '{"spec":{"ipFamilyPolicy":"PreferDualStack"}}');
 }

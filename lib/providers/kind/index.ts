@@ -17,7 +17,8 @@ import { newRunId } from '../k8s-common/labels.ts';
 import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
 import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
-import { calicoInstall, ciliumInstall, clusterReadyWaits, kind, kindConfigPath, preloadImages, docker, type Cni } from './commands.ts';
+import { suiteFamilies } from '../../suite/families.ts';
+import { calicoInstall, ciliumInstall, clusterReadyWaits, dualStackDns, ipFamilyModeFor, kind, kindConfigPath, preloadImages, docker, type Cni, type IpFamilyMode } from './commands.ts';
 import { createKindExternals, kindNodeRouting } from './externals.ts';
 import { clusterImages, imageAvailability, preflightImages } from './images.ts';
 import { runCommand } from './run-command.ts';
@@ -30,20 +31,26 @@ export interface KindProviderOptions {
   log?: (s: string) => void;
 }
 
-/** podSubnet and serviceSubnet of a kind config file. */
-export function kindNetworking(cni: Cni): { podSubnet: string; serviceSubnet: string } {
-  const cfg = parse(readFileSync(kindConfigPath(cni), 'utf8')) as { networking?: { podSubnet?: string; serviceSubnet?: string } };
-  return { podSubnet: cfg.networking?.podSubnet ?? '10.244.0.0/16', serviceSubnet: cfg.networking?.serviceSubnet ?? '10.96.0.0/12' };
+/**
+ * The IPv4 podSubnet and serviceSubnet of a kind config file (a dual-stack config writes
+ * "v4,v6"; the externals, which are IPv4, route the IPv4 part).
+ */
+export function kindNetworking(cni: Cni, mode: IpFamilyMode = 'ipv4'): { podSubnet: string; serviceSubnet: string } {
+  const cfg = parse(readFileSync(kindConfigPath(cni, mode), 'utf8')) as { networking?: { podSubnet?: string; serviceSubnet?: string } };
+  const v4 = (s: string | undefined) => s?.split(',').map((x) => x.trim()).find((x) => !x.includes(':'));
+  return { podSubnet: v4(cfg.networking?.podSubnet) ?? '10.244.0.0/16', serviceSubnet: v4(cfg.networking?.serviceSubnet) ?? '10.96.0.0/12' };
 }
 
-export function defaultClusterName(cni: Cni): string {
-  return `flowproof-${cni}`;
+/** flowproof-<cni>, or flowproof-<cni>-dual for suites with IPv6 (a reused cluster must be of the suite's kind). */
+export function defaultClusterName(cni: Cni, mode: IpFamilyMode = 'ipv4'): string {
+  return mode === 'dual' ? `flowproof-${cni}-dual` : `flowproof-${cni}`;
 }
 
 class KindProvider extends SessionBackedProvider {
   readonly name = 'kind';
   private readonly versions: Versions;
-  private readonly clusterName: string;
+  private clusterName: string;
+  private mode: IpFamilyMode = 'ipv4';
   private readonly runId = newRunId();
   private readonly log: (s: string) => void;
   private createdCluster = false;
@@ -61,6 +68,9 @@ class KindProvider extends SessionBackedProvider {
 
   async up(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
     checkClusterSuite(suite, 'kind'); // bad input first: exit 2, nothing touched
+    // A suite with IPv6 runs on a dual-stack cluster (clusters/kind-<cni>-dual.yaml).
+    this.mode = ipFamilyModeFor(suiteFamilies(suite));
+    this.clusterName = this.o.clusterName ?? defaultClusterName(this.o.cni, this.mode);
     await requireDocker(4000);
     // Also on Ctrl-C before the runner's own teardown exists; down() runs once either way.
     registerTeardown(`kind cluster ${this.clusterName}`, () => this.down());
@@ -77,8 +87,8 @@ class KindProvider extends SessionBackedProvider {
     const kubeconfigFile = join(this.tmpDir, 'kubeconfig');
     if (!exists) {
       this.createdCluster = true;
-      this.log(`[kind] creating cluster ${this.clusterName} (${this.o.cni}, ${this.versions.kindNodeImage})`);
-      await this.run(kind.create(this.clusterName, this.o.cni, this.versions, kubeconfigFile));
+      this.log(`[kind] creating cluster ${this.clusterName} (${this.o.cni}${this.mode === 'dual' ? ', dual-stack' : ''}, ${this.versions.kindNodeImage})`);
+      await this.run(kind.create(this.clusterName, this.o.cni, this.versions, kubeconfigFile, this.mode));
     }
     const kubeconfig = await this.run(kind.kubeconfig(this.clusterName));
     writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
@@ -88,8 +98,9 @@ class KindProvider extends SessionBackedProvider {
     await this.preloadImages();
     if (!exists) await this.installCni(kubeconfigFile);
     for (const wait of clusterReadyWaits(kubeconfigFile)) await this.run(wait);
+    if (this.mode === 'dual') await this.run(dualStackDns(kubeconfigFile));
 
-    const net = kindNetworking(this.o.cni);
+    const net = kindNetworking(this.o.cni, this.mode);
     this.session = new ClusterSession({
       providerName: 'kind',
       runId: this.runId,
@@ -115,7 +126,7 @@ class KindProvider extends SessionBackedProvider {
 
   private async installCni(kubeconfigFile: string): Promise<void> {
     this.log(`[kind] installing ${this.o.cni}`);
-    const steps = this.o.cni === 'calico' ? calicoInstall(this.versions, kubeconfigFile) : ciliumInstall(this.versions, kubeconfigFile);
+    const steps = this.o.cni === 'calico' ? calicoInstall(this.versions, kubeconfigFile, this.mode) : ciliumInstall(this.versions, kubeconfigFile, this.mode);
     for (const s of steps) await this.run(s);
   }
 
