@@ -4,6 +4,7 @@ import { benchPolicy } from './policy.ts';
 import { benchNetns } from './netns.ts';
 import { benchSchedule } from './schedule.ts';
 import { benchCli } from './cli.ts';
+import { benchRunWall } from './run-wall.ts';
 
 interface Figure {
   name: string;
@@ -23,5 +24,6 @@ if (!only || only === 'cli') figures.push(...(await benchCli()));
 if (!only || only === 'policy') figures.push(await benchPolicy());
 if (!only || only === 'netns') figures.push(...(await benchNetns()));
 if (!only || only === 'schedule') figures.push(...(await benchSchedule()));
+if (!only || only === 'run') figures.push(...(await benchRunWall()));
 console.log('');
 figures.forEach(print);
