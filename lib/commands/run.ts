@@ -8,6 +8,7 @@ import type { SuiteRun } from '../runner/run-suite.ts';
 import { loadSuites } from '../suite/load.ts';
 import { positiveInt, reportsDir } from './_options.ts';
 import { loadControls, loadSigningKey } from '../report/index.ts';
+import { overallVerdict } from '../report/flow-view.ts';
 
 
 interface RunFlags {
@@ -85,7 +86,7 @@ export function register(program: Command): void {
         for (const r of runs) printRunSummary(r, process.stdout);
         if (runs.length > 1) printRunsTable(runs, process.stdout);
       }
-      const allPass = runs.every((r) => r.run.summary.fail === 0 && r.run.summary.error === 0);
+      const allPass = runs.every((r) => overallVerdict(r.run) === 'pass');
       setExitCode(cmd, allPass ? ExitCode.ok : ExitCode.violations);
     });
 }

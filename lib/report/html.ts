@@ -2,7 +2,7 @@
 // verdict banner, namespace matrix, violations first with declared / predicted / observed,
 // the deciding rule and raw transcripts, a table per control that says what the evidence
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
-import type { FlowResult, RunResult } from '../types.ts';
+import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
 import type { ControlEvaluation } from './controls.ts';
 import { durationSeconds, endpointText, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 import { buildMatrix } from './matrix.ts';
@@ -62,8 +62,7 @@ function renderMatrix(run: RunResult): string {
         .map((c) => {
           const cell = m.cell(r, c);
           if (cell.flows.length === 0) return `<td class="cell empty" data-from="${esc(r)}" data-to="${esc(c)}"><span class="none">not tested</span></td>`;
-          const fail = cell.flows.filter((f) => f.verdict === 'fail').length;
-          const err = cell.flows.filter((f) => f.verdict === 'error').length;
+          const { fail, error: err } = countVerdicts(cell.flows);
           const declAllow = cell.flows.filter((f) => f.expect === 'allow').length;
           const obsAllow = cell.flows.filter((f) => observedEffect(f.observed) === 'allow').length;
           const obsDeny = cell.flows.filter((f) => observedEffect(f.observed) === 'deny').length;
