@@ -1,6 +1,6 @@
-// `flowproof run --list | head -c1`: the reader of stdout goes away while the run probes.
-// The run still tears down everything it created and writes its bundle; its exit code is
-// its own (no crash from EPIPE).
+// `flowproof run --list | head -c1` in a terminal that closes: the readers of stdout and
+// stderr go away while the run probes. The run still tears down everything it created and
+// writes its bundle; its exit code is its own (no crash from EPIPE).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,10 +22,14 @@ describe('a run whose stdout reader goes away (netns)', function () {
 
   it('finishes, tears down and writes its bundle', async () => {
     const child = spawn(process.execPath, ['bin/flowproof.js', 'run', 'test/fixtures/e2e/shop.yaml', '--list', '--reports', reports], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The terminal goes away while the run probes: stderr (the progress lines) is closed
+    // after its first chunk, stdout (the listing, written at the end) before it writes.
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // Like `| head -c1`: read one chunk, then close the pipe while the run goes on.
-    child.stdout.once('data', () => child.stdout.destroy());
+    child.stderr.once('data', (c: Buffer) => {
+      stderr += c.toString();
+      child.stderr.destroy();
+    });
+    child.stdout.destroy();
     // The run's prefix, from the state file it records before creating anything.
     let prefix: string | undefined;
     const watch = setInterval(() => {
