@@ -17,7 +17,9 @@ export interface InputProblem {
   message: string;
 }
 
+/** `file:line:col`, `file:line`, or the bare name for input that has no lines (line 0: an environment variable). */
 export function formatLocation(loc: SourceLocation): string {
+  if (loc.line === 0) return loc.file;
   return loc.col ? `${loc.file}:${loc.line}:${loc.col}` : `${loc.file}:${loc.line}`;
 }
 

@@ -1,11 +1,12 @@
 // The control mapping: which controls a live allow/deny test evidences, and how far. The
 // built-in mapping is data (controls.yaml beside this file); `--controls-map <file>` adds
 // or replaces entries. Bad map files are user input: InputError with file:line.
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import { libAsset } from '../paths.ts';
+import { yamlData } from '../yaml-input.ts';
 import { countVerdicts, type FlowResult } from '../types.ts';
 
 export const builtinControlsPath = libAsset('report/controls.yaml');
@@ -35,26 +36,28 @@ export interface ControlEvaluation {
   why: string;
 }
 
-/** Reads and validates a control map file; problems point at file:line. */
+/** Reads and validates a control map file; problems are `file:line:col: message`. */
 export function loadControlsFile(file: string): ControlDef[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError([{ location: { file, line: 1 }, message: `cannot read control map: ${(err as Error).message}` }]);
-  }
+  // A regular file within FLOWPROOF_MAX_INPUT_BYTES: a FIFO or a device is refused, not read.
+  const text = readInputFile(file, { what: 'cannot read control map' });
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  // No code frame in messages: one line per problem, the column in the location.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
   if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({ location: { file, line: lineCounter.linePos(e.pos[0]).line }, message: e.message })));
+    throw new InputError(doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${e.message.split('\n')[0]}` })));
   }
-  const parsed = mapSchema.safeParse(doc.toJS());
+  const parsed = mapSchema.safeParse(yamlData(doc, file, lineCounter));
   if (parsed.success) return parsed.data.controls;
   throw new InputError(
     parsed.error.issues.map((issue) => {
-      const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number] } | undefined;
-      const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-      return { location: { file, line }, message: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
+      // The value at the path, or its nearest written ancestor.
+      let node: { range?: [number, number] | null } | undefined;
+      for (let n = issue.path.length; n >= 0 && !node?.range; n--) node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true) as typeof node;
+      return { location: at(node?.range?.[0] ?? 0), message: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }),
   );
 }

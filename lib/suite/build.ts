@@ -3,6 +3,8 @@
 // and every cross-reference check. Problems are collected, never thrown one by one.
 import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
+import type { ByteBudget } from '../input-file.ts';
+import { limits, limitValue, overLimit } from '../limits.ts';
 import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
 import { canonicalIP, cidrsOverlap as cidrsOverlapAny, parseCidr, parseIP } from '../policy/ip.ts';
 import { externalFamilies, familyFlowName, familyOfIP } from './families.ts';
@@ -31,7 +33,34 @@ function duplicates<T>(items: T[], key: (t: T) => string, what: string, where: (
   });
 }
 
-export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocument): Promise<Suite> {
+/**
+ * The flow count is checked before any matrix is expanded (FLOWPROOF_MAX_FLOWS): a 25 KB
+ * matrix may stand for millions of flows. The matrix that crosses the limit is named.
+ */
+function flowCountProblem(spec: SuiteDocument['spec'], src: YamlSource): InputProblem | undefined {
+  const max = limitValue(limits.flows);
+  let total = spec.flows.length;
+  if (total > max) return { location: src.locate(['spec', 'flows', max]), message: `spec.flows holds ${total} flows, over ${overLimit(limits.flows, max)}` };
+  for (const [i, m] of spec.matrix.entries()) {
+    // A source equal to its target is skipped (matrix.ts): count the pairs without enumerating them.
+    const targets = new Map<string, number>();
+    for (const t of m.to) targets.set(refText(parseRef(t)), (targets.get(refText(parseRef(t))) ?? 0) + 1);
+    const same = m.from.reduce((n, f) => n + (targets.get(refText(parseRef(f))) ?? 0), 0);
+    const size = (m.from.length * m.to.length - same) * m.ports.length;
+    if (total + size <= max) {
+      total += size;
+      continue;
+    }
+    const others = total > 0 ? ` with the ${total} other flow${total === 1 ? '' : 's'} of the suite` : '';
+    return {
+      location: src.locate(['spec', 'matrix', i]),
+      message: `matrix "${m.name}" expands to ${size} flows (${m.from.length} sources x ${m.to.length} targets x ${m.ports.length} ports${same ? ', a source equal to its target skipped' : ''}), over ${overLimit(limits.flows, max).replace(/ \(/, `${others} (`)}`,
+    };
+  }
+  return undefined;
+}
+
+export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocument, budget?: ByteBudget): Promise<Suite> {
   const problems: InputProblem[] = [];
   const spec = doc.spec;
   const at = (...path: PropertyKey[]) => src.locate(path);
@@ -183,6 +212,8 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   };
 
   // ---- flows (plain and expanded matrix) ----
+  const tooMany = flowCountProblem(spec, src);
+  if (tooMany) throw new InputError([tooMany]);
   const drafts: DraftFlow[] = [...spec.flows.map((f, i) => draftFlow(f, i)), ...spec.matrix.flatMap((m, i) => expandMatrix(m, i, src, problems))];
   const objects = { pods, services, externals };
   const flows: Flow[] = [];
@@ -280,7 +311,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   // ---- policies ----
   const policies = await loadPolicies(
     spec.policies,
-    { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families },
+    { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families, budget },
     problems,
   );
   if (problems.length > 0) throw new InputError(sortProblems(problems));

@@ -1,28 +1,24 @@
 // Reads suite files: YAML with line numbers, the zod schema, then buildSuite's checks.
 // Every problem comes back at once in one InputError (exit 2) before anything is touched.
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
+import type { ByteBudget } from '../input-file.ts';
 import type { Suite } from '../types.ts';
 import { buildSuite } from './build.ts';
 import { suiteSchema } from './schema.ts';
 import { parseYamlFile, sortProblems, zodProblems } from './yaml-source.ts';
 
 export async function loadSuite(path: string): Promise<Suite> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
-    throw new InputError([{ location: { file: path, line: 1 }, message: `cannot read suite: ${why}` }]);
-  }
+  // The suite and its policy files count together against FLOWPROOF_MAX_INPUT_BYTES.
+  const budget: ByteBudget = { used: 0, what: 'the suite and its policy files' };
+  const text = readInputFile(path, { what: 'cannot read suite', budget });
   const src = parseYamlFile(path, text);
   if (src.doc.errors.length > 0) throw new InputError(sortProblems(src.syntaxProblems()));
-  const raw = src.doc.toJS() as unknown;
+  const raw = src.data();
   const parsed = suiteSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(sortProblems(zodProblems(parsed.error.issues, src, raw)));
-  return buildSuite(path, src, parsed.data);
+  return buildSuite(path, src, parsed.data, budget);
 }
 
 /** Loads every suite; problems of all files are reported together. */

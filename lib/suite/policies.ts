@@ -1,11 +1,13 @@
 // Loads the suite's NetworkPolicies: files (relative to the suite, one policy per YAML
 // document) and inline objects. Problems inside a policy file point at that file's lines.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify, visit } from 'yaml';
 import type { Node } from 'yaml';
+import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
+import type { ByteBudget } from '../input-file.ts';
 import type { IPFamily, LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
 import { networkPolicySchema } from './schema.ts';
 import type { NetworkPolicyDocument, SuiteDocument } from './schema.ts';
@@ -24,6 +26,8 @@ export interface PolicyContext {
   pods: Set<string>;
   /** The suite's IP families, for `{{podIP4}}` / `{{podIP6}}` references. */
   families?: IPFamily[];
+  /** Bytes the suite and its policy files have read so far (FLOWPROOF_MAX_INPUT_BYTES). */
+  budget?: ByteBudget;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -108,13 +112,16 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
   const file = join(dirname(ctx.suiteFile), relative);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push({
+    // A FIFO, a device or an oversized file is never read.
+    text = readInputFile(file, {
+      what: `policy file ${relative}`,
+      missing: `policy file ${relative} does not exist (looked for ${file})`,
       location: ctx.suiteSource.locate(refPath),
-      message: code === 'ENOENT' ? `policy file ${relative} does not exist (looked for ${file})` : `policy file ${relative} cannot be read: ${code}`,
+      budget: ctx.budget,
     });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
     return [];
   }
   const { sources, texts } = parseYamlDocuments(file, text);
@@ -130,7 +137,14 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
       problems.push(...syntax);
       return;
     }
-    const value = src.doc.toJS() as unknown;
+    let value: unknown;
+    try {
+      value = src.data();
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.problems);
+      return;
+    }
     const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
     if (obj.apiVersion !== 'networking.k8s.io/v1' || obj.kind !== 'NetworkPolicy') {
       problems.push({
@@ -158,7 +172,7 @@ export async function loadPolicies(
   ctx: PolicyContext,
   problems: InputProblem[],
 ): Promise<LoadedPolicy[]> {
-  const raw = ctx.suiteSource.doc.toJS() as { spec: { policies: unknown[] } };
+  const raw = ctx.suiteSource.data() as { spec: { policies: unknown[] } };
   const lists = await Promise.all(
     entries.map(async (entry, i) => {
       const path: Path = ['spec', 'policies', i];

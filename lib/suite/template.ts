@@ -4,6 +4,7 @@
 // runner fills them once the provider has assigned IPs, then parses the text again.
 import { parse } from 'yaml';
 import { InfrastructureError } from '../errors.ts';
+import { limits, limitValue } from '../limits.ts';
 import { decodeNulls } from '../policy/decode.ts';
 import type { ClusterState } from '../provider.ts';
 import type { IPFamily, LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
@@ -45,7 +46,8 @@ export function fillPodIPs(text: string, podIPs: PodIPSource): string {
 export function renderPolicy(loaded: LoadedPolicy, podIPs: PodIPSource): NetworkPolicy {
   if (!loaded.text.includes('{{')) return loaded.policy;
   // Nulls as the API server decodes them (as at load time); an absent spec is the empty one.
-  const policy = decodeNulls<NetworkPolicy>(parse(fillPodIPs(loaded.text, podIPs)));
+  // The text's aliases were checked when it was loaded (lib/yaml-input.ts): the same limit here.
+  const policy = decodeNulls<NetworkPolicy>(parse(fillPodIPs(loaded.text, podIPs), { maxAliasCount: limitValue(limits.yamlAliases) }));
   // Defaults applied at load time (podSelector, namespace) must survive the re-parse.
   return {
     ...policy,

@@ -5,6 +5,7 @@ import type { Document, Node } from 'yaml';
 import type { core } from 'zod';
 import type { InputProblem } from '../errors.ts';
 import type { SourceLocation } from '../types.ts';
+import { yamlData } from '../yaml-input.ts';
 
 export type Path = ReadonlyArray<PropertyKey>;
 
@@ -46,6 +47,11 @@ export class YamlSource {
       if (pair && isScalar(pair.key) && pair.key.range) return this.at(pair.key.range[0]);
     }
     return this.locate(path);
+  }
+
+  /** The document as data; an alias bomb, a cycle or a `__proto__` key is an InputError (lib/yaml-input.ts). */
+  data(): unknown {
+    return yamlData(this.doc, this.file, this.lines);
   }
 
   has(path: Path): boolean {

@@ -3,10 +3,11 @@
 // must read policies the API server would reject (the point is to find their mistakes), so
 // values are not validated; only a shape the rules cannot read at all (a list that is not a
 // list, a selector that is not a mapping) makes the file an input error, like bad YAML.
-import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError, type InputProblem } from '../../errors.ts';
+import { readInputFile } from '../../input-file.ts';
 import type { NetworkPolicy, SourceLocation } from '../../types.ts';
+import { yamlData } from '../../yaml-input.ts';
 import { decodeNulls } from '../decode.ts';
 
 export type YamlPath = Array<string | number>;
@@ -120,7 +121,7 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
   if (syntax.length > 0) throw new InputError(syntax);
   const shape: InputProblem[] = [];
   for (const doc of list) {
-    const value = doc.toJS() as Record<string, unknown> | null;
+    const value = yamlData(doc, file, lines) as Record<string, unknown> | null;
     if (!value || typeof value !== 'object') continue;
     const kind = String(value.kind ?? '');
     out.kinds.push(kind);
@@ -148,13 +149,6 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
 }
 
 export function parsePolicyFile(file: string): ParsedFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
-    throw new InputError([{ location: { file, line: 1 }, message: `cannot read: ${why}` }]);
-  }
-  return parsePolicyText(file, text);
+  // Regular files of at most FLOWPROOF_MAX_INPUT_BYTES only: a FIFO or /dev/zero is an input error, not a hang.
+  return parsePolicyText(file, readInputFile(file, { what: 'cannot read' }));
 }

@@ -1,0 +1,89 @@
+// Parsed YAML documents become data only through here (suites, policy files, lint inputs,
+// control maps). Before any conversion the document is checked for what the yaml library
+// would otherwise turn into a crash or a hang:
+// - aliases (`*name`) that expand it by more than FLOWPROOF_MAX_YAML_ALIASES nodes (an alias
+//   bomb: nine aliases of nine aliases of … of a small list), measured on the parsed tree in
+//   one pass, so a bomb is never expanded, not even by a validator walking the data;
+// - an alias with no anchor before it, or inside the very node it names (a cycle);
+// - nesting deeper than the JavaScript stack.
+// Every one is a `file:line:col` problem (exit 2), never a stack trace.
+import { isAlias, isCollection, isPair, isScalar, visit } from 'yaml';
+import type { Alias, Document, LineCounter, Node } from 'yaml';
+import { InputError } from './errors.ts';
+import type { InputProblem } from './errors.ts';
+import { limits, limitValue, overLimit } from './limits.ts';
+import type { SourceLocation } from './types.ts';
+
+class Cycle extends Error {}
+
+/** Problems that make `doc` unsafe to turn into data; none when it is safe. */
+export function yamlDataProblems(doc: Document, file: string, lines: LineCounter): InputProblem[] {
+  const at = (node: { range?: readonly number[] | null } | null | undefined): SourceLocation => {
+    const { line, col } = lines.linePos(node?.range?.[0] ?? doc.range?.[0] ?? 0);
+    return { file, line, col };
+  };
+  const problems: InputProblem[] = [];
+  const limit = limitValue(limits.yamlAliases);
+  try {
+    // One pass in document order: an alias names the last anchor written before it.
+    const anchors = new Map<string, Node>();
+    const targets = new Map<Alias, Node>();
+    visit(doc, {
+      Node(_key, node) {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target) targets.set(node, target);
+          else problems.push({ location: at(node), message: `YAML alias *${node.source} has no anchor &${node.source} written before it` });
+        } else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    if (problems.length > 0 || targets.size === 0) return problems;
+
+    // Nodes each written node stands for once aliases are expanded (memoized: linear).
+    const sizes = new Map<unknown, number>();
+    const open = new Set<unknown>();
+    const size = (node: unknown): number => {
+      if (node === null || node === undefined || isScalar(node)) return 1;
+      const known = sizes.get(node);
+      if (known !== undefined) return known;
+      if (open.has(node)) throw new Cycle();
+      open.add(node);
+      let n = 1;
+      if (isAlias(node)) n = size(targets.get(node));
+      else if (isPair(node)) n = size(node.key) + size(node.value);
+      else if (isCollection(node)) for (const item of node.items) n += size(item);
+      open.delete(node);
+      sizes.set(node, n);
+      return n;
+    };
+    let added = 0;
+    for (const [alias, target] of targets) {
+      try {
+        added += size(target);
+      } catch (err) {
+        if (!(err instanceof Cycle)) throw err;
+        return [{ location: at(alias), message: `YAML alias *${alias.source} is inside the node &${alias.source} it refers to: a cycle never ends` }];
+      }
+      if (added > limit) return [{ location: at(alias), message: `YAML aliases expand this document by more than ${overLimit(limits.yamlAliases, limit)}` }];
+    }
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return [{ location: at(doc.contents), message: 'YAML nested too deeply to be read' }];
+  }
+  return problems;
+}
+
+/** The document as plain data, or an InputError with the problems of yamlDataProblems. */
+export function yamlData(doc: Document, file: string, lines: LineCounter): unknown {
+  const problems = yamlDataProblems(doc, file, lines);
+  if (problems.length > 0) throw new InputError(problems);
+  try {
+    // The yaml library's own alias check stays on as a second guard, at the same limit.
+    return doc.toJS({ maxAliasCount: limitValue(limits.yamlAliases) });
+  } catch (err) {
+    if (!(err instanceof ReferenceError || err instanceof RangeError)) throw err;
+    const { line, col } = lines.linePos(doc.contents?.range?.[0] ?? 0);
+    const why = err instanceof RangeError ? 'YAML nested too deeply to be read' : `YAML aliases: ${(err as Error).message} (${overLimit(limits.yamlAliases)})`;
+    throw new InputError([{ location: { file, line, col }, message: why }]);
+  }
+}
