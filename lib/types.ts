@@ -11,6 +11,12 @@ export type IPFamily = 'IPv4' | 'IPv6';
 /** How one probe attempt ended (see DESIGN.md, "Outcomes"). */
 export type Outcome = 'ALLOWED' | 'DENIED' | 'REJECTED' | 'TARGET-DOWN' | 'PROBE-ERROR';
 export type Verdict = 'pass' | 'fail' | 'error';
+/**
+ * What a violation is, for security: a `leak` is a declared deny that answered (traffic the
+ * policies must stop got through: the security finding); `blocked` is a declared allow
+ * that was dropped or refused while its target serves (an outage, not an exposure).
+ */
+export type Finding = 'leak' | 'blocked';
 export type Labels = Record<string, string>;
 
 /** Where a thing was written: every user-facing error and lint finding points here. */
@@ -292,6 +298,8 @@ export interface FlowResult {
   durationMs?: number;
   /** The suite author's note on this flow (Flow.justification), shown beside open paths; `reason` is flowproof's own. */
   justification?: string;
+  /** A violation's kind (findingOf): `leak` | `blocked`; null when the flow did not violate. Older bundles lack it. */
+  finding?: Finding | null;
 }
 
 export interface RunSummary {
@@ -305,6 +313,14 @@ export function countVerdicts(flows: ReadonlyArray<{ verdict: Verdict }>): RunSu
   const summary: RunSummary = { pass: 0, fail: 0, error: 0 };
   for (const f of flows) summary[f.verdict]++;
   return summary;
+}
+
+/** The one rule for a violation's kind: a declared deny that answered leaks; a declared allow dropped or refused is blocked. */
+export function findingOf(f: { expect: Expectation; observed?: Outcome; verdict: Verdict }): Finding | null {
+  if (f.verdict !== 'fail') return null;
+  if (f.expect === 'deny' && f.observed === 'ALLOWED') return 'leak';
+  if (f.expect === 'allow' && (f.observed === 'DENIED' || f.observed === 'REJECTED')) return 'blocked';
+  return null;
 }
 
 /** results.json and `run --json`: keep this shape stable. */

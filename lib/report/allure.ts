@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import type { Attempt, FlowResult, RunResult } from '../types.ts';
-import { notPassedMessage, observedText, portText } from './flow-view.ts';
+import { FINDING_TEXT, findingOfFlow, notPassedMessage, observedText, portText } from './flow-view.ts';
 import { runIdOf, stableUuid } from './oscal.ts';
 
 export const allureBin = join(repoRoot, 'node_modules', '.bin', 'allure');
@@ -63,13 +63,15 @@ const STATUS: Record<FlowResult['verdict'], AllureStatus> = { pass: 'passed', fa
 
 /** Allure's categories: how the dashboard groups what did not pass. */
 const CATEGORIES = [
-  { name: 'Violations', description: 'The flow did not behave as declared: a leak through a declared deny, or a declared allow that was dropped or refused.', matchedStatuses: ['failed'] },
+  { name: 'Leaks', description: `A declared deny answered: ${FINDING_TEXT.leak.meaning}.`, matchedStatuses: ['failed'], messageRegex: '(?s)LEAK:.*' },
+  { name: 'Blocked allows', description: `A declared allow did not answer: ${FINDING_TEXT.blocked.meaning}.`, matchedStatuses: ['failed'], messageRegex: '(?s)BLOCKED:.*' },
+  { name: 'Other violations', description: 'The flow did not behave as declared.', matchedStatuses: ['failed'], messageRegex: '(?s)VIOLATION:.*' },
   { name: 'Inconclusive', description: 'Neither pass nor violation: the probe could not run, or the target could not be shown to serve. Not evidence.', matchedStatuses: ['broken'] },
 ];
 
-/** A violation is critical; an inconclusive flow is a normal-severity defect of the run, unless it guards a deny. */
+/** A leak is critical, a blocked allow normal; an inconclusive flow is a normal-severity defect of the run, unless it guards a deny. */
 function severityOf(f: FlowResult): string {
-  if (f.verdict === 'fail') return 'critical';
+  if (f.verdict === 'fail') return findingOfFlow(f) === 'blocked' ? 'normal' : 'critical';
   return f.expect === 'deny' ? 'critical' : 'normal';
 }
 
@@ -140,6 +142,7 @@ export function renderAllureResults(run: RunResult): AllureFile[] {
         { name: 'story', value: `${f.from} -> ${f.to}` },
         { name: 'severity', value: severityOf(f) },
         ...(f.controls ?? []).map((c) => ({ name: 'tag', value: c })),
+        ...(findingOfFlow(f) ? [{ name: 'tag', value: findingOfFlow(f)! }] : []),
         { name: 'control', value: (f.controls ?? []).join(', ') },
         { name: 'framework', value: 'flowproof' },
       ],

@@ -1,6 +1,6 @@
 // Shared wording for one flow across the report formats (JUnit, summary, HTML, OSCAL), so
 // every file says "declared / predicted / observed" the same way.
-import type { FlowResult, Outcome, ResolvedEndpoint, RunResult } from '../types.ts';
+import { type Finding, findingOf, type FlowResult, type Outcome, type ResolvedEndpoint, type RunResult } from '../types.ts';
 
 /** The group an endpoint is drawn in on the namespace matrix. */
 export function endpointGroup(ep: ResolvedEndpoint | undefined): string {
@@ -41,8 +41,23 @@ export function observedText(f: FlowResult): string {
   return effect ? `${effect} (${f.observed})` : `inconclusive (${f.observed})`;
 }
 
+/** A violation's kind, from the record (older bundles: derived by the same rule). */
+export function findingOfFlow(f: FlowResult): Finding | null {
+  return f.finding !== undefined ? f.finding : findingOf(f);
+}
+
+/** What each finding means, in one place: the reports say it the same way. */
+export const FINDING_TEXT: Record<Finding, { word: string; plural: string; meaning: string }> = {
+  leak: { word: 'LEAK', plural: 'leaks', meaning: 'a declared deny answered: traffic the policies must stop got through (security finding)' },
+  blocked: { word: 'BLOCKED', plural: 'blocked allows', meaning: 'a declared allow was dropped or refused while its target serves (an outage, not an exposure)' },
+};
+
+/** PASS, LEAK, BLOCKED, VIOLATION (a violation of neither kind) or INCONCLUSIVE. */
 export function verdictWord(f: FlowResult): string {
-  return f.verdict === 'pass' ? 'PASS' : f.verdict === 'fail' ? 'VIOLATION' : 'INCONCLUSIVE';
+  if (f.verdict === 'pass') return 'PASS';
+  if (f.verdict === 'error') return 'INCONCLUSIVE';
+  const finding = findingOfFlow(f);
+  return finding ? FINDING_TEXT[finding].word : 'VIOLATION';
 }
 
 /** The one-line message of a flow that did not pass (Allure, `run --list`); undefined for a pass. */
@@ -52,13 +67,23 @@ export function notPassedMessage(f: FlowResult): string | undefined {
   return `${verdictWord(f)}: ${f.reason}`;
 }
 
-/** Violations first, then inconclusive, then passes; stable within each group. */
+/** Leaks first, then blocked allows (and any other violation), then inconclusive, then passes; stable within each group. */
 export function violationsFirst(flows: FlowResult[]): FlowResult[] {
-  const rank = { fail: 0, error: 1, pass: 2 } as const;
+  const rank = (f: FlowResult) => (f.verdict === 'fail' ? (findingOfFlow(f) === 'leak' ? 0 : 1) : f.verdict === 'error' ? 2 : 3);
   return flows
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => rank[a.f.verdict] - rank[b.f.verdict] || a.i - b.i)
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
     .map((x) => x.f);
+}
+
+/** How many leaks and blocked allows the flows hold. */
+export function countFindings(flows: FlowResult[]): Record<Finding, number> {
+  const out: Record<Finding, number> = { leak: 0, blocked: 0 };
+  for (const f of flows) {
+    const k = findingOfFlow(f);
+    if (k) out[k]++;
+  }
+  return out;
 }
 
 /** The complete plain-text evidence of one flow: used as JUnit failure text and in details. */
@@ -72,6 +97,8 @@ export function flowEvidenceText(f: FlowResult): string {
     `verdict:   ${verdictWord(f)}: ${f.reason}`,
   ];
   if (f.controls?.length) lines.push(`controls:  ${f.controls.join(', ')}`);
+  const finding = findingOfFlow(f);
+  if (finding) lines.push(`finding:   ${FINDING_TEXT[finding].word}: ${FINDING_TEXT[finding].meaning}`);
   if (f.targetProvenUp !== undefined) lines.push(`target proven up in this run: ${f.targetProvenUp ? 'yes' : 'no'}`);
   if (f.justification) lines.push(`justification: ${f.justification}`);
   if (f.control) lines.push('', `--- liveness check from inside the target: ${f.control.outcome} (${f.control.detail}) at ${f.control.startedAt}, ${f.control.durationMs} ms`, f.control.transcript);

@@ -4,7 +4,7 @@
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
 import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
 import type { ControlEvaluation } from './controls.ts';
-import { durationSeconds, endpointText, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
+import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 import { buildMatrix } from './matrix.ts';
 import { runIdOf } from './oscal.ts';
 
@@ -45,7 +45,13 @@ function effectClass(e: 'allow' | 'deny' | undefined): string {
 function chip(f: FlowResult): string {
   const obs = observedEffect(f.observed);
   const title = `${f.name}: ${f.from} → ${f.to} ${portText(f)} | declared ${f.expect}, observed ${observedText(f)} | ${verdictWord(f)}`;
-  return `<a class="chip v-${f.verdict}" href="#flow-${slug(f.name)}" title="${esc(title)}"><span class="half ${f.expect}">${f.expect === 'allow' ? 'A' : 'D'}</span><span class="half ${effectClass(obs)}">${obs === 'allow' ? 'A' : obs === 'deny' ? 'D' : '?'}</span></a>`;
+  const finding = findingOfFlow(f);
+  return `<a class="chip v-${f.verdict}${finding ? ` f-${finding}` : ''}" href="#flow-${slug(f.name)}" title="${esc(title)}"><span class="half ${f.expect}">${f.expect === 'allow' ? 'A' : 'D'}</span><span class="half ${effectClass(obs)}">${obs === 'allow' ? 'A' : obs === 'deny' ? 'D' : '?'}</span></a>`;
+}
+
+function pill(f: FlowResult): string {
+  const finding = findingOfFlow(f);
+  return `<span class="pill v-${f.verdict}${finding ? ` f-${finding}` : ''}">${verdictWord(f)}</span>`;
 }
 
 function slug(s: string): string {
@@ -67,14 +73,22 @@ function renderMatrix(run: RunResult): string {
           const obsAllow = cell.flows.filter((f) => observedEffect(f.observed) === 'allow').length;
           const obsDeny = cell.flows.filter((f) => observedEffect(f.observed) === 'deny').length;
           const counts = `declared ${declAllow}A/${cell.flows.length - declAllow}D · observed ${obsAllow}A/${obsDeny}D${cell.flows.length - obsAllow - obsDeny ? `/${cell.flows.length - obsAllow - obsDeny}?` : ''}`;
-          const badge = fail ? `<span class="badge fail">${fail} violation${fail > 1 ? 's' : ''}</span>` : err ? `<span class="badge error">${err} inconclusive</span>` : '<span class="badge pass">as declared</span>';
+          const found = countFindings(cell.flows);
+          const other = fail - found.leak - found.blocked;
+          const badges = [
+            found.leak ? `<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : '',
+            found.blocked ? `<span class="badge blocked">${found.blocked} blocked</span>` : '',
+            other > 0 ? `<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : '',
+            err ? `<span class="badge error">${err} inconclusive</span>` : '',
+          ].join('');
+          const badge = badges || '<span class="badge pass">as declared</span>';
           return `<td class="cell w-${cell.worst}" data-from="${esc(r)}" data-to="${esc(c)}">${badge}<div class="chips">${cell.flows.map(chip).join('')}</div><div class="counts">${counts}</div></td>`;
         })
         .join('');
       return `<tr><th scope="row">${esc(r)}</th>${cells}</tr>`;
     })
     .join('\n');
-  return `<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a violation.</div>
+  return `<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>
 <table class="matrix" id="ns-matrix"><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
@@ -90,7 +104,7 @@ function transcriptBlock(f: FlowResult, open: boolean): string {
 
 function flowCard(f: FlowResult): string {
   return `<article class="flow-card v-${f.verdict}" id="flow-${slug(f.name)}">
-<h4><span class="pill v-${f.verdict}">${verdictWord(f)}</span> ${esc(f.name)}</h4>
+<h4>${pill(f)} ${esc(f.name)}</h4>
 <p class="path">${esc(endpointText(f.source))} → ${esc(endpointText(f.destination))} · port ${esc(portText(f))} · probe ${esc(f.probe)}${f.family ? ` · ${esc(f.family)}` : ''}</p>
 <table class="dpo"><tr><th>Declared</th><th>Predicted (deciding rule)</th><th>Observed</th></tr>
 <tr><td class="eff ${f.expect}">${esc(f.expect)}</td><td class="eff ${f.predicted}">${esc(f.predicted)}<div class="rule">${esc(f.decidedBy)}</div></td><td class="eff ${effectClass(observedEffect(f.observed))}">${esc(observedText(f))}</td></tr></table>
@@ -98,6 +112,20 @@ function flowCard(f: FlowResult): string {
 ${f.controls?.length ? `<p class="controls-line">Controls: ${f.controls.map((c) => `<code>${esc(c)}</code>`).join(' ')}</p>` : ''}
 ${transcriptBlock(f, f.verdict !== 'pass')}
 </article>`;
+}
+
+/** Leaks, then blocked allows (and other violations), then inconclusive flows: each group under its own heading. */
+function renderProblems(problems: FlowResult[]): string {
+  const groups: Array<{ id: string; title: string; flows: FlowResult[] }> = [
+    { id: 'leaks', title: `Leaks: ${FINDING_TEXT.leak.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'leak') },
+    { id: 'blocked', title: `Blocked allows: ${FINDING_TEXT.blocked.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'blocked') },
+    { id: 'other-violations', title: 'Other violations', flows: problems.filter((f) => f.verdict === 'fail' && !findingOfFlow(f)) },
+    { id: 'inconclusive', title: 'Inconclusive: not evidence either way', flows: problems.filter((f) => f.verdict === 'error') },
+  ];
+  return groups
+    .filter((g) => g.flows.length > 0)
+    .map((g) => `<h3 id="${g.id}">${esc(g.title)} (${g.flows.length})</h3>\n${g.flows.map(flowCard).join('\n')}`)
+    .join('\n');
 }
 
 function renderControls(input: HtmlInput): string {
@@ -108,7 +136,7 @@ function renderControls(input: HtmlInput): string {
       const rows = violationsFirst(e.flows)
         .map(
           (f) =>
-            `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td><span class="pill v-${f.verdict}">${verdictWord(f)}</span></td></tr>`,
+            `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`,
         )
         .join('');
       return `<section class="control s-${e.status}" data-control="${esc(e.control.id)}">
@@ -142,7 +170,7 @@ function renderFlowsTable(run: RunResult): string {
 <td>${esc(f.source?.ref ?? f.from)}<div class="muted">${esc(f.source?.ip ?? '')} ${esc(labelsText(f.source?.labels))}</div></td>
 <td>${esc(f.destination?.ref ?? f.to)}<div class="muted">${esc(f.destination?.ip ?? '')} ${esc(labelsText(f.destination?.labels))}</div></td>
 <td>${esc(portText(f))}</td><td>${esc(f.probe)}</td><td>${esc(f.expect)}</td><td>${esc(f.predicted)}</td><td>${esc(observedText(f))}</td>
-<td><span class="pill v-${f.verdict}">${verdictWord(f)}</span></td>
+<td>${pill(f)}</td>
 <td>${f.expect === 'allow' ? esc(f.justification ?? '') || '<span class="muted">no justification recorded</span>' : ''}</td></tr>`,
     )
     .join('\n');
@@ -151,7 +179,7 @@ function renderFlowsTable(run: RunResult): string {
 }
 
 const CSS = `
-:root{--allow:#2e7d32;--deny:#37474f;--unknown:#f9a825;--fail:#c62828;--error:#ef6c00;--pass:#2e7d32;--ink:#1b1f23;--muted:#5f6b76;--line:#d0d7de}
+:root{--leak:#b71c1c;--blocked:#6a1b9a;--allow:#2e7d32;--deny:#37474f;--unknown:#f9a825;--fail:#c62828;--error:#ef6c00;--pass:#2e7d32;--ink:#1b1f23;--muted:#5f6b76;--line:#d0d7de}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);margin:0;background:#f6f8fa}
 main{max-width:1200px;margin:0 auto;padding:24px;background:#fff}
@@ -169,14 +197,14 @@ table.kv th{width:220px;color:var(--muted);font-weight:600}
 .cell .none{color:var(--muted);font-size:11px}.cell .counts{font-size:11px;color:var(--muted);margin-top:4px}
 .chips{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}
 .chip{display:inline-flex;border-radius:4px;overflow:hidden;border:2px solid transparent;text-decoration:none;font:700 11px/1 ui-monospace,monospace}
-.chip.v-fail{border-color:var(--fail);box-shadow:0 0 0 2px #ffcdd2}.chip.v-error{border-color:var(--error);border-style:dashed}
+.chip.v-fail{border-color:var(--fail);box-shadow:0 0 0 2px #ffcdd2}.chip.f-blocked{border-color:var(--blocked);box-shadow:0 0 0 2px #e1bee7}.chip.v-error{border-color:var(--error);border-style:dashed}
 .half{display:inline-block;width:18px;height:18px;line-height:18px;text-align:center;color:#fff}
 .half.allow{background:var(--allow)}.half.deny{background:var(--deny)}.half.unknown{background:var(--unknown);color:#000}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin:0 2px 0 8px}.sw.allow{background:var(--allow)}.sw.deny{background:var(--deny)}.sw.unknown{background:var(--unknown)}
 .legend{font-size:12px;color:var(--muted);margin:6px 0}
-.badge{font-size:11px;font-weight:700;padding:1px 6px;border-radius:10px;color:#fff}.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}
+.badge{font-size:11px;font-weight:700;padding:1px 6px;border-radius:10px;color:#fff}.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.leak{background:var(--leak)}.badge.blocked{background:var(--blocked)}
 .pill{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;color:#fff;background:var(--muted);vertical-align:1px}
-.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}
+.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}.pill.f-leak{background:var(--leak)}.pill.f-blocked{background:var(--blocked)}
 .flow-card{border:1px solid var(--line);border-left:6px solid var(--pass);border-radius:6px;padding:10px 12px;margin:10px 0;break-inside:avoid}
 .flow-card.v-fail{border-left-color:var(--fail)}.flow-card.v-error{border-left-color:var(--error)}
 .path{margin:0 0 6px;font-family:ui-monospace,monospace;font-size:12px}
@@ -221,6 +249,7 @@ export function renderIndexHtml(input: HtmlInput): string {
         : `No violation, but ${run.summary.error} of ${run.flows.length} flows could not be decided; they are not evidence.`;
   const problems = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   const passes = run.flows.filter((f) => f.verdict === 'pass');
+  const found = countFindings(run.flows);
   const fp = meta?.fingerprint;
   const policyRows = (meta?.policies ?? [])
     .map((p) => {
@@ -239,7 +268,7 @@ export function renderIndexHtml(input: HtmlInput): string {
 <header><h1>Network segmentation evidence: ${esc(run.suite)}</h1>
 <div class="muted">flowproof compliance report · run ${esc(runIdOf(run))}</div></header>
 <section id="verdict-banner" class="banner ${verdict}" data-verdict="${verdict}"><div class="word">${word}</div>
-<div><div>${esc(sentence)}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
+<div><div>${esc(sentence)}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
 <div class="facts">
 ${kv([
   ['Suite', `${run.suite}${meta?.suiteFile ? ` (${meta.suiteFile})` : ''}`],
@@ -260,7 +289,7 @@ ${meta?.suiteDescription ? `<p>${esc(meta.suiteDescription)}</p>` : ''}
 ${renderMatrix(run)}
 
 <h2 id="violations">Violations and inconclusive flows</h2>
-${problems.length ? problems.map(flowCard).join('\n') : '<p>None: every flow behaved as declared.</p>'}
+${problems.length ? renderProblems(problems) : '<p>None: every flow behaved as declared.</p>'}
 
 <h2 id="controls">Controls</h2>
 <p class="muted">A live allow/deny test is evidence about network paths only. Each control says what this evidence shows and what it does not; nothing more is claimed.</p>

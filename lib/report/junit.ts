@@ -1,8 +1,9 @@
-// junit.xml: one <testcase> per flow. A violation is a <failure> whose text gives declared,
-// predicted with its deciding rule, observed, and the raw transcript; an inconclusive flow
-// is an <error> (it is neither a pass nor evidence of a violation).
+// junit.xml: one <testcase> per flow, leaks first. A violation is a <failure> of type `leak`
+// (a declared deny answered) or `blocked` (a declared allow did not), whose text gives
+// declared, predicted with its deciding rule, observed, and the raw transcript; an
+// inconclusive flow is an <error> (it is neither a pass nor evidence of a violation).
 import type { RunResult } from '../types.ts';
-import { durationSeconds, flowEvidenceText, observedText, portText } from './flow-view.ts';
+import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, portText, verdictWord, violationsFirst } from './flow-view.ts';
 
 /** Escapes text for XML and drops characters XML 1.0 cannot carry (raw probe output may). */
 export function xmlEscape(s: string): string {
@@ -19,7 +20,7 @@ export function renderJunit(run: RunResult): string {
   const total = run.flows.length;
   const time = durationSeconds(run).toFixed(3);
   const suiteName = `flowproof.${run.suite}`;
-  const cases = run.flows.map((f) => {
+  const cases = violationsFirst(run.flows).map((f) => {
     const seconds = ((f.durationMs ?? (f.attempts ?? []).reduce((n, a) => n + a.durationMs, 0)) / 1000).toFixed(3);
     const open = `    <testcase classname="${xmlEscape(`${suiteName}.${f.probe}`)}" name="${xmlEscape(f.name)}" time="${seconds}">`;
     const props = [
@@ -38,8 +39,8 @@ export function renderJunit(run: RunResult): string {
     const body = [`      <properties>\n${props}\n      </properties>`];
     const text = xmlEscape(flowEvidenceText(f));
     if (f.verdict === 'fail') {
-      const msg = `declared ${f.expect}, predicted ${f.predicted} (${f.decidedBy}), observed ${observedText(f)}: ${f.reason}`;
-      body.push(`      <failure message="${xmlEscape(msg)}" type="violation">${text}</failure>`);
+      const msg = `${verdictWord(f)}: declared ${f.expect}, predicted ${f.predicted} (${f.decidedBy}), observed ${observedText(f)}: ${f.reason}`;
+      body.push(`      <failure message="${xmlEscape(msg)}" type="${findingOfFlow(f) ?? 'violation'}">${text}</failure>`);
     } else if (f.verdict === 'error') {
       body.push(`      <error message="${xmlEscape(`inconclusive: ${f.reason}`)}" type="inconclusive">${text}</error>`);
     } else {

@@ -1,7 +1,7 @@
 // summary.md: the short human summary (also appended to $GITHUB_STEP_SUMMARY in CI).
 import type { RunResult } from '../types.ts';
 import type { ControlEvaluation } from './controls.ts';
-import { endpointText, observedText, overallVerdict, portText, violationsFirst } from './flow-view.ts';
+import { endpointText, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -38,7 +38,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]):
     out.push('### Violations and inconclusive flows', '', '| verdict | flow | path | declared | predicted (rule) | observed | reason |', '|---|---|---|---|---|---|---|');
     for (const f of notPassing) {
       out.push(
-        `| ${f.verdict === 'fail' ? 'VIOLATION' : 'inconclusive'} | ${cell(f.name)} | ${cell(`${endpointText(f.source)} → ${endpointText(f.destination)} ${portText(f)}`)} | ${f.expect} | ${cell(`${f.predicted} (${f.decidedBy})`)} | ${cell(observedText(f))} | ${cell(f.reason)} |`,
+        `| ${f.verdict === 'fail' ? verdictWord(f) : 'inconclusive'} | ${cell(f.name)} | ${cell(`${endpointText(f.source)} → ${endpointText(f.destination)} ${portText(f)}`)} | ${f.expect} | ${cell(`${f.predicted} (${f.decidedBy})`)} | ${cell(observedText(f))} | ${cell(f.reason)} |`,
       );
     }
     out.push('');

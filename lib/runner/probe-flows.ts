@@ -86,6 +86,7 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
       observed: v.observed,
       attempts,
       verdict: v.verdict,
+      finding: v.finding,
       reason,
       targetProvenUp,
       control,

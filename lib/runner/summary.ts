@@ -1,7 +1,7 @@
 // The one-screen summary printed after each suite: counts, violations first, then the
 // inconclusive flows, then where the evidence is and how to get the Allure HTML.
 import { ALLURE_HTML } from '../report/allure.ts';
-import { overallVerdict } from '../report/flow-view.ts';
+import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
 
@@ -9,7 +9,8 @@ const HEADLINE = { pass: 'ALL FLOWS AS DECLARED', fail: 'VIOLATIONS FOUND', erro
 const TABLE_WORD = { pass: 'as declared', fail: 'violations', error: 'inconclusive' } as const;
 
 function line(f: FlowResult): string {
-  return `  ${f.verdict.toUpperCase().padEnd(5)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
+  const word = f.verdict === 'error' ? 'ERROR' : verdictWord(f);
+  return `  ${word.padEnd(7)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
 }
 
 export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
@@ -18,8 +19,12 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   const verdict = HEADLINE[overallVerdict(run)];
   out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
-  for (const f of run.flows.filter((x) => x.verdict === 'fail')) out.write(`${line(f)}\n`);
-  for (const f of run.flows.filter((x) => x.verdict === 'error')) out.write(`${line(f)}\n`);
+  // Leaks first (a declared deny answered: the security finding), then blocked allows, then the inconclusive.
+  for (const kind of ['leak', 'blocked'] as const) {
+    const found = run.flows.filter((x) => findingOfFlow(x) === kind);
+    if (found.length > 0) out.write(`  ${found.length} ${found.length === 1 ? kind : FINDING_TEXT[kind].plural}: ${FINDING_TEXT[kind].meaning}\n`);
+  }
+  for (const f of violationsFirst(run.flows).filter((x) => x.verdict !== 'pass')) out.write(`${line(f)}\n`);
   for (const f of disagreements) out.write(`  NOTE  ${f.name}: the wire agrees with the declaration but the model predicts ${f.predicted} (${f.decidedBy})\n`);
   for (const w of r.warnings) out.write(`  warning: ${w}\n`);
   out.write(`  evidence: ${r.bundleDir}/index.html  (verify: npx flowproof verify ${r.bundleDir})\n`);

@@ -1,6 +1,6 @@
 // The verdict rules (DESIGN.md "Outcomes"): a pure function of what was declared, predicted
 // and observed, so the honesty rules are in one place and fully unit-tested.
-import type { Attempt, Expectation, Outcome, Verdict } from '../types.ts';
+import { type Attempt, type Expectation, type Finding, findingOf, type Outcome, type Verdict } from '../types.ts';
 
 export interface VerdictInput {
   expect: Expectation;
@@ -15,6 +15,8 @@ export interface VerdictOutput {
   observed: Outcome;
   verdict: Verdict;
   reason: string;
+  /** A violation's kind: `leak` (a declared deny answered) or `blocked` (a declared allow did not); null otherwise. */
+  finding: Finding | null;
 }
 
 const denyOutcomes: ReadonlySet<Outcome> = new Set(['DENIED', 'REJECTED']);
@@ -27,6 +29,11 @@ export function observedOutcome(attempts: Attempt[]): Outcome {
 }
 
 export function decideVerdict(input: VerdictInput): VerdictOutput {
+  const out = judge(input);
+  return { ...out, finding: findingOf({ expect: input.expect, observed: out.observed, verdict: out.verdict }) };
+}
+
+function judge(input: VerdictInput): Omit<VerdictOutput, 'finding'> {
   const raw = observedOutcome(input.attempts);
   const modelNote =
     input.predicted === input.expect
@@ -48,7 +55,7 @@ export function decideVerdict(input: VerdictInput): VerdictOutput {
     return {
       observed: raw,
       verdict: 'fail',
-      reason: `Violation: declared deny, but the target answered on attempt ${n} of ${input.attempts.length}.${modelNote}${fault}`,
+      reason: `Leak: declared deny, but the target answered on attempt ${n} of ${input.attempts.length}.${modelNote}${fault}`,
     };
   }
   // DENIED or REJECTED: only counts when the target is proven up in this same run.
@@ -67,7 +74,7 @@ export function decideVerdict(input: VerdictInput): VerdictOutput {
   return {
     observed: raw,
     verdict: 'fail',
-    reason: `Violation: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}${fault}`,
+    reason: `Blocked: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}${fault}`,
   };
 }
 

@@ -59,7 +59,7 @@ describe('report: allure results from the records', () => {
     const byName = new Map(allureResults(dir).map((r) => [r.name, r]));
     const leak = byName.get('other tenant cannot reach redis')!;
     const reason = run.flows.find((f) => f.name === leak.name)!.reason;
-    expect(leak.statusDetails.message).to.equal(`VIOLATION: declared deny, predicted allow (voiceassist/allow-gateway-to-redis ingress[0]), observed allow (ALLOWED). ${reason}`);
+    expect(leak.statusDetails.message).to.equal(`LEAK: declared deny, predicted allow (voiceassist/allow-gateway-to-redis ingress[0]), observed allow (ALLOWED). ${reason}`);
     const unsure = byName.get('prometheus scrapes api-gateway metrics')!;
     expect(unsure.statusDetails.message).to.match(/^INCONCLUSIVE: /);
     for (const r of byName.values()) expect(JSON.stringify(r)).to.not.match(/expected '|to satisfy|AssertionError|not run/);

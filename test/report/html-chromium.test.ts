@@ -74,7 +74,7 @@ describe('report: index.html in headless Chromium', function () {
     const cells = dom.match(/<td class="cell /g) ?? [];
     // 5 source groups (voiceassist, sip-system, tenant-b, monitoring, external) x 3 destination groups.
     expect(cells).to.have.length(15);
-    expect(dom).to.match(/<td class="cell w-fail" data-from="tenant-b" data-to="voiceassist">\s*<span class="badge fail">1 violation<\/span>/);
+    expect(dom).to.match(/<td class="cell w-fail" data-from="tenant-b" data-to="voiceassist">\s*<span class="badge leak">1 leak<\/span>/);
     expect(dom).to.match(/<td class="cell w-error" data-from="monitoring" data-to="voiceassist">/);
     expect(dom).to.match(/<td class="cell w-pass" data-from="\(external\)" data-to="sip-system">/);
     // Violations come before passes in the document.

@@ -60,6 +60,15 @@ describe('probeFlows', () => {
     expect(provider.controls.sort()).to.deep.equal([81, 82]);
   });
 
+  it('records carry the finding: leak for a declared deny that answered, blocked for a declared allow that did not, null otherwise', async () => {
+    const provider = fakeProvider({ 80: 'open', 81: 'silent', 83: 'open' }, { 81: true });
+    const [leak, blocked, pass] = await probeFlows(provider, [planned('leak', 'deny', 80), planned('blocked', 'allow', 81), planned('ok', 'allow', 83)], opts);
+    expect(leak).to.include({ verdict: 'fail', finding: 'leak', observed: 'ALLOWED' });
+    expect(blocked).to.include({ verdict: 'fail', finding: 'blocked', observed: 'DENIED' });
+    expect(pass).to.include({ verdict: 'pass', finding: null });
+    expect(JSON.parse(JSON.stringify(pass))).to.have.property('finding', null);
+  });
+
   it('a Service without a backend is inconclusive, never a credited deny', async () => {
     const provider = fakeProvider({ 90: 'silent' }, {});
     const [r] = await probeFlows(provider, [planned('svc', 'deny', 90, null)], opts);

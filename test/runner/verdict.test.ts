@@ -31,6 +31,20 @@ describe('verdict rules', () => {
     expect(r).to.include({ verdict: 'error', observed: 'TARGET-DOWN' });
   });
 
+  it('names a violation: a declared deny that answered is a leak, a declared allow dropped or refused is blocked', () => {
+    const leak = decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED'), at('ALLOWED')] });
+    expect(leak).to.include({ verdict: 'fail', finding: 'leak' });
+    expect(leak.reason).to.match(/^Leak: declared deny/);
+    for (const outcome of ['DENIED', 'REJECTED'] as const) {
+      const blocked = decideVerdict({ ...base, expect: 'allow', predicted: 'allow', attempts: [at(outcome)] });
+      expect(blocked, outcome).to.include({ verdict: 'fail', finding: 'blocked' });
+      expect(blocked.reason).to.match(/^Blocked: declared allow/);
+    }
+    expect(decideVerdict({ ...base, expect: 'deny', attempts: [at('DENIED')] }).finding, 'a pass').to.equal(null);
+    expect(decideVerdict({ ...base, expect: 'allow', attempts: [at('DENIED')], targetProvenUp: false }).finding, 'inconclusive').to.equal(null);
+    expect(decideVerdict({ ...base, expect: 'deny', attempts: [at('PROBE-ERROR')] }).finding).to.equal(null);
+  });
+
   it('probe errors and target-down are errors, never passes', () => {
     for (const expectation of ['allow', 'deny'] as const) {
       expect(decideVerdict({ ...base, expect: expectation, attempts: [at('PROBE-ERROR', 'psql: not found')] })).to.include({ verdict: 'error', observed: 'PROBE-ERROR' });
