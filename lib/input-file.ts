@@ -1,9 +1,11 @@
 // The one reader of user input files: suites, policy files, lint inputs, control maps (also
 // a bundle's controls.yaml). It reads regular files only (a FIFO would block forever, a
 // device such as /dev/zero never ends), checks the size before reading and never reads more
-// than the limit allows. Every refusal is an InputError (exit 2) naming the path.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+// than the limit allows, and confines policy files to the suite's repository (DESIGN.md,
+// "Policy file: references"). Every refusal is an InputError (exit 2) naming the path.
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.ts';
 import { limits, limitValue, overLimit } from './limits.ts';
 import type { SourceLocation } from './types.ts';
@@ -97,4 +99,63 @@ export function readInputFile(path: string, opts: ReadInputOptions): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The directory tree policy files of a suite must stay in: the suite's repository (the
+ * nearest directory holding .git, from the suite's real directory up), or the suite's own
+ * directory when it is in none.
+ */
+export function suiteRoot(suiteFile: string): string {
+  const start = realpathSync(dirname(resolve(suiteFile)));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+const inside = (root: string, path: string) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+
+/**
+ * Reads a policy file named in a suite (`file:` as written), confined to suiteRoot: an
+ * absolute path, a path that leaves the root, a symlink that leads out of it and anything but
+ * a regular file are refused (at `location`, naming the path) and never read.
+ */
+export function readConfinedFile(suiteFile: string, written: string, opts: ReadInputOptions & { location: SourceLocation }): string {
+  const shown = join(dirname(suiteFile), written);
+  const fail = (why: string): never => {
+    throw new InputError([{ location: opts.location, message: `${opts.what}: ${why}` }]);
+  };
+  let root: string;
+  let base: string;
+  try {
+    root = suiteRoot(suiteFile);
+    base = realpathSync(dirname(resolve(suiteFile)));
+  } catch (err) {
+    return fail(`the suite's directory cannot be resolved: ${errnoText(err)}`);
+  }
+  const where = root === base ? `the suite's directory ${root} (it is in no git repository)` : `the suite's repository ${root}`;
+  if (isAbsolute(written)) {
+    const real = (() => {
+      try {
+        return realpathSync(written);
+      } catch {
+        return undefined;
+      }
+    })();
+    const hint = real && inside(root, real) ? `: write ${relative(base, real) || '.'}` : '';
+    return fail(`an absolute path is refused; policy files are named relative to the suite and must be inside ${where}${hint}`);
+  }
+  const lexical = resolve(base, written);
+  if (!inside(root, lexical)) return fail(`the path leaves ${where}; policy files must be inside it (suites from untrusted pull requests run in CI)`);
+  let real: string;
+  try {
+    real = realpathSync(lexical);
+  } catch (err) {
+    const why = errnoText(err);
+    if (why === 'no such file' && opts.missing) throw new InputError([{ location: opts.location, message: opts.missing }]);
+    return fail(why === 'no such file' ? `does not exist (looked for ${shown})` : why);
+  }
+  if (!inside(root, real)) return fail(`a symbolic link that leads out of ${where}; policy files must be inside it`);
+  return readInputFile(real, opts);
 }

@@ -6,7 +6,7 @@ import { stringify, visit } from 'yaml';
 import type { Node } from 'yaml';
 import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
-import { readInputFile } from '../input-file.ts';
+import { readConfinedFile } from '../input-file.ts';
 import type { ByteBudget } from '../input-file.ts';
 import type { IPFamily, LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
 import { networkPolicySchema } from './schema.ts';
@@ -112,8 +112,8 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
   const file = join(dirname(ctx.suiteFile), relative);
   let text: string;
   try {
-    // A FIFO, a device or an oversized file is never read.
-    text = readInputFile(file, {
+    // Confined to the suite's repository; a FIFO, a device or an oversized file is never read.
+    text = readConfinedFile(ctx.suiteFile, relative, {
       what: `policy file ${relative}`,
       missing: `policy file ${relative} does not exist (looked for ${file})`,
       location: ctx.suiteSource.locate(refPath),

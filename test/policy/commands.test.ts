@@ -1,7 +1,7 @@
 // scaffold → (loader validates) → plan agrees; a flipped expectation makes plan exit 1;
 // coverage lists the flows per rule item. Real files in a temporary directory.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as coverageCommand from '../../lib/commands/coverage.ts';
@@ -16,13 +16,15 @@ describe('scaffold, plan and coverage commands', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'flowproof-policy-'));
+    // Beside the suites scaffold writes: a suite's policy files must be inside its directory tree (or repository).
+    for (const seed of seeds) copyFileSync(`test/fixtures/policy/${seed}`, join(dir, seed));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const seed of seeds) {
     it(`scaffold of ${seed} validates and plan agrees with it`, async () => {
       const out = join(dir, seed.replace('.yaml', '.suite.yaml'));
-      const s = await runCommand(scaffoldCommand, ['scaffold', `test/fixtures/policy/${seed}`, '-o', out]);
+      const s = await runCommand(scaffoldCommand, ['scaffold', join(dir, seed), '-o', out]);
       expect(s.code, s.stderr).to.equal(0);
       const p = await runCommand(planCommand, ['plan', out, '--json']);
       expect(p.code, p.stdout + p.stderr).to.equal(0);
@@ -36,7 +38,7 @@ describe('scaffold, plan and coverage commands', () => {
 
   it('plan exits 1 and names the contradiction when an expectation is wrong', async () => {
     const out = join(dir, 'flipped.suite.yaml');
-    await runCommand(scaffoldCommand, ['scaffold', 'test/fixtures/policy/seed004-vsphere-provider.yaml', '-o', out]);
+    await runCommand(scaffoldCommand, ['scaffold', join(dir, 'seed004-vsphere-provider.yaml'), '-o', out]);
     const text = readFileSync(out, 'utf8');
     writeFileSync(out, text.replace('expect: allow', 'expect: deny'));
     const p = await runCommand(planCommand, ['plan', out, '--json']);
@@ -53,7 +55,7 @@ describe('scaffold, plan and coverage commands', () => {
 
   it('coverage lists the flows of each rule item and the items no flow exercises', async () => {
     const out = join(dir, 'cov.suite.yaml');
-    await runCommand(scaffoldCommand, ['scaffold', 'test/fixtures/policy/seed004-provider-egress.yaml', '-o', out]);
+    await runCommand(scaffoldCommand, ['scaffold', join(dir, 'seed004-provider-egress.yaml'), '-o', out]);
     // Drop every flow of egress[1]: its rule item must show up as unexercised.
     const text = readFileSync(out, 'utf8').replace(/    - name: "provider-namespace\/provider-egress egress\[1\][\s\S]*?(?=    - name:)/, '');
     writeFileSync(out, text);
