@@ -6,6 +6,9 @@ SHELL := /bin/bash
 APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
   dnsmasq-base sip-tester netcat-openbsd socat curl bind9-dnsutils openssl ca-certificates \
   openjdk-17-jre-headless chromium
+# The report tests check formats with external tools: xmllint validates junit.xml against
+# Jenkins' junit-10.xsd, pdftotext reads the compliance report Chromium printed to PDF.
+APT_PACKAGES += libxml2-utils poppler-utils
 # Real Docker for the kind provider's own tests (Debian's daemon, which the tests start and
 # stop themselves: scripts/dockerd.sh), and debootstrap for the Debian base of the local
 # images where no registry is reachable (scripts/debian-base.sh).

@@ -3,7 +3,7 @@
 // declared, predicted with its deciding rule, observed, and the raw transcript; an
 // inconclusive flow is an <error> (it is neither a pass nor evidence of a violation).
 import type { RunResult } from '../types.ts';
-import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, portText, verdictWord, violationsFirst } from './flow-view.ts';
+import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, verdictWord, violationsFirst } from './flow-view.ts';
 
 /** Escapes text for XML and drops characters XML 1.0 cannot carry (raw probe output may). */
 export function xmlEscape(s: string): string {
@@ -16,6 +16,21 @@ export function xmlEscape(s: string): string {
     .replace(/'/g, '&apos;');
 }
 
+/** What the run was, once for the suite (the one place junit-10.xsd allows properties). */
+function suiteProperties(run: RunResult): Array<[string, string]> {
+  const meta = run.meta;
+  const props: Array<[string, string | undefined]> = [
+    ['provider', run.provider],
+    ['runId', meta?.runId],
+    ['operator', meta?.operator],
+    ['command', meta?.command],
+    ['flowproof', meta?.toolVersion],
+    ['startedAt', run.startedAt],
+    ['finishedAt', run.finishedAt],
+  ];
+  return props.filter((p): p is [string, string] => typeof p[1] === 'string' && p[1] !== '');
+}
+
 export function renderJunit(run: RunResult): string {
   const total = run.flows.length;
   const time = durationSeconds(run).toFixed(3);
@@ -23,20 +38,9 @@ export function renderJunit(run: RunResult): string {
   const cases = violationsFirst(run.flows).map((f) => {
     const seconds = ((f.durationMs ?? (f.attempts ?? []).reduce((n, a) => n + a.durationMs, 0)) / 1000).toFixed(3);
     const open = `    <testcase classname="${xmlEscape(`${suiteName}.${f.probe}`)}" name="${xmlEscape(f.name)}" time="${seconds}">`;
-    const props = [
-      ['from', f.from],
-      ['to', f.to],
-      ['port', portText(f)],
-      ...(f.family ? [['family', f.family]] : []),
-      ['declared', f.expect],
-      ['predicted', f.predicted],
-      ['decidedBy', f.decidedBy],
-      ['observed', observedText(f)],
-      ['controls', (f.controls ?? []).join(', ')],
-    ]
-      .map(([n, v]) => `        <property name="${xmlEscape(n!)}" value="${xmlEscape(v!)}"/>`)
-      .join('\n');
-    const body = [`      <properties>\n${props}\n      </properties>`];
+    // Jenkins' schema (junit-10.xsd) allows <properties> on a testsuite only: a flow's
+    // declared / predicted / observed and its path are in the evidence text below.
+    const body: string[] = [];
     const text = xmlEscape(flowEvidenceText(f));
     if (f.verdict === 'fail') {
       const msg = `${verdictWord(f)}: declared ${f.expect}, predicted ${f.predicted} (${f.decidedBy}), observed ${observedText(f)}: ${f.reason}`;
@@ -52,6 +56,9 @@ export function renderJunit(run: RunResult): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="flowproof" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" time="${time}">`,
     `  <testsuite name="${xmlEscape(suiteName)}" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" skipped="0" time="${time}" timestamp="${xmlEscape(run.startedAt)}">`,
+    '    <properties>',
+    ...suiteProperties(run).map(([n, v]) => `      <property name="${xmlEscape(n)}" value="${xmlEscape(v)}"/>`),
+    '    </properties>',
     ...cases,
     '  </testsuite>',
     '</testsuites>',

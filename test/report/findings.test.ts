@@ -7,27 +7,10 @@ import { expect } from 'chai';
 import { writeBundle } from '../../lib/report/index.ts';
 import { printRunSummary } from '../../lib/runner/summary.ts';
 import type { RunResult } from '../../lib/types.ts';
-import { loadRun, suiteFor, tempDir } from './fixture.ts';
+import { leakAndBlockedRun, suiteFor, tempDir } from './fixture.ts';
 
 const LEAK = 'other tenant cannot reach redis';
 const BLOCKED = 'api-gateway reaches redis';
-
-/** The fixture with a blocked allow besides its leak; the blocked flow comes first in the run. */
-export function leakAndBlockedRun(): RunResult {
-  const run = loadRun();
-  const f = run.flows.find((x) => x.name === BLOCKED)!;
-  Object.assign(f, {
-    observed: 'DENIED',
-    verdict: 'fail',
-    finding: 'blocked',
-    reason: 'Blocked: declared allow, but the flow was dropped while the target serves.',
-    attempts: f.attempts!.map((a) => ({ ...a, outcome: 'DENIED', detail: 'timeout after 2000 ms' })),
-  });
-  run.flows.find((x) => x.name === LEAK)!.finding = 'leak';
-  run.summary = { pass: 6, fail: 2, error: 1 };
-  expect(run.flows.findIndex((x) => x.name === BLOCKED)).to.be.lessThan(run.flows.findIndex((x) => x.name === LEAK));
-  return run;
-}
 
 describe('report: leaks and blocked allows apart, leaks first', () => {
   let root: string;

@@ -69,3 +69,19 @@ export function suiteFor(run: RunResult): Suite {
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `flowproof-${prefix}-`));
 }
+
+/** The fixture with a blocked allow besides its leak; the blocked flow comes first in the run. */
+export function leakAndBlockedRun(): RunResult {
+  const run = loadRun();
+  const f = run.flows.find((x) => x.name === 'api-gateway reaches redis')!;
+  Object.assign(f, {
+    observed: 'DENIED',
+    verdict: 'fail',
+    finding: 'blocked',
+    reason: 'Blocked: declared allow, but the flow was dropped while the target serves.',
+    attempts: f.attempts!.map((a) => ({ ...a, outcome: 'DENIED', detail: 'timeout after 2000 ms' })),
+  });
+  run.flows.find((x) => x.name === 'other tenant cannot reach redis')!.finding = 'leak';
+  run.summary = { pass: 6, fail: 2, error: 1 };
+  return run;
+}
