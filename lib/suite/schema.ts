@@ -113,7 +113,51 @@ export const flowFamily = z
   .describe(
     'Extension: the IP family the flow is probed over. Default: every family of spec.ipFamilies that both ends have (both on a dual-stack suite); a flow to ip:<addr> has the family of the address. Each family is its own result record, named "<name> [IPv4]" / "<name> [IPv6]" on dual-stack suites.',
   );
-const labels = z.record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans; write "" for an empty value)' })).describe('Kubernetes labels.');
+/**
+ * Kubernetes' label rules, as the API server checks them (apimachinery IsQualifiedName and
+ * IsValidLabelValue): a key is an optional DNS-1123 subdomain prefix (at most 253
+ * characters) and "/", then a name of at most 63 letters, digits, "-", "_" or ".", starting
+ * and ending with a letter or digit; a value is empty or such a name. What is wrong, or undefined.
+ */
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return 'it has more than one "/" (write <prefix>/<name>, e.g. example.com/app)';
+  const name = parts.length === 2 ? parts[1]! : key;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    if (prefix === '') return 'its prefix (before "/") is empty';
+    if (prefix.length > 253) return 'its prefix (before "/") is longer than 253 characters';
+    if (!dns1123Subdomain.test(prefix)) return `its prefix "${prefix}" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. example.com)`;
+  }
+  if (name === '') return 'its name part is empty';
+  if (name.length > 63) return 'its name part is longer than 63 characters';
+  if (!labelName.test(name)) return 'its name part must be letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
+  return undefined;
+}
+export function labelValueProblem(value: string): string | undefined {
+  if (value.length > 63) return 'it is longer than 63 characters';
+  if (value !== '' && !labelName.test(value)) return 'it must be empty or letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
+  return undefined;
+}
+const keyIssue = (key: string, why: string) => ({ code: 'custom' as const, path: [key], params: { at: 'key' }, message: `label key ${JSON.stringify(key)} is not valid in Kubernetes: ${why}` });
+const valueIssue = (path: PropertyKey[], value: string, why: string) => ({ code: 'custom' as const, path, message: `label value ${JSON.stringify(value)} is not valid in Kubernetes: ${why}` });
+/** A value of a policy document that holds a `{{…}}` placeholder is checked by the placeholder rules (policies.ts) instead. */
+const placeholder = (value: string) => value.includes('{{');
+const labelMap = (inPolicy: boolean) =>
+  z
+    .record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans; write "" for an empty value)' }))
+    .superRefine((map, ctx) => {
+      for (const [key, value] of Object.entries(map)) {
+        const badKey = labelKeyProblem(key);
+        if (badKey) ctx.addIssue(keyIssue(key, badKey));
+        const badValue = inPolicy && placeholder(value) ? undefined : labelValueProblem(value);
+        if (badValue) ctx.addIssue(valueIssue([key], value, badValue));
+      }
+    })
+    .describe('Kubernetes labels.');
+const labels = labelMap(false);
+const policyLabels = labelMap(true);
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
 
 export const servePort = fields({
@@ -250,7 +294,7 @@ const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '
 // The API server's own validation rules (apis/networking/validation) are checked here too,
 // so a policy the cluster would refuse is exit 2 before anything is touched.
 const labelSelector = fields({
-  matchLabels: labels.optional(),
+  matchLabels: policyLabels.optional(),
   matchExpressions: z
     .array(
       fields({
@@ -258,6 +302,12 @@ const labelSelector = fields({
         operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
         values: z.array(z.string()).optional(),
       }).superRefine((e, ctx) => {
+        const badKey = labelKeyProblem(e.key);
+        if (badKey) ctx.addIssue({ code: 'custom', path: ['key'], message: `label key ${JSON.stringify(e.key)} is not valid in Kubernetes: ${badKey}` });
+        e.values?.forEach((v, i) => {
+          const bad = placeholder(v) ? undefined : labelValueProblem(v);
+          if (bad) ctx.addIssue(valueIssue(['values', i], v, bad));
+        });
         const n = e.values?.length ?? 0;
         if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0)
           ctx.addIssue({ code: 'custom', path: ['operator'], message: `operator ${e.operator} needs at least one value` });
@@ -310,7 +360,7 @@ const networkPolicyObject = fields({
   metadata: looseFields({
     name: z.string().regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
     namespace: name('namespace').optional(),
-    labels: labels.optional(),
+    labels: policyLabels.optional(),
     annotations: z.record(z.string(), z.string()).optional(),
   }),
   // An absent (or null) spec decodes to the empty spec: every pod of the namespace, ingress denied.

@@ -160,6 +160,10 @@ export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, 
       }
       const best = [...branches].sort((a, b) => branchScore(a) - branchScore(b))[0] ?? [];
       out.push(...zodProblems(best, src, input, path));
+    } else if (issue.code === 'custom' && issue.params?.at === 'key') {
+      // A problem of a mapping's key (a label key): at the key, under the mapping's path.
+      const parent = path.slice(0, -1);
+      out.push({ location: src.locateKey(parent, String(last)), message: parent.length ? `${pathText(parent)}: ${issue.message}` : issue.message });
     } else if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         out.push({ location: src.locateKey(path, key), message: `unknown field "${key}"${where ? ` in ${where}` : ''}` });
