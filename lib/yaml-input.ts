@@ -1,14 +1,16 @@
 // Parsed YAML documents become data only through here (suites, policy files, lint inputs,
 // control maps). Before any conversion the document is checked for what the yaml library
-// would otherwise turn into a crash or a hang:
+// would otherwise turn into a crash, a hang or silently lost data:
 // - aliases (`*name`) that expand it by more than FLOWPROOF_MAX_YAML_ALIASES nodes (an alias
 //   bomb: nine aliases of nine aliases of … of a small list), measured on the parsed tree in
 //   one pass, so a bomb is never expanded, not even by a validator walking the data;
 // - an alias with no anchor before it, or inside the very node it names (a cycle);
+// - a `__proto__` key: as a JavaScript object key it would set the prototype or vanish
+//   instead of being reported as the unknown field it is;
 // - nesting deeper than the JavaScript stack.
 // Every one is a `file:line:col` problem (exit 2), never a stack trace.
 import { isAlias, isCollection, isPair, isScalar, visit } from 'yaml';
-import type { Alias, Document, LineCounter, Node } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Pair } from 'yaml';
 import { InputError } from './errors.ts';
 import type { InputProblem } from './errors.ts';
 import { limits, limitValue, overLimit } from './limits.ts';
@@ -29,6 +31,10 @@ export function yamlDataProblems(doc: Document, file: string, lines: LineCounter
     const anchors = new Map<string, Node>();
     const targets = new Map<Alias, Node>();
     visit(doc, {
+      Pair(_key, pair: Pair) {
+        if (isScalar(pair.key) && pair.key.value === '__proto__')
+          problems.push({ location: at(pair.key), message: 'unknown field "__proto__": no field, name or label key of flowproof or Kubernetes is spelled so' });
+      },
       Node(_key, node) {
         if (isAlias(node)) {
           const target = anchors.get(node.source);

@@ -54,6 +54,12 @@ export class YamlSource {
     return yamlData(this.doc, this.file, this.lines);
   }
 
+  /** The text of the plain scalar at `path` as written (`.inf`, `1e400`), if there is one. */
+  written(path: Path): string | undefined {
+    const node = this.doc.getIn(path as unknown[], true);
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
   has(path: Path): boolean {
     return this.nearest(path).exact;
   }
@@ -141,6 +147,14 @@ export function zodProblems(issues: readonly core.$ZodIssue[], src: YamlSource, 
     // a required one is missing. A list item written with nothing (`-` alone) is empty.
     const absent = path.length > 0 && (value === undefined || (value === null && typeof last !== 'number'));
     const emptyItem = value === null && typeof last === 'number';
+    // YAML's .inf, .nan and 1e400 are numbers JSON cannot write (JSON.stringify says null):
+    // say what was written. Every number of a suite or a NetworkPolicy is a port.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      const shown = src.written(path) ?? String(value);
+      const port = last === 'port' || last === 'endPort' || last === 'targetPort' || path[path.length - 2] === 'ports';
+      out.push({ location: src.locate(path), message: `${where}: ${port ? 'port must be a whole number from 1 to 65535' : 'must be a finite number'}, got ${shown}` });
+      continue;
+    }
     if (emptyItem && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
       out.push({ location: src.locate(path), message: `${where} is empty: write ${expectedWords(issue)} here, or remove the line` });
     } else if (absent && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
