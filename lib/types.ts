@@ -331,6 +331,8 @@ export interface RunResult {
   finishedAt: string;
   summary: RunSummary;
   flows: FlowResult[];
+  /** What this run can evidence (the provider's fingerprint.evidenceClass); older bundles lack it. */
+  evidenceClass?: EvidenceClass;
   /** Everything an auditor needs beside the flows: scope, method, environment. */
   meta?: RunMeta;
 }
@@ -348,9 +350,21 @@ export interface RunMeta {
   scope: { namespaces: string[]; pods: string[]; services: string[]; externals: string[] };
 }
 
+/**
+ * What a bundle may claim, owned by the provider that ran it (DESIGN "Evidence classes"):
+ * `emulated` (netns: flowproof enforces the policy documents itself, a design check),
+ * `test-cluster` (kind: the named CNI in a throwaway cluster), `cluster` (kubeconfig: the
+ * user's cluster, identified).
+ */
+export type EvidenceClass = 'emulated' | 'test-cluster' | 'cluster';
+
 /** What the flows ran on: enough for an auditor to know the environment. */
 export interface Fingerprint {
   provider: string;
+  /** What the run can evidence: stated by the provider itself (older bundles lack it). */
+  evidenceClass: EvidenceClass;
+  /** The cluster's identity (the kube-system namespace's UID), on cluster providers. */
+  clusterId?: string;
   kubernetesVersion?: string;
   cni?: string;
   cniVersion?: string;

@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import { libAsset } from '../paths.ts';
 import { yamlData } from '../yaml-input.ts';
-import { countVerdicts, type FlowResult } from '../types.ts';
+import { countVerdicts, type EvidenceClass, type FlowResult } from '../types.ts';
 
 export const builtinControlsPath = libAsset('report/controls.yaml');
 
@@ -104,6 +104,25 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
     return { control, flows: tagged, status: 'satisfied', why: `All ${pass} tagged flows behaved as declared${scope}.` };
   });
   return { evaluations, unmapped: [...unmapped.entries()].map(([id, fl]) => ({ id, flows: fl })) };
+}
+
+/**
+ * A control's status as every report prints it. An emulated run (netns) never reads
+ * "Evidenced": what held, held under flowproof's own enforcement of the policy documents.
+ */
+export function statusLabel(status: ControlStatus, cls: EvidenceClass | undefined): string {
+  switch (status) {
+    case 'satisfied':
+      return cls === 'emulated' ? 'Holds in emulation (design only)' : 'Evidenced';
+    case 'not-satisfied':
+      return 'Violated';
+    case 'inconclusive':
+      return 'Inconclusive';
+    case 'not-assessed':
+      return 'Not assessable by this test';
+    case 'no-flows':
+      return 'No flows in this run';
+  }
 }
 
 /** OSCAL control ids are NCName tokens: "HIPAA-164.312(a)(1)" becomes "HIPAA-164.312-a-1". */

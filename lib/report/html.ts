@@ -3,8 +3,9 @@
 // the deciding rule and raw transcripts, a table per control that says what the evidence
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
 import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
-import type { ControlEvaluation } from './controls.ts';
+import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
+import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import { buildMatrix } from './matrix.ts';
 import { runIdOf } from './oscal.ts';
 
@@ -30,13 +31,6 @@ export function esc(s: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-const STATUS_LABEL: Record<ControlEvaluation['status'], string> = {
-  satisfied: 'Evidenced',
-  'not-satisfied': 'Violated',
-  inconclusive: 'Inconclusive',
-  'not-assessed': 'Not assessable by this test',
-  'no-flows': 'No flows in this run',
-};
 
 function effectClass(e: 'allow' | 'deny' | undefined): string {
   return e ?? 'unknown';
@@ -140,7 +134,7 @@ function renderControls(input: HtmlInput): string {
         )
         .join('');
       return `<section class="control s-${e.status}" data-control="${esc(e.control.id)}">
-<h3><span class="pill s-${e.status}">${STATUS_LABEL[e.status]}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}</span></h3>
+<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}</span></h3>
 <p>${esc(e.why)}</p>
 <dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${esc(e.control.shows)}</dd><dt>What it does NOT show</dt><dd>${esc(e.control.doesNotShow)}</dd></dl>
 <table class="flows"><thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>
@@ -188,6 +182,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;padding-bo
 .banner{border-radius:8px;padding:18px 22px;color:#fff;margin:14px 0 18px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
 .banner.pass{background:var(--pass)}.banner.fail{background:var(--fail)}.banner.error{background:var(--error)}
 .banner .word{font-size:28px;font-weight:800;letter-spacing:.5px}.banner .counts span{display:inline-block;margin-right:16px;font-size:15px}
+.evidence-class{border:2px solid var(--line);border-left-width:8px;border-radius:6px;padding:10px 14px;margin:0 0 14px}.evidence-class.ec-emulated{border-color:#b26a00;background:#fff8e1}.evidence-class.ec-test-cluster{border-color:#0969da;background:#eef6ff}.evidence-class.ec-cluster{border-color:var(--pass);background:#e8f5e9}
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:4px 24px;margin-bottom:8px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:5px 7px;border-bottom:1px solid var(--line)}
 table.kv th{width:220px;color:var(--muted);font-weight:600}
@@ -204,7 +199,7 @@ table.kv th{width:220px;color:var(--muted);font-weight:600}
 .legend{font-size:12px;color:var(--muted);margin:6px 0}
 .badge{font-size:11px;font-weight:700;padding:1px 6px;border-radius:10px;color:#fff}.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.leak{background:var(--leak)}.badge.blocked{background:var(--blocked)}
 .pill{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;color:#fff;background:var(--muted);vertical-align:1px}
-.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}.pill.f-leak{background:var(--leak)}.pill.f-blocked{background:var(--blocked)}
+.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}.pill.s-satisfied.emulated{background:#b26a00}.pill.f-leak{background:var(--leak)}.pill.f-blocked{background:var(--blocked)}
 .flow-card{border:1px solid var(--line);border-left:6px solid var(--pass);border-radius:6px;padding:10px 12px;margin:10px 0;break-inside:avoid}
 .flow-card.v-fail{border-left-color:var(--fail)}.flow-card.v-error{border-left-color:var(--error)}
 .path{margin:0 0 6px;font-family:ui-monospace,monospace;font-size:12px}
@@ -243,10 +238,11 @@ export function renderIndexHtml(input: HtmlInput): string {
   const word = verdict === 'pass' ? 'PASS' : verdict === 'fail' ? 'VIOLATIONS FOUND' : 'INCONCLUSIVE';
   const sentence =
     verdict === 'pass'
-      ? `All ${run.flows.length} declared flows behaved as declared on a live network.`
+      ? `All ${run.flows.length} declared flows behaved as declared ${whereText(run)}.`
       : verdict === 'fail'
-        ? `${run.summary.fail} of ${run.flows.length} flows did not behave as declared.`
+        ? `${run.summary.fail} of ${run.flows.length} flows did not behave as declared ${whereText(run)}.`
         : `No violation, but ${run.summary.error} of ${run.flows.length} flows could not be decided; they are not evidence.`;
+  const cls = evidenceClassOf(run);
   const problems = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   const passes = run.flows.filter((f) => f.verdict === 'pass');
   const found = countFindings(run.flows);
@@ -269,10 +265,12 @@ export function renderIndexHtml(input: HtmlInput): string {
 <div class="muted">flowproof compliance report · run ${esc(runIdOf(run))}</div></header>
 <section id="verdict-banner" class="banner ${verdict}" data-verdict="${verdict}"><div class="word">${word}</div>
 <div><div>${esc(sentence)}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
+<section id="evidence-class" class="evidence-class ec-${cls ?? 'unknown'}" data-evidence-class="${cls ?? 'unknown'}"><b>Evidence class: ${esc(cls ? EVIDENCE_CLASS_TITLE[cls] : 'not recorded')}.</b> ${esc(evidenceStatement(run))}</section>
 <div class="facts">
 ${kv([
   ['Suite', `${run.suite}${meta?.suiteFile ? ` (${meta.suiteFile})` : ''}`],
   ['Provider', run.provider],
+  ['Evidence class', evidenceClassShort(run)],
   ['Started (UTC)', run.startedAt],
   ['Finished (UTC)', run.finishedAt],
 ])}

@@ -3,6 +3,7 @@
 // declared, predicted with its deciding rule, observed, and the raw transcript; an
 // inconclusive flow is an <error> (it is neither a pass nor evidence of a violation).
 import type { RunResult } from '../types.ts';
+import { evidenceClassOf } from './evidence-class.ts';
 import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, verdictWord, violationsFirst } from './flow-view.ts';
 
 /** Escapes text for XML and drops characters XML 1.0 cannot carry (raw probe output may). */
@@ -21,6 +22,7 @@ function suiteProperties(run: RunResult): Array<[string, string]> {
   const meta = run.meta;
   const props: Array<[string, string | undefined]> = [
     ['provider', run.provider],
+    ['evidenceClass', evidenceClassOf(run)],
     ['runId', meta?.runId],
     ['operator', meta?.operator],
     ['command', meta?.command],

@@ -5,6 +5,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
 import { type ControlEvaluation, oscalControlId } from './controls.ts';
+import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
 
 export const OSCAL_VERSION = '1.1.2';
@@ -49,6 +50,20 @@ function componentFor(runId: string, ep: ResolvedEndpoint) {
     status: { state: 'operational' },
   };
 }
+
+/**
+ * The objective's status. Only a run on a real cluster can show it satisfied: an emulated run
+ * (netns) is a design check of the policy documents, so what held there is `not-satisfied`
+ * with reason `other` (not shown), while a violation stays a real `fail` about the documents.
+ */
+function findingStatus(e: ControlEvaluation, emulated: boolean): { state: string; reason: string; remarks?: string } {
+  if (e.status === 'not-satisfied') return { state: 'not-satisfied', reason: 'fail', ...(emulated ? { remarks: 'A violation under emulation is a real finding about the policy documents.' } : {}) };
+  if (e.status === 'inconclusive') return { state: 'not-satisfied', reason: 'other', remarks: 'Inconclusive flows are not evidence; the objective is not shown satisfied.' };
+  if (emulated) return { state: 'not-satisfied', reason: 'other', remarks: `Not shown: ${EMULATED_REMARK}` };
+  return { state: 'satisfied', reason: 'pass' };
+}
+
+const EMULATED_REMARK = "the flows behaved as declared only under flowproof's own enforcement of the policy documents (emulated, netns): a design verification that says nothing about a deployed cluster or CNI.";
 
 export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], evidence: EvidenceFile[]): string {
   const runId = runIdOf(run);
@@ -101,20 +116,23 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
 
   const assessed = evaluations.filter((e) => e.control.evidence !== 'none' && e.flows.length > 0);
   const notAssessable = evaluations.filter((e) => e.control.evidence === 'none' && e.flows.length > 0);
+  const cls = evidenceClassOf(run);
+  const emulated = cls === 'emulated';
   const findings = assessed.map((e) => ({
     uuid: stableUuid(runId, `control:${e.control.id}`),
     title: `${e.control.reference} ${e.control.title}`,
-    description: `${e.why} What this test shows: ${e.control.shows}`,
-    props: [prop('evidence-strength', e.control.evidence), prop('flowproof-status', e.status), prop('framework', e.control.framework)],
+    description: `${emulated ? 'Emulated (design verification of the policy documents). ' : ''}${e.why} What this test shows: ${e.control.shows}`,
+    props: [
+      prop('evidence-strength', e.control.evidence),
+      prop('flowproof-status', e.status),
+      prop('framework', e.control.framework),
+      prop('evidence-class', cls ?? 'not-recorded'),
+    ],
     target: {
       type: 'objective-id',
       'target-id': oscalControlId(e.control.id),
       title: e.control.title,
-      status: {
-        state: e.status === 'satisfied' ? 'satisfied' : 'not-satisfied',
-        reason: e.status === 'satisfied' ? 'pass' : e.status === 'not-satisfied' ? 'fail' : 'other',
-        ...(e.status === 'inconclusive' ? { remarks: 'Inconclusive flows are not evidence; the objective is not shown satisfied.' } : {}),
-      },
+      status: findingStatus(e, emulated),
     },
     'related-observations': e.flows.map((f) => ({ 'observation-uuid': obsUuid(f) })),
     remarks: `Does not show: ${e.control.doesNotShow}`,
@@ -155,14 +173,15 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
         'last-modified': run.finishedAt,
         version: run.meta?.toolVersion ?? '0',
         'oscal-version': OSCAL_VERSION,
-        props: [prop('run-id', runId), prop('operator', run.meta?.operator ?? 'unknown'), prop('provider', run.provider)],
+        props: [prop('run-id', runId), prop('operator', run.meta?.operator ?? 'unknown'), prop('provider', run.provider), prop('evidence-class', cls ?? 'not-recorded')],
       },
       'import-ap': { href: `#${noPlanUuid}`, remarks: 'No assessment plan exists for this run; see the referenced back-matter resource.' },
       results: [
         {
           uuid: stableUuid(runId, 'result'),
           title: `Live connectivity test of ${run.suite}`,
-          description: `Every declared flow was probed with live traffic and compared with the declared expectation and the NetworkPolicy prediction. Method: ${(run.meta?.method.probeKinds ?? []).join(', ') || 'see results.json'} probes.`,
+          description: `Every declared flow was probed with live traffic and compared with the declared expectation and the NetworkPolicy prediction. Method: ${(run.meta?.method.probeKinds ?? []).join(', ') || 'see results.json'} probes. Evidence class: ${evidenceStatement(run)}`,
+          props: [prop('evidence-class', cls ?? 'not-recorded')],
           start: run.startedAt,
           end: run.finishedAt,
           ...(components.size > 0 ? { 'local-definitions': { components: [...components.values()] } } : {}),

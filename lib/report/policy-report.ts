@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { countVerdicts, type FlowResult, type ResolvedEndpoint, type RunResult } from '../types.ts';
 import { endpointText, observedText, portText } from './flow-view.ts';
+import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { runIdOf } from './oscal.ts';
 
 function timestampOf(iso: string): { seconds: number; nanos: number } {
@@ -51,7 +52,13 @@ export function renderPolicyReport(run: RunResult): string {
       name: k8sName(`flowproof-${run.suite}`),
       namespace: ns,
       labels: { 'app.kubernetes.io/managed-by': 'flowproof' },
-      annotations: { 'flowproof/run-id': runIdOf(run), 'flowproof/started-at': run.startedAt, 'flowproof/provider': run.provider },
+      annotations: {
+        'flowproof/run-id': runIdOf(run),
+        'flowproof/started-at': run.startedAt,
+        'flowproof/provider': run.provider,
+        'flowproof/evidence-class': evidenceClassOf(run) ?? 'not recorded',
+        'flowproof/evidence': evidenceStatement(run),
+      },
     },
     summary: summaryOf(flows),
     results: flows.map((f) => {
@@ -78,6 +85,7 @@ export function renderPolicyReport(run: RunResult): string {
           decidedBy: f.decidedBy,
           observed: observedText(f),
           controls: (f.controls ?? []).join(', '),
+          evidenceClass: evidenceClassOf(run) ?? 'not recorded',
         },
         timestamp: timestampOf(last?.startedAt ?? run.finishedAt),
       };

@@ -1,19 +1,13 @@
 // summary.md: the short human summary (also appended to $GITHUB_STEP_SUMMARY in CI).
 import type { RunResult } from '../types.ts';
-import type { ControlEvaluation } from './controls.ts';
+import { type ControlEvaluation, statusLabel } from './controls.ts';
+import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { endpointText, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-const STATUS_WORDS: Record<ControlEvaluation['status'], string> = {
-  satisfied: 'evidenced',
-  'not-satisfied': 'VIOLATED',
-  inconclusive: 'inconclusive',
-  'not-assessed': 'not assessable by this test',
-  'no-flows': 'no flows',
-};
 
 export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]): string {
   const verdict = overallVerdict(run);
@@ -27,6 +21,8 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]):
     `## flowproof: ${run.suite}`,
     '',
     banner,
+    '',
+    `**Evidence class: ${evidenceClassOf(run) ?? 'not recorded'}.** ${evidenceStatement(run)}`,
     '',
     `| pass | fail | inconclusive | provider | started (UTC) | finished (UTC) |`,
     `|---:|---:|---:|---|---|---|`,
@@ -46,7 +42,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]):
   const used = evaluations.filter((e) => e.status !== 'no-flows');
   if (used.length > 0) {
     out.push('### Controls', '', '| control | evidence | status | flows |', '|---|---|---|---:|');
-    for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${STATUS_WORDS[e.status]} | ${e.flows.length} |`);
+    for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${statusLabel(e.status, evidenceClassOf(run))} | ${e.flows.length} |`);
     out.push('');
   }
   out.push('Full evidence: `index.html` (compliance report), `results.json`, `junit.xml`, `oscal-assessment-results.json`, `policy-report.yaml`; integrity: `flowproof verify <bundle>`.', '');

@@ -69,6 +69,8 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const run: RunResult = {
     suite: suite.name,
     provider: provider.name,
+    // What the run can evidence, as the provider states it (emulated | test-cluster | cluster).
+    evidenceClass: fingerprint.evidenceClass,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     summary: countVerdicts(flows),

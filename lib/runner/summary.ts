@@ -1,6 +1,7 @@
 // The one-screen summary printed after each suite: counts, violations first, then the
 // inconclusive flows, then where the evidence is and how to get the Allure HTML.
 import { ALLURE_HTML } from '../report/allure.ts';
+import { evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
@@ -18,6 +19,7 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   const secs = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1);
   const verdict = HEADLINE[overallVerdict(run)];
   out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
+  out.write(`  evidence class: ${evidenceClassShort(run)}. ${evidenceStatement(run)}\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
   // Leaks first (a declared deny answered: the security finding), then blocked allows, then the inconclusive.
   for (const kind of ['leak', 'blocked'] as const) {

@@ -381,12 +381,15 @@ describe('cluster session against fakeApiServer', () => {
 
   it('fingerprints the cluster from the API', async () => {
     await deployed(shopSuite());
-    const fp = await session.fingerprint({ cni: 'calico', cniVersion: versions.calico.version });
-    expect(fp).to.deep.include({ provider: 'kind', kubernetesVersion: 'v1.33.1-fake', nodeCount: 1, kernel: '6.1.0-fake', cni: 'calico' });
+    const fp = await session.fingerprint({ evidenceClass: 'test-cluster', cni: 'calico', cniVersion: versions.calico.version });
+    expect(fp).to.deep.include({ provider: 'kind', evidenceClass: 'test-cluster', kubernetesVersion: 'v1.33.1-fake', nodeCount: 1, kernel: '6.1.0-fake', cni: 'calico' });
+    // The cluster's identity: the kube-system namespace's UID.
+    expect(fp.clusterId).to.equal(api.get('namespaces', undefined, 'kube-system')!.metadata.uid);
+    expect(fp.clusterId).to.match(/^uid-/);
     expect(fp.tools.netshoot).to.equal(versions.images.netshoot);
     // An existing cluster: the CNI is read from its agent pods.
     api.put('pods', { metadata: { name: 'cilium-x7k2p', namespace: 'kube-system', labels: { 'k8s-app': 'cilium' } }, spec: { containers: [{ name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.16.3@sha256:abc' }] } });
-    const found = await session.fingerprint({});
+    const found = await session.fingerprint({ evidenceClass: 'cluster' });
     expect(found).to.deep.include({ cni: 'cilium', cniVersion: 'v1.16.3' });
   });
 });

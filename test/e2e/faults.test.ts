@@ -93,6 +93,9 @@ describe('end to end on the netns provider', function () {
     expect(r.exitCode, r.stderr).to.equal(0);
     const run = JSON.parse(r.stdout) as RunResult;
     expect(run.summary).to.deep.equal({ pass: 6, fail: 0, error: 0 });
+    // The netns provider states what its evidence is: emulation of the policy documents.
+    expect(run.evidenceClass).to.equal('emulated');
+    expect(run.meta?.fingerprint.evidenceClass).to.equal('emulated');
     expect(byName(run.flows, 'client reaches db')).to.include({ observed: 'ALLOWED', predicted: 'allow', probe: 'psql' });
     expect(byName(run.flows, 'client echoes web over UDP')).to.include({ observed: 'ALLOWED', probe: 'udp' });
     const denied = byName(run.flows, 'client cannot reach cache');

@@ -40,7 +40,7 @@ function fakeProvider(answers: Record<number, 'open' | 'silent'>, up: Record<num
         : { exitCode: 1, stdout: '', stderr: `nc: connect to ${t.ip} port ${port} (tcp) failed: Connection refused`, timedOut: false, durationMs: 1 };
     },
     insideAddress: (t: ResolvedEndpoint) => t.ip,
-    fingerprint: async () => ({ provider: 'fake', tools: {} }),
+    fingerprint: async () => ({ provider: 'fake', evidenceClass: 'emulated' as const, tools: {} }),
     down: async () => {},
   };
 }

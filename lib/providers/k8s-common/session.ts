@@ -421,11 +421,13 @@ export class ClusterSession {
 
   // ---------- evidence ----------
 
-  async fingerprint(extra: Partial<Fingerprint>): Promise<Fingerprint> {
+  async fingerprint(extra: Partial<Fingerprint> & Pick<Fingerprint, 'evidenceClass'>): Promise<Fingerprint> {
     const tools: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.o.versions.images)) tools[k] = v;
     const fp: Fingerprint = { provider: this.o.providerName, tools, ...extra };
     try {
+      // The cluster's identity: the kube-system namespace's UID, fixed for the cluster's life.
+      fp.clusterId = (await this.kube.core.readNamespace({ name: 'kube-system' })).metadata?.uid;
       fp.kubernetesVersion = (await this.kube.version.getCode()).gitVersion;
       const nodes = (await this.kube.core.listNode()).items;
       fp.nodeCount = nodes.length;

@@ -136,7 +136,7 @@ class KindProvider extends SessionBackedProvider {
 
   fingerprint(): Promise<Fingerprint> {
     const cniVersion = this.o.cni === 'calico' ? this.versions.calico.version : this.versions.cilium.version;
-    return this.need().fingerprint({ cni: this.o.cni, cniVersion, tools: { kindNodeImage: this.versions.kindNodeImage, kind: this.versions.tools.kind } });
+    return this.need().fingerprint({ evidenceClass: 'test-cluster', cni: this.o.cni, cniVersion, tools: { kindNodeImage: this.versions.kindNodeImage, kind: this.versions.tools.kind } });
   }
 
   down(): Promise<void> {

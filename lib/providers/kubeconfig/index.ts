@@ -69,7 +69,7 @@ class KubeconfigProvider extends SessionBackedProvider {
 
 
   fingerprint(): Promise<Fingerprint> {
-    return this.need().fingerprint({});
+    return this.need().fingerprint({ evidenceClass: 'cluster' });
   }
 
   down(): Promise<void> {

@@ -266,6 +266,8 @@ export class NetnsProvider implements Provider {
     for (const f of found) if (f) toolVersions[f[0]] = f[1];
     return {
       provider: 'netns',
+      // flowproof compiles the policies to nftables itself, from the same documents it predicts from.
+      evidenceClass: 'emulated',
       cni: 'flowproof netns (nftables per pod namespace)',
       nodeCount: 1,
       kernel: release(),
