@@ -1,7 +1,9 @@
 // Option parsers shared by commands: numbers are checked at the edge, so a bad flag is a
 // clear exit-2 message and never a NaN deep inside a run.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { InputError } from '../errors.ts';
 
 export function positiveInt(name: string, min = 1, max = 100_000): (value: string) => number {
   return (value) => {
@@ -11,21 +13,49 @@ export function positiveInt(name: string, min = 1, max = 100_000): (value: strin
   };
 }
 
-/** `--reports <dir>`: an existing writable directory, or one that can be made in an existing parent. */
+/**
+ * `--reports <dir>`: an existing writable directory, or one that can be made in an existing
+ * writable parent. Only checked here: the directory is made by createReportsDir once the
+ * input is known to be good, so bad input leaves nothing behind.
+ */
 export function reportsDir(value: string): string {
+  let isDir: boolean;
   try {
-    mkdirSync(value); // not recursive: a typo should not grow a tree of directories
+    isDir = statSync(value).isDirectory();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST') throw new InvalidArgumentError(`cannot create ${value}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InvalidArgumentError(`cannot use ${value}: ${(err as Error).message}`);
+    const parent = dirname(resolve(value));
+    let parentIsDir = false;
+    try {
+      parentIsDir = statSync(parent).isDirectory();
+    } catch {
+      // a typo should not grow a tree of directories: the parent must exist
+      throw new InvalidArgumentError(`cannot create ${value}: ${parent} does not exist`);
+    }
+    if (!parentIsDir) throw new InvalidArgumentError(`cannot create ${value}: ${parent} is not a directory`);
+    try {
+      accessSync(parent, constants.W_OK);
+    } catch {
+      throw new InvalidArgumentError(`cannot create ${value}: ${parent} is not writable`);
+    }
+    return value;
   }
-  if (!statSync(value).isDirectory()) throw new InvalidArgumentError(`${value} is not a directory`);
+  if (!isDir) throw new InvalidArgumentError(`${value} is not a directory`);
   try {
     accessSync(value, constants.W_OK);
   } catch {
     throw new InvalidArgumentError(`${value} is not writable`);
   }
   return value;
+}
+
+/** Makes the `--reports` directory checked by reportsDir (not recursive), after the input validated. */
+export function createReportsDir(value: string): void {
+  try {
+    mkdirSync(value);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError([{ location: { file: value, line: 0 }, message: `--reports: cannot create it: ${(err as Error).message}` }]);
+  }
 }
 
 /** A bundle argument: an existing directory (anything else is bad input, exit 2). */

@@ -6,7 +6,7 @@ import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
 import type { SuiteRun } from '../runner/run-suite.ts';
 import { loadSuites } from '../suite/load.ts';
-import { positiveInt, reportsDir } from './_options.ts';
+import { createReportsDir, positiveInt, reportsDir } from './_options.ts';
 import { loadControls, loadSigningKey } from '../report/index.ts';
 import { overallVerdict } from '../report/flow-view.ts';
 
@@ -58,6 +58,7 @@ export function register(program: Command): void {
       // So do a bad key or control map: found now, not after a whole cluster run.
       if (flags.signKey) loadSigningKey(flags.signKey);
       loadControls(flags.controlsMap);
+      createReportsDir(flags.reports); // only now: bad input leaves no directory behind
       // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
       const { runSuite } = await import('../runner/run-suite.ts');
       const { printRunSummary, printRunsTable } = await import('../runner/summary.ts');
