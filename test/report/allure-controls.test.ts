@@ -229,7 +229,7 @@ describe('report: control mapping', () => {
     expect(readFileSync(join(out.dir, 'oscal-assessment-results.json'), 'utf8')).to.include('"target-id": "ACME-NET-7"');
   });
 
-  it('reports a bad control map as bad input with file:line', () => {
+  it('reports a bad control map as bad input with file:line:col', () => {
     const map = join(root, 'bad.yaml');
     writeFileSync(map, 'controls:\n  - id: X-1\n    framework: F\n    reference: R\n    title: T\n    evidence: total\n    shows: s\n    doesNotShow: d\n');
     let caught: unknown;
@@ -239,6 +239,6 @@ describe('report: control mapping', () => {
       caught = err;
     }
     expect(caught).to.be.instanceOf(InputError);
-    expect((caught as InputError).message).to.match(new RegExp(`${map.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: controls\\.0\\.evidence`));
+    expect((caught as InputError).message).to.match(new RegExp(`${map.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:15: controls\\.0\\.evidence`));
   });
 });
