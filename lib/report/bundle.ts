@@ -4,6 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
+import { safeFileName } from '../safe-name.ts';
 import type { RunResult, Suite } from '../types.ts';
 import { ALLURE_HTML, ALLURE_REPORT, ALLURE_RESULTS, generateAllureHtml } from './allure.ts';
 import { type ControlDef, evaluateControls, loadControls, loadControlsFile } from './controls.ts';
@@ -32,7 +33,7 @@ export interface BundleOutput {
 /** "<suite>-20261123T101500Z" (UTC, second resolution). */
 export function bundleDirName(suiteName: string, startedAt: Date): string {
   const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${suiteName}-${stamp}`;
+  return `${safeFileName(suiteName)}-${stamp}`;
 }
 
 /** A fresh directory: outDir itself, or outDir-2, -3… when a run in the same second left one. */

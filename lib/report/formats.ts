@@ -5,6 +5,7 @@
 // then the formats that hash it (OSCAL), then the human report that lists it; the manifest
 // and the signature come after the table, over everything.
 import { stringify } from 'yaml';
+import { safeFileName } from '../safe-name.ts';
 import type { RunResult, Suite } from '../types.ts';
 import { renderAllureResults } from './allure.ts';
 import type { ControlDef, ControlEvaluation } from './controls.ts';
@@ -60,8 +61,9 @@ export interface ReportFormat {
   render(run: RunResult, ctx: FormatContext): string | BundleFile[];
 }
 
+/** A user-given name as one path segment of the bundle: at most 100 bytes (lib/safe-name.ts). */
 export function safeSegment(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_') || '_';
+  return safeFileName(s);
 }
 
 export const formats: readonly ReportFormat[] = [

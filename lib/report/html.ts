@@ -2,6 +2,7 @@
 // verdict banner, namespace matrix, violations first with declared / predicted / observed,
 // the deciding rule and raw transcripts, a table per control that says what the evidence
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
+import { safeFileName } from '../safe-name.ts';
 import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
@@ -249,7 +250,7 @@ export function renderIndexHtml(input: HtmlInput): string {
   const fp = meta?.fingerprint;
   const policyRows = (meta?.policies ?? [])
     .map((p) => {
-      const inBundle = input.policyFiles[`${p.namespace}/${p.name}`];
+      const inBundle = input.policyFiles[`${safeFileName(p.namespace)}/${safeFileName(p.name)}`]; // keyed by the copy's path segments
       return `<tr><td>${esc(p.namespace)}/${esc(p.name)}</td><td>${esc(p.file)}</td><td><code>${esc(p.sha256)}</code></td><td>${inBundle ? `<a href="${esc(inBundle)}">${esc(inBundle)}</a>` : ''}</td></tr>`;
     })
     .join('');

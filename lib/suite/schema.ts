@@ -358,7 +358,10 @@ const networkPolicyObject = fields({
   kind: z.literal('NetworkPolicy', { error: 'kind must be NetworkPolicy' }),
   // metadata is loose: copies from `kubectl get -o yaml` carry uid, resourceVersion, …
   metadata: looseFields({
-    name: z.string().regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
+    name: z
+      .string()
+      .max(253, { error: (iss) => `policy name "${String(iss.input).slice(0, 40)}…" is longer than 253 characters (the API server's limit for a name)` })
+      .regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
     namespace: name('namespace').optional(),
     labels: policyLabels.optional(),
     annotations: z.record(z.string(), z.string()).optional(),
