@@ -21,16 +21,25 @@ const controlSchema = z
     evidence: z.enum(['direct', 'partial', 'none']),
     shows: z.string().min(1),
     doesNotShow: z.string().min(1),
+    /**
+     * `run`: a segmentation control, judged over every flow of the run (each flow is a
+     * segmentation test), not only the flows tagged with it; `tagged` (default): those only.
+     */
+    judgedOver: z.enum(['run', 'tagged']).default('tagged'),
   })
   .strict();
 const mapSchema = z.object({ controls: z.array(controlSchema) }).strict();
 
 export type ControlDef = z.infer<typeof controlSchema>;
-export type ControlStatus = 'satisfied' | 'not-satisfied' | 'inconclusive' | 'not-assessed' | 'no-flows';
+/** `supporting`: every judged flow behaved as declared, but the control's evidence is partial. */
+export type ControlStatus = 'satisfied' | 'supporting' | 'not-satisfied' | 'inconclusive' | 'not-assessed' | 'no-flows';
 
 export interface ControlEvaluation {
   control: ControlDef;
+  /** The flows tagged with the control. */
   flows: FlowResult[];
+  /** The flows its status is judged over: every flow of the run for a segmentation control (judgedOver: run), else the tagged ones. */
+  judged: FlowResult[];
   status: ControlStatus;
   /** One sentence saying why the status is what it is. */
   why: string;
@@ -77,8 +86,10 @@ export function findControl(controls: ControlDef[], id: string): ControlDef | un
 }
 
 /**
- * Judges each control from the flows tagged with it. A control whose evidence is `none` is
- * never satisfied by this test; one with no flows is listed as not evidenced by this run.
+ * Judges each control a run's flows tag. A segmentation control (judgedOver: run) is judged
+ * over every flow of the run: one passing tagged flow never hides a violation elsewhere in
+ * the same segmentation test. A control whose evidence is `none` is never satisfied by this
+ * test; a `partial` one is at most `supporting`; one no flow tags is not evidenced by this run.
  */
 export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): { evaluations: ControlEvaluation[]; unmapped: Array<{ id: string; flows: FlowResult[] }> } {
   const byControl = new Map<string, FlowResult[]>();
@@ -88,22 +99,40 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
       const def = findControl(controls, id);
       const bucket = def ? byControl : unmapped;
       const key = def ? def.id : id;
-      bucket.set(key, [...(bucket.get(key) ?? []), f]);
+      const list = bucket.get(key) ?? [];
+      if (!list.includes(f)) list.push(f);
+      bucket.set(key, list);
     }
   }
   const evaluations = controls.map((control): ControlEvaluation => {
     const tagged = byControl.get(control.id) ?? [];
-    const { pass, fail, error } = countVerdicts(tagged);
-    if (tagged.length === 0) return { control, flows: tagged, status: 'no-flows', why: 'No flow in this run is tagged with this control.' };
+    const overRun = control.judgedOver === 'run';
+    const judged = overRun ? flows : tagged;
+    const base = { control, flows: tagged, judged };
+    if (tagged.length === 0) return { ...base, status: 'no-flows', why: 'No flow in this run is tagged with this control.' };
     if (control.evidence === 'none')
-      return { control, flows: tagged, status: 'not-assessed', why: 'A live allow/deny test cannot evidence this control; the tagged flows are listed for reference only.' };
-    if (fail > 0) return { control, flows: tagged, status: 'not-satisfied', why: `${fail} of ${tagged.length} tagged flows violated the declared expectation.` };
+      return { ...base, status: 'not-assessed', why: 'A live allow/deny test cannot evidence this control; the tagged flows are listed for reference only.' };
+    const { pass, fail, error } = countVerdicts(judged);
+    const untagged = (n: number, verdict: FlowResult['verdict']) => {
+      const outside = judged.filter((f) => f.verdict === verdict && !tagged.includes(f)).length;
+      return overRun && outside > 0 ? ` (${outside === n ? (n === 1 ? 'it is' : 'all are') : `${outside} of them are`} not tagged with this control)` : '';
+    };
+    const what = overRun ? `flows of the run` : 'tagged flows';
+    const rule = overRun ? ' A segmentation control is judged over every flow of the run, not only the tagged ones.' : '';
+    if (fail > 0) return { ...base, status: 'not-satisfied', why: `${fail} of ${judged.length} ${what} violated the declared expectation${untagged(fail, 'fail')}.${rule}` };
     if (error > 0)
-      return { control, flows: tagged, status: 'inconclusive', why: `${error} of ${tagged.length} tagged flows were inconclusive; ${pass} passed. Inconclusive flows are not evidence.` };
-    const scope = control.evidence === 'partial' ? ' (partial evidence only: see what it does not show)' : '';
-    return { control, flows: tagged, status: 'satisfied', why: `All ${pass} tagged flows behaved as declared${scope}.` };
+      return { ...base, status: 'inconclusive', why: `${error} of ${judged.length} ${what} were inconclusive${untagged(error, 'error')}; ${pass} passed. Inconclusive flows are not evidence.${rule}` };
+    const taggedNote = overRun ? ` (${tagged.length} tagged with this control)` : '';
+    if (control.evidence === 'partial')
+      return { ...base, status: 'supporting', why: `All ${pass} ${what} behaved as declared${taggedNote}; this is partial evidence that supports the control but does not cover it (see what it does not show).` };
+    return { ...base, status: 'satisfied', why: `All ${pass} ${what} behaved as declared${taggedNote}.` };
   });
   return { evaluations, unmapped: [...unmapped.entries()].map(([id, fl]) => ({ id, flows: fl })) };
+}
+
+/** The flows a control's table lists: those tagged with it, then the run's other flows that did not pass and count against it. */
+export function listedFlows(e: ControlEvaluation): FlowResult[] {
+  return [...e.flows, ...e.judged.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f))];
 }
 
 /**
@@ -114,6 +143,8 @@ export function statusLabel(status: ControlStatus, cls: EvidenceClass | undefine
   switch (status) {
     case 'satisfied':
       return cls === 'emulated' ? 'Holds in emulation (design only)' : 'Evidenced';
+    case 'supporting':
+      return cls === 'emulated' ? 'Supporting (partial; emulated)' : 'Supporting (partial)';
     case 'not-satisfied':
       return 'Violated';
     case 'inconclusive':

@@ -4,7 +4,7 @@
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
 import { safeFileName } from '../safe-name.ts';
 import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
-import { type ControlEvaluation, statusLabel } from './controls.ts';
+import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
 import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import { buildMatrix } from './matrix.ts';
@@ -128,17 +128,20 @@ function renderControls(input: HtmlInput): string {
   const unused = input.evaluations.filter((e) => e.status === 'no-flows');
   const tables = used
     .map((e) => {
-      const rows = violationsFirst(e.flows)
+      const listed = listedFlows(e);
+      const rows = violationsFirst(listed)
         .map(
           (f) =>
-            `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`,
+            `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a>${e.flows.includes(f) ? '' : ' <span class="muted">(not tagged: counts against this segmentation control)</span>'}</td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`,
         )
         .join('');
+      const passedElsewhere = e.judged.length - listed.length;
+      const more = passedElsewhere > 0 ? `<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
       return `<section class="control s-${e.status}" data-control="${esc(e.control.id)}">
-<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}</span></h3>
+<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : ''}</span></h3>
 <p>${esc(e.why)}</p>
 <dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${esc(e.control.shows)}</dd><dt>What it does NOT show</dt><dd>${esc(e.control.doesNotShow)}</dd></dl>
-<table class="flows"><thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>
+<table class="flows"><thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>${more}
 </section>`;
     })
     .join('\n');
@@ -200,7 +203,7 @@ table.kv th{width:220px;color:var(--muted);font-weight:600}
 .legend{font-size:12px;color:var(--muted);margin:6px 0}
 .badge{font-size:11px;font-weight:700;padding:1px 6px;border-radius:10px;color:#fff}.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.leak{background:var(--leak)}.badge.blocked{background:var(--blocked)}
 .pill{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;color:#fff;background:var(--muted);vertical-align:1px}
-.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}.pill.s-satisfied.emulated{background:#b26a00}.pill.f-leak{background:var(--leak)}.pill.f-blocked{background:var(--blocked)}
+.pill.v-pass,.pill.s-satisfied{background:var(--pass)}.pill.v-fail,.pill.s-not-satisfied{background:var(--fail)}.pill.v-error,.pill.s-inconclusive{background:var(--error)}.pill.s-not-assessed{background:#6a737d}.pill.s-satisfied.emulated{background:#b26a00}.pill.s-supporting{background:#0969da}.pill.f-leak{background:var(--leak)}.pill.f-blocked{background:var(--blocked)}
 .flow-card{border:1px solid var(--line);border-left:6px solid var(--pass);border-radius:6px;padding:10px 12px;margin:10px 0;break-inside:avoid}
 .flow-card.v-fail{border-left-color:var(--fail)}.flow-card.v-error{border-left-color:var(--error)}
 .path{margin:0 0 6px;font-family:ui-monospace,monospace;font-size:12px}

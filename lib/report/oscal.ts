@@ -4,7 +4,7 @@
 // stable name, so the same run renders the same document.
 import { v5 as uuidv5 } from 'uuid';
 import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
-import { type ControlEvaluation, oscalControlId } from './controls.ts';
+import { type ControlEvaluation, listedFlows, oscalControlId } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
 
@@ -60,6 +60,8 @@ function findingStatus(e: ControlEvaluation, emulated: boolean): { state: string
   if (e.status === 'not-satisfied') return { state: 'not-satisfied', reason: 'fail', ...(emulated ? { remarks: 'A violation under emulation is a real finding about the policy documents.' } : {}) };
   if (e.status === 'inconclusive') return { state: 'not-satisfied', reason: 'other', remarks: 'Inconclusive flows are not evidence; the objective is not shown satisfied.' };
   if (emulated) return { state: 'not-satisfied', reason: 'other', remarks: `Not shown: ${EMULATED_REMARK}` };
+  if (e.status === 'supporting')
+    return { state: 'not-satisfied', reason: 'other', remarks: 'Partial evidence: every judged flow behaved as declared, which supports the objective but does not cover it; not shown satisfied by this test alone.' };
   return { state: 'satisfied', reason: 'pass' };
 }
 
@@ -127,6 +129,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       prop('flowproof-status', e.status),
       prop('framework', e.control.framework),
       prop('evidence-class', cls ?? 'not-recorded'),
+      prop('judged-over', e.control.judgedOver === 'run' ? `every flow of the run (${e.judged.length})` : `the tagged flows (${e.flows.length})`),
     ],
     target: {
       type: 'objective-id',
@@ -134,7 +137,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       title: e.control.title,
       status: findingStatus(e, emulated),
     },
-    'related-observations': e.flows.map((f) => ({ 'observation-uuid': obsUuid(f) })),
+    'related-observations': listedFlows(e).map((f) => ({ 'observation-uuid': obsUuid(f) })),
     remarks: `Does not show: ${e.control.doesNotShow}`,
   }));
 

@@ -42,7 +42,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]):
   const used = evaluations.filter((e) => e.status !== 'no-flows');
   if (used.length > 0) {
     out.push('### Controls', '', '| control | evidence | status | flows |', '|---|---|---|---:|');
-    for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${statusLabel(e.status, evidenceClassOf(run))} | ${e.flows.length} |`);
+    for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${statusLabel(e.status, evidenceClassOf(run))} | ${e.judged.length} |`);
     out.push('');
   }
   out.push('Full evidence: `index.html` (compliance report), `results.json`, `junit.xml`, `oscal-assessment-results.json`, `policy-report.yaml`; integrity: `flowproof verify <bundle>`.', '');
