@@ -47,7 +47,7 @@ Examples:
   $ flowproof validate suites/*.yaml          check suites, exit 2 with file:line on bad input
   $ flowproof plan suites/voiceassist.yaml    predict every flow from the policies, no cluster
   $ sudo flowproof run suites/voiceassist.yaml --provider netns
-  $ flowproof verify reports/voiceassist-20261123T101500Z
+  $ flowproof verify reports/voiceassist-20261123T101500Z --pubkey team.pub.pem
 
 Exit codes: 0 all pass, 1 violations, 2 bad input, 3 infrastructure error.`,
     );

@@ -2,6 +2,7 @@
 // <prefix>.key.pem (mode 0600, keep it secret) and <prefix>.pub.pem (give it to auditors).
 import type { Command } from 'commander';
 import { writeKeyPair } from '../report/index.ts';
+import { keyFingerprint, loadPublicKey } from '../report/manifest.ts';
 
 
 export function register(program: Command): void {
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .action((opts: { out: string }) => {
       const files = writeKeyPair(opts.out);
       process.stdout.write(`private key: ${files.privateKey} (mode 0600; keep it out of git and out of bundles)\n`);
-      process.stdout.write(`public key:  ${files.publicKey}\n`);
+      process.stdout.write(`public key:  ${files.publicKey} (fingerprint ${keyFingerprint(loadPublicKey(files.publicKey))}, as reports name it)\n`);
       process.stdout.write(`sign:   flowproof run <suite> --sign-key ${files.privateKey}\n`);
       process.stdout.write(`verify: flowproof verify <bundle> --pubkey ${files.publicKey}\n`);
     });

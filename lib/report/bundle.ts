@@ -8,8 +8,8 @@ import { safeFileName } from '../safe-name.ts';
 import type { RunResult, Suite } from '../types.ts';
 import { ALLURE_HTML, ALLURE_REPORT, ALLURE_RESULTS, generateAllureHtml } from './allure.ts';
 import { type ControlDef, evaluateControls, loadControls, loadControlsFile } from './controls.ts';
-import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat } from './formats.ts';
-import { listBundleFiles, loadSigningKey, MANIFEST, sha256File, sha256Hex, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
+import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat, type Signing } from './formats.ts';
+import { keyFingerprint, listBundleFiles, loadSigningKey, MANIFEST, sha256File, sha256Hex, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
 import { makeScrubber, type Scrubber } from './scrub.ts';
 
 export { safeSegment } from './formats.ts';
@@ -28,6 +28,14 @@ export interface BundleOutput {
   dir: string;
   files: string[];
   warnings: string[];
+  /** SHA-256 of manifest.sha256: the one digest that stands for the whole bundle. */
+  manifestSha256: string;
+  signing: Signing;
+}
+
+/** The signing state a bundle will have: signed by the key at keyPath (its public fingerprint), or unsigned. */
+function signingWith(keyPath: string | undefined): Signing {
+  return keyPath ? { signed: true, keyFingerprint: keyFingerprint(loadSigningKey(keyPath)) } : { signed: false };
 }
 
 /** "<suite>-20261123T101500Z" (UTC, second resolution). */
@@ -65,7 +73,7 @@ function htmlFileList(dir: string): Array<{ path: string; sha256: string }> {
     .map((path) => ({ path, sha256: sha256File(join(dir, path)) }));
 }
 
-function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; scrub: Scrubber; rerendered: boolean }): FormatContext {
+function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; scrub: Scrubber; rerendered: boolean; signing: Signing }): FormatContext {
   const { evaluations, unmapped } = evaluateControls(controls, run.flows);
   return {
     suite: opts.suite,
@@ -79,6 +87,8 @@ function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: {
     rerendered: opts.rerendered,
     allureHtml: existsSync(join(dir, ALLURE_HTML)),
     renderedAt: new Date().toISOString(),
+    signing: opts.signing,
+    bundleDir: dir,
   };
 }
 
@@ -120,13 +130,14 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
     flows: input.run.flows.map((f) => (f.justification || !reasons.get(f.name) ? f : { ...f, justification: reasons.get(f.name) })),
   });
 
-  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, scrub, rerendered: false }), () => true);
+  const signing = signingWith(input.signKeyPath);
+  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, scrub, rerendered: false, signing }), () => true);
   appendStepSummary(written.get('summary.md') ?? '', warnings);
 
-  writeManifest(dir);
+  const manifest = writeManifest(dir);
   if (input.signKeyPath) signManifest(dir, input.signKeyPath);
   const files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
-  return { dir, files, warnings };
+  return { dir, files, warnings, manifestSha256: sha256Hex(manifest), signing };
 }
 
 export interface RerenderOptions {
@@ -190,7 +201,8 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
     await generateAllureHtml(dir);
     notes.push(`made ${ALLURE_HTML} from ${ALLURE_RESULTS}/`);
   }
-  writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true }), (f) => f.rerender);
+  // The views say what the bundle will be: re-signed with the given key, else unsigned (an old signature is removed below).
+  writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true, signing: signingWith(opts.signKeyPath) }), (f) => f.rerender);
   writeManifest(dir);
   if (hadSignature) rmSync(sigPath);
   let signed = false;

@@ -49,6 +49,16 @@ export interface FormatContext {
   rerendered: boolean;
   allureHtml: boolean;
   renderedAt: string;
+  /** Whether the bundle's manifest is signed (the signature comes after the formats), and by which key. */
+  signing: Signing;
+  /** The bundle directory as the run or the command named it. */
+  bundleDir: string;
+}
+
+export interface Signing {
+  signed: boolean;
+  /** "SHA256:<hex>" of the signing key's public half (keyFingerprint). */
+  keyFingerprint?: string;
 }
 
 export interface ReportFormat {
@@ -113,12 +123,12 @@ export const formats: readonly ReportFormat[] = [
   {
     file: 'oscal-assessment-results.json',
     rerender: false,
-    render: (run, ctx) => renderOscal(run, ctx.evaluations, ctx.evidence),
+    render: (run, ctx) => renderOscal(run, ctx.evaluations, ctx.evidence, ctx.signing),
   },
   {
     file: 'summary.md',
     rerender: true,
-    render: (run, ctx) => renderSummary(run, ctx.evaluations),
+    render: (run, ctx) => renderSummary(run, ctx.evaluations, { bundleDir: ctx.bundleDir, signing: ctx.signing }),
   },
   {
     file: 'index.html',
@@ -133,6 +143,8 @@ export const formats: readonly ReportFormat[] = [
         renderedAt: ctx.renderedAt,
         rerendered: ctx.rerendered,
         allureHtml: ctx.allureHtml,
+        signing: ctx.signing,
+        bundleDir: ctx.bundleDir,
       }),
   },
 ];

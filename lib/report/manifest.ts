@@ -75,6 +75,12 @@ export function loadPublicKey(path: string): KeyObject {
   return key;
 }
 
+/** A public key's fingerprint: "SHA256:" and the hex SHA-256 of its DER (SPKI) encoding; from a private key, of its public half. */
+export function keyFingerprint(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return `SHA256:${sha256Hex(pub.export({ type: 'spki', format: 'der' }))}`;
+}
+
 /** Signs manifest.sha256 with an ed25519 key; the signature is base64 in manifest.sha256.sig. */
 export function signManifest(dir: string, keyPath: string): void {
   const key = loadSigningKey(keyPath);

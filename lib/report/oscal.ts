@@ -6,6 +6,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
 import { type ControlEvaluation, listedFlows, oscalControlId } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
+import type { Signing } from './formats.ts';
 import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
 
 export const OSCAL_VERSION = '1.1.2';
@@ -67,7 +68,7 @@ function findingStatus(e: ControlEvaluation, emulated: boolean): { state: string
 
 const EMULATED_REMARK = "the flows behaved as declared only under flowproof's own enforcement of the policy documents (emulated, netns): a design verification that says nothing about a deployed cluster or CNI.";
 
-export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], evidence: EvidenceFile[]): string {
+export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], evidence: EvidenceFile[], signing?: Signing): string {
   const runId = runIdOf(run);
   const resourceUuid = (path: string) => stableUuid(runId, `resource:${path}`);
   const resultsJson = evidence.find((e) => e.path === 'results.json');
@@ -176,7 +177,15 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
         'last-modified': run.finishedAt,
         version: run.meta?.toolVersion ?? '0',
         'oscal-version': OSCAL_VERSION,
-        props: [prop('run-id', runId), prop('operator', run.meta?.operator ?? 'unknown'), prop('provider', run.provider), prop('evidence-class', cls ?? 'not-recorded')],
+        props: [
+          prop('run-id', runId),
+          prop('operator', run.meta?.operator ?? 'unknown'),
+          prop('provider', run.provider),
+          prop('evidence-class', cls ?? 'not-recorded'),
+          // The manifest.sha256.sig written after this document, and the key that makes it.
+          ...(signing ? [prop('bundle-signed', signing.signed ? 'true' : 'false')] : []),
+          ...(signing?.keyFingerprint ? [prop('signing-key-sha256', signing.keyFingerprint)] : []),
+        ],
       },
       'import-ap': { href: `#${noPlanUuid}`, remarks: 'No assessment plan exists for this run; see the referenced back-matter resource.' },
       results: [

@@ -1,5 +1,6 @@
 // summary.md: the short human summary (also appended to $GITHUB_STEP_SUMMARY in CI).
 import type { RunResult } from '../types.ts';
+import type { Signing } from './formats.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { endpointText, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
@@ -9,7 +10,12 @@ function cell(s: string): string {
 }
 
 
-export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]): string {
+export interface SummaryBundle {
+  bundleDir: string;
+  signing: Signing;
+}
+
+export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], bundle?: SummaryBundle): string {
   const verdict = overallVerdict(run);
   const banner =
     verdict === 'pass'
@@ -45,6 +51,12 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[]):
     for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${statusLabel(e.status, evidenceClassOf(run))} | ${e.judged.length} |`);
     out.push('');
   }
-  out.push('Full evidence: `index.html` (compliance report), `results.json`, `junit.xml`, `oscal-assessment-results.json`, `policy-report.yaml`; integrity: `flowproof verify <bundle>`.', '');
+  const where = bundle ? `\`${bundle.bundleDir}\`` : 'the bundle';
+  const integrity = !bundle
+    ? 'integrity: `flowproof verify <bundle> --pubkey <key>`'
+    : bundle.signing.signed
+      ? `signed (ed25519, key \`${bundle.signing.keyFingerprint}\`): \`flowproof verify ${bundle.bundleDir} --pubkey <key.pub.pem>\``
+      : `**unsigned**: \`flowproof verify ${bundle.bundleDir} --no-signature\` checks the hashes only`;
+  out.push(`Full evidence in ${where}: \`index.html\` (compliance report), \`results.json\`, \`junit.xml\`, \`oscal-assessment-results.json\`, \`policy-report.yaml\`; ${integrity}.`, '');
   return out.join('\n');
 }

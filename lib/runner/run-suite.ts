@@ -38,6 +38,11 @@ export interface SuiteRun {
   /** The bundle's manifest is signed (adding the Allure HTML later needs the key again). */
   signed: boolean;
   warnings: string[];
+  /** SHA-256 of the bundle's manifest.sha256, the digest that stands for the whole bundle. */
+  manifestSha256?: string;
+  /** The signing key's public fingerprint and the private key's path (to name its public half). */
+  keyFingerprint?: string;
+  signKeyPath?: string;
 }
 
 export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
@@ -109,7 +114,15 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   }
   // The listing is a view of the records, after the cluster is gone (mocha loads only for it).
   if (settings.listFlows && !settings.quiet) await (await import('./mocha-suite.ts')).listUnderMocha(suite.name, flows);
-  return { run, bundleDir: bundle.dir, signed: Boolean(settings.signKeyPath), warnings: bundle.warnings };
+  return {
+    run,
+    bundleDir: bundle.dir,
+    signed: bundle.signing.signed,
+    warnings: bundle.warnings,
+    manifestSha256: bundle.manifestSha256,
+    keyFingerprint: bundle.signing.keyFingerprint,
+    signKeyPath: settings.signKeyPath,
+  };
 }
 
 /** Collects the provider's diagnostics into a failure bundle; the error then says where it is. */

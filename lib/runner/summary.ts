@@ -1,5 +1,6 @@
 // The one-screen summary printed after each suite: counts, violations first, then the
 // inconclusive flows, then where the evidence is and how to get the Allure HTML.
+import { existsSync } from 'node:fs';
 import { ALLURE_HTML } from '../report/allure.ts';
 import { evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
@@ -12,6 +13,12 @@ const TABLE_WORD = { pass: 'as declared', fail: 'violations', error: 'inconclusi
 function line(f: FlowResult): string {
   const word = f.verdict === 'error' ? 'ERROR' : verdictWord(f);
   return `  ${word.padEnd(7)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
+}
+
+/** The public key beside a `<name>.key.pem` made by keygen (`<name>.pub.pem`), when it is there. */
+function publicKeyHint(signKeyPath: string | undefined): string {
+  const pub = signKeyPath?.replace(/\.key\.pem$/, '.pub.pem');
+  return pub && pub !== signKeyPath && existsSync(pub) ? pub : '<the public key of the signing key>';
 }
 
 export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
@@ -29,7 +36,15 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
   for (const f of violationsFirst(run.flows).filter((x) => x.verdict !== 'pass')) out.write(`${line(f)}\n`);
   for (const f of disagreements) out.write(`  NOTE  ${f.name}: the wire agrees with the declaration but the model predicts ${f.predicted} (${f.decidedBy})\n`);
   for (const w of r.warnings) out.write(`  warning: ${w}\n`);
-  out.write(`  evidence: ${r.bundleDir}/index.html  (verify: npx flowproof verify ${r.bundleDir})\n`);
+  out.write(`  evidence: ${r.bundleDir}/index.html\n`);
+  if (r.manifestSha256) out.write(`  manifest: sha256 ${r.manifestSha256} (of ${r.bundleDir}/manifest.sha256)\n`);
+  if (r.signed) {
+    out.write(`  signed:   ed25519, public key ${r.keyFingerprint ?? '(fingerprint not known)'}\n`);
+    out.write(`  verify:   npx flowproof verify ${r.bundleDir} --pubkey ${publicKeyHint(r.signKeyPath)}\n`);
+  } else {
+    out.write('  signed:   no (run with --sign-key to make the bundle tamper-evident)\n');
+    out.write(`  verify:   npx flowproof verify ${r.bundleDir} --no-signature  (hashes only)\n`);
+  }
   out.write(`  allure:   ${r.bundleDir}/${ALLURE_HTML} once made (Java, a few seconds): npx flowproof report ${r.bundleDir} --allure${r.signed ? ' --sign-key <pem>' : ''}\n`);
 }
 

@@ -108,7 +108,7 @@ describe('end to end on the netns provider', function () {
     const onDisk = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
     expect(onDisk.summary).to.deep.equal(run.summary);
     expect(existsSync(join(dir, 'index.html'))).to.equal(true);
-    const verify = await execa('node', [cli, 'verify', dir], { reject: false });
+    const verify = await execa('node', [cli, 'verify', dir, '--no-signature'], { reject: false });
     expect(verify.exitCode, verify.stdout + verify.stderr).to.equal(0);
   });
 
