@@ -174,11 +174,15 @@ export interface LoadedPolicy {
   sha256: string;
   /** The document text as written, for templating and for the evidence bundle. */
   text: string;
+  /** SHA-256 of the whole policy file the document came from, as read (absent for inline policies). */
+  fileSha256?: string;
 }
 
 export interface Suite {
   /** Path of the suite file as given on the command line. */
   file: string;
+  /** SHA-256 of the suite file's text as the loader read it (the bundle's copy is checked against it). */
+  sha256?: string;
   name: string;
   description?: string;
   controls: string[];
@@ -347,6 +351,10 @@ export interface RunMeta {
   method: { timeoutMs: number; allowRetries: number; denyAttempts: number; parallel: number; probeKinds: ProbeKind[] };
   fingerprint: Fingerprint;
   policies: Array<{ name: string; namespace: string; file: string; sha256: string }>;
+  /** How the operator was identified: "--operator", a CI actor variable, the git identity, or an unverified local account. */
+  operatorSource?: string;
+  /** The declared intent: the suite file and every policy file, copied into the bundle, and the revision they came from. */
+  intent?: Intent;
   scope: { namespaces: string[]; pods: string[]; services: string[]; externals: string[] };
 }
 
@@ -357,6 +365,40 @@ export interface RunMeta {
  * user's cluster, identified).
  */
 export type EvidenceClass = 'emulated' | 'test-cluster' | 'cluster';
+
+/** One file of the declared intent, as read for the run and copied into the bundle. */
+export interface IntentFile {
+  role: 'suite' | 'policy-file';
+  /** The path as the run named it (the suite on the command line; a policy file relative to it). */
+  file: string;
+  /** SHA-256 of the file's text as read for the run. */
+  sha256: string;
+  /** Where its copy is in the bundle ("intent/…", the suite's repository layout kept). */
+  copy: string;
+}
+
+/** The revision of the suite's repository the intent came from. */
+export interface SourceRevision {
+  /** `git rev-parse HEAD` of the suite's repository. */
+  commit?: string;
+  /** Uncommitted changes anywhere in the repository (`git status --porcelain` not empty). */
+  dirty?: boolean;
+  /** Intent files (suite, policy files) that differ from the commit or are untracked, relative to the repository. */
+  uncommittedIntent?: string[];
+  /** Why there is no commit: "not in a git repository", "git not available", git's own message. */
+  note?: string;
+}
+
+export interface Intent {
+  files: IntentFile[];
+  git: SourceRevision;
+}
+
+/** The intent as read for a run, with each file's text (what the bundle copies under intent/). */
+export interface CapturedIntent {
+  files: Array<IntentFile & { text: string }>;
+  git: SourceRevision;
+}
 
 /** What the flows ran on: enough for an auditor to know the environment. */
 export interface Fingerprint {

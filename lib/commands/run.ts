@@ -26,6 +26,7 @@ interface RunFlags {
   reports: string;
   signKey?: string;
   controlsMap?: string;
+  operator?: string;
   json?: boolean;
   list?: boolean;
 }
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--reports <dir>', 'where evidence bundles are written', reportsDir, 'reports')
     .option('--sign-key <pem>', 'ed25519 private key (PEM) to sign the bundle manifest')
     .option('--controls-map <file>', 'extra control definitions (YAML) for the compliance report')
+    .option('--operator <name>', 'who runs the test, for the evidence (default: the CI actor, else the git identity, else the local account marked unverified)')
     .option('--json', 'print the run records (as results.json) on stdout, nothing else')
     .option('--list', "also print mocha's per-flow listing")
     .action(async (files: string[], flags: RunFlags, cmd: Command) => {
@@ -74,6 +76,7 @@ export function register(program: Command): void {
             signKeyPath: flags.signKey,
             controlsMapPath: flags.controlsMap,
             command: ['flowproof', ...process.argv.slice(2)].join(' '),
+            operator: flags.operator,
             toolVersion: pkg.version,
             quiet: Boolean(flags.json),
             listFlows: Boolean(flags.list),

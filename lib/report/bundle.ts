@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { safeFileName } from '../safe-name.ts';
-import type { RunResult, Suite } from '../types.ts';
+import type { CapturedIntent, RunResult, Suite } from '../types.ts';
 import { ALLURE_HTML, ALLURE_REPORT, ALLURE_RESULTS, generateAllureHtml } from './allure.ts';
 import { type ControlDef, evaluateControls, loadControls, loadControlsFile } from './controls.ts';
 import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat, type Signing } from './formats.ts';
@@ -18,6 +18,8 @@ export interface BundleInput {
   run: RunResult;
   /** The suite as loaded: policies carry their text and sha256. */
   suite: Suite;
+  /** The suite file and policy files as read for the run, copied under intent/. */
+  intent?: CapturedIntent;
   signKeyPath?: string;
   controlsMapPath?: string;
   /** reports/<suite>-<timestamp>/ */
@@ -73,10 +75,11 @@ function htmlFileList(dir: string): Array<{ path: string; sha256: string }> {
     .map((path) => ({ path, sha256: sha256File(join(dir, path)) }));
 }
 
-function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; scrub: Scrubber; rerendered: boolean; signing: Signing }): FormatContext {
+function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; intent?: CapturedIntent; scrub: Scrubber; rerendered: boolean; signing: Signing }): FormatContext {
   const { evaluations, unmapped } = evaluateControls(controls, run.flows);
   return {
     suite: opts.suite,
+    intent: opts.intent,
     scrub: opts.scrub,
     controls,
     evaluations,
@@ -131,7 +134,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   });
 
   const signing = signingWith(input.signKeyPath);
-  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, scrub, rerendered: false, signing }), () => true);
+  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, intent: input.intent, scrub, rerendered: false, signing }), () => true);
   appendStepSummary(written.get('summary.md') ?? '', warnings);
 
   const manifest = writeManifest(dir);

@@ -6,7 +6,7 @@
 // and the signature come after the table, over everything.
 import { stringify } from 'yaml';
 import { safeFileName } from '../safe-name.ts';
-import type { RunResult, Suite } from '../types.ts';
+import type { CapturedIntent, RunResult, Suite } from '../types.ts';
 import { renderAllureResults } from './allure.ts';
 import type { ControlDef, ControlEvaluation } from './controls.ts';
 import { renderIndexHtml } from './html.ts';
@@ -36,6 +36,8 @@ export interface BundleFile {
 export interface FormatContext {
   /** The suite as loaded: only at run time (the policy documents are copied from it). */
   suite?: Suite;
+  /** The suite file and policy files as read for the run: only at run time (copied under intent/). */
+  intent?: CapturedIntent;
   scrub: Scrubber;
   controls: ControlDef[];
   evaluations: ControlEvaluation[];
@@ -101,6 +103,17 @@ export const formats: readonly ReportFormat[] = [
           content: text,
           evidence: { mediaType: 'application/yaml', description: `NetworkPolicy ${p.namespace}/${p.policy.metadata.name} as tested (recorded SHA-256 of the original: ${p.sha256}).${note}` },
         };
+      }),
+  },
+  {
+    file: 'intent/',
+    rerender: false,
+    render: (_run, ctx) =>
+      (ctx.intent?.files ?? []).map((f) => {
+        const text = ctx.scrub.text(f.text);
+        const note = text === f.text ? '' : ' Secret-looking values were redacted from this copy, so its digest differs from the recorded one.';
+        const what = f.role === 'suite' ? 'The suite file (the declared intent)' : 'A policy file the suite names';
+        return { path: f.copy, content: text, evidence: { mediaType: 'application/yaml', description: `${what}, ${f.file}, as read for the run (recorded SHA-256: ${f.sha256}).${note}` } };
       }),
   },
   {

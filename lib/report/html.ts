@@ -3,7 +3,7 @@
 // the deciding rule and raw transcripts, a table per control that says what the evidence
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
 import { safeFileName } from '../safe-name.ts';
-import { countVerdicts, type FlowResult, type RunResult } from '../types.ts';
+import { countVerdicts, type FlowResult, type Intent, type RunResult, type SourceRevision } from '../types.ts';
 import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
 import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
@@ -171,6 +171,23 @@ function kv(rows: Array<[string, string | undefined]>): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v === undefined || v === '' ? '<span class="muted">not recorded</span>' : esc(v)}</td></tr>`).join('')}</table>`;
 }
 
+/** The suite file and policy files with their digests and copies, and the repository revision they came from. */
+function renderIntent(intent: Intent | undefined): string {
+  if (!intent) return '<p class="muted">Not recorded (a bundle made before flowproof copied the suite and its policy files).</p>';
+  const rows = intent.files
+    .map((f) => `<tr><td>${f.role === 'suite' ? 'suite' : 'policy file'}</td><td>${esc(f.file)}</td><td><code>${esc(f.sha256)}</code></td><td><a href="${esc(f.copy)}">${esc(f.copy)}</a></td></tr>`)
+    .join('');
+  return `<table class="flows" id="intent-files"><thead><tr><th>Role</th><th>File</th><th>SHA-256 as read</th><th>Copy in bundle</th></tr></thead><tbody>${rows}</tbody></table>
+${kv([['Source revision', revisionText(intent.git)]])}`;
+}
+
+export function revisionText(git: SourceRevision): string {
+  if (!git.commit) return git.note ?? 'not recorded';
+  const dirty = git.dirty === undefined ? '' : git.dirty ? ', repository dirty (uncommitted changes)' : ', repository clean';
+  const mine = git.uncommittedIntent?.length ? `; the suite or policy files differ from the commit: ${git.uncommittedIntent.join(', ')}` : git.uncommittedIntent ? '; the suite and policy files match the commit' : '';
+  return `git commit ${git.commit}${dirty}${mine}`;
+}
+
 function renderFlowsTable(run: RunResult): string {
   const rows = violationsFirst(run.flows)
     .map(
@@ -291,7 +308,7 @@ ${kv([
 ])}
 ${kv([
   ['Duration', `${durationSeconds(run).toFixed(1)} s`],
-  ['Operator', meta?.operator],
+  ['Operator', meta?.operator ? `${meta.operator}${meta.operatorSource ? ` (identified by ${meta.operatorSource})` : ''}` : undefined],
   ['Command', meta?.command],
   ['Integrity', input.signing.signed ? `signed, key ${input.signing.keyFingerprint ?? 'not recorded'}` : 'UNSIGNED'],
   ['Report rendered (UTC)', `${input.renderedAt}${input.rerendered ? ' (re-rendered from results.json; the manifest was refreshed and any earlier signature no longer applies)' : ''}`],
@@ -338,6 +355,9 @@ ${kv([
 
 <h2 id="policies">Policies tested (SHA-256 of the document as written)</h2>
 ${policyRows ? `<table class="flows"><thead><tr><th>Policy</th><th>Source file</th><th>SHA-256</th><th>Copy in bundle</th></tr></thead><tbody>${policyRows}</tbody></table>` : '<p class="muted">No policy digests recorded.</p>'}
+
+<h2 id="intent">Declared intent (suite and policy files as read for the run)</h2>
+${renderIntent(meta?.intent)}
 
 <h2 id="tools">Tool versions</h2>
 ${tools.length ? kv(tools as Array<[string, string]>) : '<p class="muted">Not recorded.</p>'}

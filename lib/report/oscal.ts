@@ -185,6 +185,9 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
           // The manifest.sha256.sig written after this document, and the key that makes it.
           ...(signing ? [prop('bundle-signed', signing.signed ? 'true' : 'false')] : []),
           ...(signing?.keyFingerprint ? [prop('signing-key-sha256', signing.keyFingerprint)] : []),
+          ...(run.meta?.operatorSource ? [prop('operator-identified-by', run.meta.operatorSource)] : []),
+          ...(run.meta?.intent?.git.commit ? [prop('source-commit', run.meta.intent.git.commit)] : []),
+          ...(run.meta?.intent?.git.dirty !== undefined ? [prop('source-dirty', String(run.meta.intent.git.dirty))] : []),
         ],
       },
       'import-ap': { href: `#${noPlanUuid}`, remarks: 'No assessment plan exists for this run; see the referenced back-matter resource.' },

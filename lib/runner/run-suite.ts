@@ -1,8 +1,7 @@
 // One suite, one provider: bring the cluster up, apply the policies, predict and probe
 // every flow, always tear down, and write the evidence bundle (`--list` then shows the
 // flows under mocha).
-import { hostname, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { registerTeardown } from '../lifecycle.ts';
@@ -13,6 +12,7 @@ import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type 
 import { planFlows } from '../policy/plan.ts';
 import { policiesInForce } from '../suite/template.ts';
 import { execNeeds, probeFlows } from './probe-flows.ts';
+import { captureIntent, intentRecord, resolveOperator } from './provenance.ts';
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 
@@ -25,6 +25,8 @@ export interface RunSettings {
   controlsMapPath?: string;
   /** The command line as typed, for the evidence (secrets are scrubbed by the report). */
   command: string;
+  /** Who runs the test (--operator); default: the CI actor, the git identity, else the local account marked unverified. */
+  operator?: string;
   toolVersion: string;
   /** Human output (progress) off: `--json`. */
   quiet: boolean;
@@ -46,6 +48,9 @@ export interface SuiteRun {
 }
 
 export async function runSuite(suite: Suite, provider: Provider, settings: RunSettings): Promise<SuiteRun> {
+  // Who runs it and what was declared, read before anything is created.
+  const intent = await captureIntent(suite);
+  const operator = await resolveOperator(settings.operator, dirname(suite.file));
   const startedAt = new Date();
   const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
   const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
@@ -85,7 +90,8 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
       suiteFile: suite.file,
       suiteDescription: suite.description,
       command: settings.command,
-      operator: `${userInfo().username}@${hostname()}`,
+      operator: operator.name,
+      operatorSource: operator.source,
       toolVersion: settings.toolVersion,
       method: {
         timeoutMs: settings.timeoutMs,
@@ -96,6 +102,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
       },
       fingerprint,
       policies: suite.policies.map((p) => ({ name: p.policy.metadata.name, namespace: p.namespace, file: p.source.file, sha256: p.sha256 })),
+      intent: intentRecord(intent),
       scope: {
         namespaces: suite.namespaces.map((n) => n.name),
         pods: suite.pods.map((p) => `${p.namespace}/${p.name}`),
@@ -107,7 +114,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const outDir = join(settings.reportsDir, bundleDirName(suite.name, startedAt));
   let bundle: BundleOutput;
   try {
-    bundle = await writeBundle({ run, suite, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
+    bundle = await writeBundle({ run, suite, intent, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
   } catch (err) {
     if (err instanceof InputError || err instanceof InfrastructureError) throw err;
     throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });

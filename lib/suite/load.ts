@@ -1,5 +1,6 @@
 // Reads suite files: YAML with line numbers, the zod schema, then buildSuite's checks.
 // Every problem comes back at once in one InputError (exit 2) before anything is touched.
+import { createHash } from 'node:crypto';
 import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
@@ -18,7 +19,10 @@ export async function loadSuite(path: string): Promise<Suite> {
   const raw = src.data();
   const parsed = suiteSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(sortProblems(zodProblems(parsed.error.issues, src, raw)));
-  return buildSuite(path, src, parsed.data, budget);
+  const suite = await buildSuite(path, src, parsed.data, budget);
+  // What was read, so the copy in the evidence bundle can be checked against it.
+  suite.sha256 = createHash('sha256').update(text).digest('hex');
+  return suite;
 }
 
 /** Loads every suite; problems of all files are reported together. */

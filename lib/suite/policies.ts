@@ -161,7 +161,7 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
     const before = problems.length;
     problems.push(...placeholderProblems(src.doc.contents, src, ctx));
     const ns = placePolicy(parsed.data, src, [], ctx, problems, given);
-    if (ns && problems.length === before) out.push(loaded(parsed.data, ns, src.at(src.start), texts[i]));
+    if (ns && problems.length === before) out.push({ ...loaded(parsed.data, ns, src.at(src.start), texts[i]), fileSha256: sha256(text) });
   });
   return out;
 }

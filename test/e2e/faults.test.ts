@@ -89,10 +89,12 @@ describe('end to end on the netns provider', function () {
   });
 
   it('a clean run passes every flow, prints the records with --json, and writes a bundle that verifies', async () => {
-    const r = await execa('node', [cli, 'run', shop, '--json', '--timeout', '1500', '--reports', reports], { reject: false });
+    const r = await execa('node', [cli, 'run', shop, '--json', '--timeout', '1500', '--reports', reports, '--operator', 'E2E Tester'], { reject: false });
     expect(r.exitCode, r.stderr).to.equal(0);
     const run = JSON.parse(r.stdout) as RunResult;
     expect(run.summary).to.deep.equal({ pass: 6, fail: 0, error: 0 });
+    expect(run.meta).to.deep.include({ operator: 'E2E Tester', operatorSource: '--operator' });
+    expect(run.meta?.intent?.files[0]).to.include({ role: 'suite', file: shop });
     // The netns provider states what its evidence is: emulation of the policy documents.
     expect(run.evidenceClass).to.equal('emulated');
     expect(run.meta?.fingerprint.evidenceClass).to.equal('emulated');
@@ -108,6 +110,8 @@ describe('end to end on the netns provider', function () {
     const onDisk = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
     expect(onDisk.summary).to.deep.equal(run.summary);
     expect(existsSync(join(dir, 'index.html'))).to.equal(true);
+    // The declared intent travels with the evidence: the suite file as read, under intent/.
+    expect(readFileSync(join(dir, run.meta!.intent!.files[0]!.copy), 'utf8')).to.equal(readFileSync(shop, 'utf8'));
     const verify = await execa('node', [cli, 'verify', dir, '--no-signature'], { reject: false });
     expect(verify.exitCode, verify.stdout + verify.stderr).to.equal(0);
   });
