@@ -26,6 +26,10 @@ const controlSchema = z
      * segmentation test), not only the flows tagged with it; `tagged` (default): those only.
      */
     judgedOver: z.enum(['run', 'tagged']).default('tagged'),
+    /** How often the control requires the test to be repeated, in months (PCI 11.4.5: 12; 11.4.6: 6). */
+    retestMonths: z.number().int().positive().optional(),
+    /** The retest requirement in words ("at least once every 12 months and after any change …"). */
+    retest: z.string().min(1).optional(),
   })
   .strict();
 const mapSchema = z.object({ controls: z.array(controlSchema) }).strict();

@@ -9,6 +9,7 @@ import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFl
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { buildMatrix } from './matrix.ts';
+import { retestNotes, retestText } from './staleness.ts';
 import { runIdOf } from './oscal.ts';
 
 export interface HtmlInput {
@@ -278,6 +279,7 @@ export function renderIndexHtml(input: HtmlInput): string {
   const problems = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   const passes = run.flows.filter((f) => f.verdict === 'pass');
   const found = countFindings(run.flows);
+  const retests = retestNotes(run, input.evaluations);
   const fp = meta?.fingerprint;
   const policyRows = (meta?.policies ?? [])
     .map((p) => {
@@ -341,6 +343,7 @@ ${kv([
   ['Retries', meta ? `expected-allow flows retry up to ${meta.method.allowRetries} time(s); expected-deny flows are probed ${meta.method.denyAttempts} time(s) and one answer is a violation` : undefined],
   ['Parallel probes', meta ? String(meta.method.parallel) : undefined],
   ['Deny credit', 'a deny counts only when the target was proven to serve in the same run; otherwise the flow is inconclusive'],
+  ['Retest', retests.length ? retests.map(retestText).join(' ') : 'no control tagged in this run states a retest interval'],
 ])}
 
 <h2 id="environment">Environment fingerprint</h2>

@@ -8,6 +8,7 @@ import { type ControlEvaluation, listedFlows, oscalControlId } from './controls.
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
+import { retestNotes } from './staleness.ts';
 
 export const OSCAL_VERSION = '1.1.2';
 /** Namespace for flowproof's own OSCAL props (OSCAL requires custom props to carry one). */
@@ -131,6 +132,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       prop('framework', e.control.framework),
       prop('evidence-class', cls ?? 'not-recorded'),
       prop('judged-over', e.control.judgedOver === 'run' ? `every flow of the run (${e.judged.length})` : `the tagged flows (${e.flows.length})`),
+      ...retestNotes(run, [e]).map((n) => prop('retest-due-by', `${n.dueBy} (${n.requirement})`)),
     ],
     target: {
       type: 'objective-id',

@@ -3,6 +3,7 @@ import type { RunResult } from '../types.ts';
 import type { Signing } from './formats.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
+import { retestNotes, retestText } from './staleness.ts';
 import { endpointText, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
 
 function cell(s: string): string {
@@ -50,6 +51,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
     out.push('### Controls', '', '| control | evidence | status | flows |', '|---|---|---|---:|');
     for (const e of used) out.push(`| ${cell(`${e.control.reference} ${e.control.title}`)} | ${e.control.evidence} | ${statusLabel(e.status, evidenceClassOf(run))} | ${e.judged.length} |`);
     out.push('');
+    for (const n of retestNotes(run, evaluations)) out.push(`Retest: ${retestText(n)}`, '');
   }
   const where = bundle ? `\`${bundle.bundleDir}\`` : 'the bundle';
   const integrity = !bundle
