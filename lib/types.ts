@@ -353,6 +353,8 @@ export interface RunMeta {
   policies: Array<{ name: string; namespace: string; file: string; sha256: string }>;
   /** How the operator was identified: "--operator", a CI actor variable, the git identity, or an unverified local account. */
   operatorSource?: string;
+  /** The CI job that ran flowproof, when one did (GitHub Actions, GitLab CI, Jenkins). */
+  ci?: CiJob;
   /** The declared intent: the suite file and every policy file, copied into the bundle, and the revision they came from. */
   intent?: Intent;
   scope: { namespaces: string[]; pods: string[]; services: string[]; externals: string[] };
@@ -365,6 +367,19 @@ export interface RunMeta {
  * user's cluster, identified).
  */
 export type EvidenceClass = 'emulated' | 'test-cluster' | 'cluster';
+
+/** A CI job, as its own variables describe it. */
+export interface CiJob {
+  /** "GitHub Actions", "GitLab CI", "Jenkins". */
+  system: string;
+  /** Allure's executor type: github | gitlab | jenkins. */
+  type: string;
+  /** "<workflow> #<run number>", "<job> #<id>". */
+  buildName?: string;
+  buildUrl?: string;
+  /** The repository or server the job belongs to. */
+  url?: string;
+}
 
 /** One file of the declared intent, as read for the run and copied into the bundle. */
 export interface IntentFile {

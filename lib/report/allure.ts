@@ -1,7 +1,9 @@
 // Allure, rendered from the records like every other format: one result per flow in
 // allure-results/, with flowproof's recorded verdict as the status (pass passed, violation
 // failed, inconclusive broken), the real probe times, each attempt and the liveness control
-// as a step with its raw transcript, and the messages in flowproof's own words. The
+// as a step with its raw transcript, and the messages in flowproof's own words; the
+// Environment (provider, evidence class, CNI, versions) and the Executor (the CI job, or the
+// operator). The
 // single-file HTML is made from them offline with allure-commandline only when asked
 // (`flowproof report <bundle> --allure`): Java takes seconds per bundle, which no run should
 // wait for. Allure needs Java (apt: openjdk-17-jre-headless).
@@ -12,6 +14,7 @@ import { execa } from 'execa';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import type { Attempt, FlowResult, RunResult } from '../types.ts';
+import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, notPassedMessage, observedText, portText } from './flow-view.ts';
 import { runIdOf, stableUuid } from './oscal.ts';
 
@@ -161,7 +164,75 @@ export function renderAllureResults(run: RunResult): AllureFile[] {
     files.push({ path: `${ALLURE_RESULTS}/${uuid}-result.json`, content: `${JSON.stringify(result)}\n` });
   }
   files.push({ path: `${ALLURE_RESULTS}/categories.json`, content: `${JSON.stringify(CATEGORIES)}\n` });
+  files.push({ path: `${ALLURE_RESULTS}/environment.properties`, content: environmentProperties(run) });
+  files.push({ path: `${ALLURE_RESULTS}/executor.json`, content: `${JSON.stringify(executorOf(run), null, 2)}\n` });
   return files;
+}
+
+/** A Java properties value or key: ISO-8859-1 with \uXXXX escapes, separators and line breaks escaped. */
+function propertyText(s: string, key = false): string {
+  let out = '';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (key && (ch === '=' || ch === ':' || ch === ' ' || ch === '#' || ch === '!')) out += `\\${ch}`;
+    else if (code < 0x20 || code > 0x7e) out += utf16Escapes(ch);
+    else out += ch;
+  }
+  return key ? out : out.replace(/^ /, '\\ ');
+}
+
+function utf16Escapes(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
+/** Allure's Environment widget: what the flows ran on and what the run can evidence. */
+function environmentProperties(run: RunResult): string {
+  const meta = run.meta;
+  const fp = meta?.fingerprint;
+  const entries: Array<[string, string | undefined]> = [
+    ['Suite', run.suite],
+    ['Provider', run.provider],
+    ['Evidence class', evidenceClassOf(run)],
+    ['Evidence', evidenceStatement(run)],
+    ['CNI', fp?.cni ? `${fp.cni}${fp.cniVersion ? ` ${fp.cniVersion}` : ''}` : undefined],
+    ['Kubernetes', fp?.kubernetesVersion],
+    ['Cluster id', fp?.clusterId],
+    ['Nodes', fp?.nodeCount !== undefined ? String(fp.nodeCount) : undefined],
+    ['Kernel', fp?.kernel],
+    ['nftables', fp?.nftablesVersion],
+    ['flowproof', meta?.toolVersion],
+    ['Operator', meta?.operator],
+    ['Run id', meta?.runId],
+    ['Started (UTC)', run.startedAt],
+    ['Source commit', meta?.intent?.git.commit ? `${meta.intent.git.commit}${meta.intent.git.dirty ? ' (dirty)' : ''}` : meta?.intent?.git.note],
+  ];
+  return entries
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
+    .map(([k, v]) => `${propertyText(k, true)}=${propertyText(v)}\n`)
+    .join('');
+}
+
+/** Allure's Executors widget: the CI job that ran flowproof, or else the operator who did. */
+function executorOf(run: RunResult): Record<string, string> {
+  const ci = run.meta?.ci;
+  const reportName = `flowproof: ${run.suite}`;
+  if (ci) {
+    return {
+      name: ci.system,
+      type: ci.type,
+      ...(ci.url ? { url: ci.url } : {}),
+      ...(ci.buildName ? { buildName: ci.buildName } : {}),
+      ...(ci.buildUrl ? { buildUrl: ci.buildUrl } : {}),
+      reportName,
+    };
+  }
+  return { name: `flowproof, run by ${run.meta?.operator ?? 'an operator not recorded'}`, type: 'flowproof', buildName: runIdOf(run), reportName };
 }
 
 async function javaAvailable(): Promise<boolean> {

@@ -8,7 +8,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { InputError } from '../errors.ts';
 import { readConfinedFile, readInputFile, suiteRoot } from '../input-file.ts';
-import type { CapturedIntent, Intent, LoadedPolicy, SourceRevision, Suite } from '../types.ts';
+import type { CapturedIntent, CiJob, Intent, LoadedPolicy, SourceRevision, Suite } from '../types.ts';
 
 export interface Operator {
   name: string;
@@ -31,6 +31,40 @@ async function git(cwd: string, args: string[]): Promise<{ ok: boolean; out: str
   } catch (err) {
     return { ok: false, out: '', err: (err as Error).message, missing: (err as NodeJS.ErrnoException).code === 'ENOENT' };
   }
+}
+
+/** The CI job running flowproof, from the CI system's own variables; undefined outside CI. */
+export function ciJob(env: NodeJS.ProcessEnv = process.env): CiJob | undefined {
+  if (env.GITHUB_ACTIONS) {
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const repo = env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : undefined;
+    return {
+      system: 'GitHub Actions',
+      type: 'github',
+      ...(env.GITHUB_WORKFLOW ? { buildName: `${env.GITHUB_WORKFLOW}${env.GITHUB_RUN_NUMBER ? ` #${env.GITHUB_RUN_NUMBER}` : ''}` } : {}),
+      ...(repo && env.GITHUB_RUN_ID ? { buildUrl: `${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+      ...(repo ? { url: repo } : {}),
+    };
+  }
+  if (env.GITLAB_CI) {
+    return {
+      system: 'GitLab CI',
+      type: 'gitlab',
+      ...(env.CI_JOB_NAME ? { buildName: `${env.CI_JOB_NAME}${env.CI_JOB_ID ? ` #${env.CI_JOB_ID}` : ''}` } : {}),
+      ...(env.CI_JOB_URL ? { buildUrl: env.CI_JOB_URL } : {}),
+      ...(env.CI_PROJECT_URL ? { url: env.CI_PROJECT_URL } : {}),
+    };
+  }
+  if (env.JENKINS_URL) {
+    return {
+      system: 'Jenkins',
+      type: 'jenkins',
+      ...(env.JOB_NAME ? { buildName: `${env.JOB_NAME}${env.BUILD_NUMBER ? ` #${env.BUILD_NUMBER}` : ''}` } : {}),
+      ...(env.BUILD_URL ? { buildUrl: env.BUILD_URL } : {}),
+      url: env.JENKINS_URL,
+    };
+  }
+  return undefined;
 }
 
 /** The operator of a run: `given` (--operator), else the CI actor, else the git identity of the suite's repository, else the local account (unverified). */

@@ -12,7 +12,7 @@ import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type 
 import { planFlows } from '../policy/plan.ts';
 import { policiesInForce } from '../suite/template.ts';
 import { execNeeds, probeFlows } from './probe-flows.ts';
-import { captureIntent, intentRecord, resolveOperator } from './provenance.ts';
+import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenance.ts';
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 
@@ -92,6 +92,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
       command: settings.command,
       operator: operator.name,
       operatorSource: operator.source,
+      ...(ciJob() ? { ci: ciJob() } : {}),
       toolVersion: settings.toolVersion,
       method: {
         timeoutMs: settings.timeoutMs,

@@ -89,6 +89,44 @@ describe('report: allure results from the records', () => {
     expect(control.status).to.equal('broken');
   });
 
+  it('writes the Environment (provider, evidence class, CNI, versions) and the Executor (the operator, or the CI job)', async () => {
+    const env = readFileSync(join(dir, 'allure-results', 'environment.properties'), 'latin1');
+    expect(env).to.include('Provider=netns\n');
+    expect(env).to.include('Evidence\\ class=emulated\n');
+    expect(env).to.include(`Kernel=${run.meta!.fingerprint.kernel}\n`);
+    expect(env).to.include(`Operator=${run.meta!.operator}\n`);
+    expect(env).to.match(/^Evidence=Emulated \(netns\): design verification/m);
+    expect(env, 'ISO-8859-1 with escapes, as Java reads it').to.match(/^[\x20-\x7e\n]*$/);
+    expect(JSON.parse(readFileSync(join(dir, 'allure-results', 'executor.json'), 'utf8'))).to.deep.equal({
+      name: `flowproof, run by ${run.meta!.operator}`,
+      type: 'flowproof',
+      buildName: run.meta!.runId,
+      reportName: 'flowproof: voiceassist',
+    });
+    const ci: RunResult = {
+      ...run,
+      evidenceClass: 'test-cluster',
+      meta: {
+        ...run.meta!,
+        fingerprint: { ...run.meta!.fingerprint, provider: 'kind', evidenceClass: 'test-cluster', cni: 'calico', cniVersion: 'v3.29.1', kubernetesVersion: 'v1.33.1' },
+        ci: { system: 'GitHub Actions', type: 'github', buildName: 'segmentation #42', buildUrl: 'https://github.com/acme/net/actions/runs/7', url: 'https://github.com/acme/net' },
+      },
+    };
+    const ciDir = (await writeBundle({ run: ci, suite: suiteFor(ci), outDir: join(root, 'ci') })).dir;
+    const ciEnv = readFileSync(join(ciDir, 'allure-results', 'environment.properties'), 'latin1');
+    expect(ciEnv).to.include('CNI=calico v3.29.1\n');
+    expect(ciEnv).to.include('Kubernetes=v1.33.1\n');
+    expect(ciEnv).to.include('Evidence\\ class=test-cluster\n');
+    expect(JSON.parse(readFileSync(join(ciDir, 'allure-results', 'executor.json'), 'utf8'))).to.deep.equal({
+      name: 'GitHub Actions',
+      type: 'github',
+      url: 'https://github.com/acme/net',
+      buildName: 'segmentation #42',
+      buildUrl: 'https://github.com/acme/net/actions/runs/7',
+      reportName: 'flowproof: voiceassist',
+    });
+  });
+
   it('renders the same files for the same run (stable names and content)', async () => {
     const again = (await writeBundle({ run, suite: suiteFor(run), outDir: join(root, 'again') })).dir;
     const read = (d: string) => Object.fromEntries(readdirSync(join(d, 'allure-results')).map((f) => [f, readFileSync(join(d, 'allure-results', f), 'utf8')]));
@@ -119,6 +157,18 @@ describe('report: the Allure HTML, on request', function () {
     await execa(allureBin, ['generate', join(dir, 'allure-results'), '-o', data, '--clean'], { env: { ALLURE_NO_ANALYTICS: '1' } });
     const summary = JSON.parse(readFileSync(join(data, 'widgets', 'summary.json'), 'utf8')) as { statistic: Record<string, number> };
     expect(summary.statistic).to.include({ passed: 7, failed: 1, broken: 1, total: 9 });
+    // The Environment and Executors widgets are filled, not empty.
+    const environment = JSON.parse(readFileSync(join(data, 'widgets', 'environment.json'), 'utf8')) as Array<{ name: string; values: string[] }>;
+    expect(environment).to.deep.include({ name: 'Evidence class', values: ['emulated'] });
+    expect(environment).to.deep.include({ name: 'Provider', values: ['netns'] });
+    const executors = JSON.parse(readFileSync(join(data, 'widgets', 'executors.json'), 'utf8')) as Array<{ name: string; type: string }>;
+    expect(executors.map((e) => e.name)).to.deep.equal([`flowproof, run by ${run.meta!.operator}`]);
+    // Allure's categories: the leak is in Leaks.
+    // (Allure groups a category's results by message.)
+    const categories = JSON.parse(readFileSync(join(data, 'data', 'categories.json'), 'utf8')) as { children: Array<{ name: string; children: Array<{ children: Array<{ name: string }> }> }> };
+    const inCategory = (name: string) => categories.children.find((c) => c.name === name)?.children.flatMap((m) => m.children.map((t) => t.name)) ?? [];
+    expect(inCategory('Leaks')).to.deep.equal(['other tenant cannot reach redis']);
+    expect(inCategory('Other violations')).to.deep.equal([]);
     // Again: the HTML is made anew and the manifest stays true.
     await rerenderBundle(dir, { allure: true });
     expect((await verifyBundle(dir)).ok).to.equal(true);

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { InputError } from '../../lib/errors.ts';
 import { writeBundle } from '../../lib/report/index.ts';
 import { sha256File } from '../../lib/report/manifest.ts';
-import { captureIntent, intentRecord, resolveOperator, sourceRevision } from '../../lib/runner/provenance.ts';
+import { captureIntent, ciJob, intentRecord, resolveOperator, sourceRevision } from '../../lib/runner/provenance.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import type { RunResult } from '../../lib/types.ts';
 import { loadRun, tempDir } from '../report/fixture.ts';
@@ -73,6 +73,25 @@ describe('provenance: operator, intent and revision', function () {
       expect(local.name).to.equal(`${userInfo().username}@${hostname()} (local account, unverified)`);
       expect(local.source).to.match(/^local account: .*pass --operator/);
     });
+  });
+
+  it('the CI job from the CI system\'s own variables (the Allure executor), none outside CI', () => {
+    expect(ciJob({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/net', GITHUB_RUN_ID: '7', GITHUB_RUN_NUMBER: '42', GITHUB_WORKFLOW: 'segmentation' })).to.deep.equal({
+      system: 'GitHub Actions',
+      type: 'github',
+      buildName: 'segmentation #42',
+      buildUrl: 'https://github.com/acme/net/actions/runs/7',
+      url: 'https://github.com/acme/net',
+    });
+    expect(ciJob({ GITLAB_CI: 'true', CI_JOB_NAME: 'netpol', CI_JOB_ID: '9', CI_JOB_URL: 'https://gitlab.example/j/9', CI_PROJECT_URL: 'https://gitlab.example/p' })).to.deep.equal({
+      system: 'GitLab CI',
+      type: 'gitlab',
+      buildName: 'netpol #9',
+      buildUrl: 'https://gitlab.example/j/9',
+      url: 'https://gitlab.example/p',
+    });
+    expect(ciJob({ JENKINS_URL: 'https://ci.example/', JOB_NAME: 'seg', BUILD_NUMBER: '3', BUILD_URL: 'https://ci.example/job/seg/3/' })).to.include({ system: 'Jenkins', type: 'jenkins', buildName: 'seg #3' });
+    expect(ciJob({})).to.equal(undefined);
   });
 
   it('the revision: commit and clean or dirty state, the intent files that differ; outside a repository, says so', async () => {
