@@ -65,38 +65,47 @@ function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'flow';
 }
 
+/** Destination columns per printed table: a wider matrix is printed as several tables, so no column is ever cut off. */
+export const PRINT_MATRIX_COLUMNS = 6;
+
+function matrixCell(m: ReturnType<typeof buildMatrix>, r: string, c: string): string {
+  const cell = m.cell(r, c);
+  if (cell.flows.length === 0) return `<td class="cell empty" data-from="${esc(r)}" data-to="${esc(c)}"><span class="none">not tested</span></td>`;
+  const { fail, error: err } = countVerdicts(cell.flows);
+  const declAllow = cell.flows.filter((f) => f.expect === 'allow').length;
+  const obsAllow = cell.flows.filter((f) => observedEffect(f.observed) === 'allow').length;
+  const obsDeny = cell.flows.filter((f) => observedEffect(f.observed) === 'deny').length;
+  const counts = `declared ${declAllow}A/${cell.flows.length - declAllow}D · observed ${obsAllow}A/${obsDeny}D${cell.flows.length - obsAllow - obsDeny ? `/${cell.flows.length - obsAllow - obsDeny}?` : ''}`;
+  const found = countFindings(cell.flows);
+  const other = fail - found.leak - found.blocked;
+  const badges = [
+    found.leak ? `<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : '',
+    found.blocked ? `<span class="badge blocked">${found.blocked} blocked</span>` : '',
+    other > 0 ? `<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : '',
+    err ? `<span class="badge error">${err} inconclusive</span>` : '',
+  ].join('');
+  const badge = badges || '<span class="badge pass">as declared</span>';
+  return `<td class="cell w-${cell.worst}" data-from="${esc(r)}" data-to="${esc(c)}">${badge}<div class="chips">${cell.flows.map(chip).join('')}</div><div class="counts">${counts}</div></td>`;
+}
+
+function matrixTable(m: ReturnType<typeof buildMatrix>, cols: string[], attrs: string): string {
+  const head = `<tr><th class="corner">from ↓ &nbsp; to →</th>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr>`;
+  const body = m.rows.map((r) => `<tr><th scope="row">${esc(r)}</th>${cols.map((c) => matrixCell(m, r, c)).join('')}</tr>`).join('\n');
+  return `<table ${attrs}><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
 function renderMatrix(run: RunResult): string {
   const m = buildMatrix(run);
   if (m.rows.length === 0) return '<p>No flows were tested.</p>';
-  const head = `<tr><th class="corner">from ↓ &nbsp; to →</th>${m.cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr>`;
-  const body = m.rows
-    .map((r) => {
-      const cells = m.cols
-        .map((c) => {
-          const cell = m.cell(r, c);
-          if (cell.flows.length === 0) return `<td class="cell empty" data-from="${esc(r)}" data-to="${esc(c)}"><span class="none">not tested</span></td>`;
-          const { fail, error: err } = countVerdicts(cell.flows);
-          const declAllow = cell.flows.filter((f) => f.expect === 'allow').length;
-          const obsAllow = cell.flows.filter((f) => observedEffect(f.observed) === 'allow').length;
-          const obsDeny = cell.flows.filter((f) => observedEffect(f.observed) === 'deny').length;
-          const counts = `declared ${declAllow}A/${cell.flows.length - declAllow}D · observed ${obsAllow}A/${obsDeny}D${cell.flows.length - obsAllow - obsDeny ? `/${cell.flows.length - obsAllow - obsDeny}?` : ''}`;
-          const found = countFindings(cell.flows);
-          const other = fail - found.leak - found.blocked;
-          const badges = [
-            found.leak ? `<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : '',
-            found.blocked ? `<span class="badge blocked">${found.blocked} blocked</span>` : '',
-            other > 0 ? `<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : '',
-            err ? `<span class="badge error">${err} inconclusive</span>` : '',
-          ].join('');
-          const badge = badges || '<span class="badge pass">as declared</span>';
-          return `<td class="cell w-${cell.worst}" data-from="${esc(r)}" data-to="${esc(c)}">${badge}<div class="chips">${cell.flows.map(chip).join('')}</div><div class="counts">${counts}</div></td>`;
-        })
-        .join('');
-      return `<tr><th scope="row">${esc(r)}</th>${cells}</tr>`;
-    })
-    .join('\n');
-  return `<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>
-<table class="matrix" id="ns-matrix"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  const legend = `<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>`;
+  if (m.cols.length <= PRINT_MATRIX_COLUMNS) return `${legend}\n${matrixTable(m, m.cols, 'class="matrix" id="ns-matrix"')}`;
+  // Too wide for a printed page: on paper, the same matrix in several tables of a few destination columns each.
+  const chunks: string[] = [];
+  for (let i = 0; i < m.cols.length; i += PRINT_MATRIX_COLUMNS) {
+    const cols = m.cols.slice(i, i + PRINT_MATRIX_COLUMNS);
+    chunks.push(`<p class="chunk-caption">Destinations ${i + 1}–${i + cols.length} of ${m.cols.length}</p>${matrixTable(m, cols, 'class="matrix matrix-part"')}`);
+  }
+  return `${legend}\n<div class="matrix-wrap screen-only">${matrixTable(m, m.cols, 'class="matrix" id="ns-matrix"')}</div>\n<div class="print-only matrix-print">${chunks.join('\n')}</div>`;
 }
 
 function transcriptBlock(f: FlowResult, open: boolean): string {
@@ -141,19 +150,23 @@ function renderControls(input: HtmlInput): string {
   const tables = used
     .map((e) => {
       const listed = listedFlows(e);
-      const rows = violationsFirst(listed)
-        .map(
-          (f) =>
-            `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a>${e.flows.includes(f) ? '' : ' <span class="muted">(not tagged: counts against this segmentation control)</span>'}</td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`,
-        )
-        .join('');
+      const row = (f: FlowResult) =>
+        `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a>${e.flows.includes(f) ? '' : ' <span class="muted">(not tagged: counts against this segmentation control)</span>'}</td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`;
+      const head = '<thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead>';
+      // What counts against the control in full; the tagged flows that passed folded away (and not printed).
+      const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass'));
+      const passed = listed.filter((f) => f.verdict === 'pass');
+      const table = [
+        against.length ? `<table class="flows">${head}<tbody>${against.map(row).join('')}</tbody></table>` : '',
+        passed.length ? `<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row).join('')}</tbody></table></details>` : '',
+      ].join('');
       const passedElsewhere = e.judged.length - listed.length;
       const more = passedElsewhere > 0 ? `<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
       return `<section class="control s-${e.status}" data-control="${esc(e.control.id)}">
 <h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : ''}</span></h3>
 <p>${esc(e.why)}</p>
 <dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${esc(e.control.shows)}</dd><dt>What it does NOT show</dt><dd>${esc(e.control.doesNotShow)}</dd></dl>
-<table class="flows"><thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>${more}
+${table}${more}
 </section>`;
     })
     .join('\n');
@@ -246,13 +259,20 @@ dl.scope{display:grid;grid-template-columns:230px 1fr;gap:2px 12px;margin:6px 0}
 tr.v-fail td{background:#fff5f5}tr.v-error td{background:#fffaf0}
 .filters{margin:6px 0}
 footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);padding-top:10px}
-@media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}.noprint{display:none}
+.print-only{display:none}.matrix-wrap{overflow-x:auto}.chunk-caption{font-size:12px;color:var(--muted);margin:8px 0 2px}
+@media print{@page{size:A4;margin:12mm}
+ body{background:#fff;font-size:10px}main{max-width:none;padding:0}.noprint,.screen-only{display:none}.print-only{display:block}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;text-decoration:none}
- h2{break-after:avoid}.flow-card,.control,table.matrix{break-inside:avoid}pre{white-space:pre-wrap;max-height:none}
+ h2,h3{break-after:avoid}.flow-card{break-inside:avoid}.control{break-inside:auto}dl.scope{grid-template-columns:28% 1fr}pre{white-space:pre-wrap;max-height:none}
+ table{table-layout:fixed;width:100%;max-width:100%}th,td{overflow-wrap:anywhere;word-break:break-word}
+ .matrix th,.matrix td{padding:3px}.matrix th[scope=row]{white-space:normal;width:18%}.cell{min-width:0}
+ table.matrix{break-inside:auto}.matrix tr{break-inside:avoid}
+ table.kv th{width:30%}
+ .flow-card.v-pass details.transcript,#passes-section{display:none}
  tr.hidden{display:table-row!important}}
 `;
 
-// Inline only: filtering the flow table, and opening every transcript before printing.
+// Inline only: filtering the flow table, and opening the transcripts of flows that did not pass before printing.
 const SCRIPT = `
 (function(){
   var box=document.getElementById('only-problems');
@@ -260,7 +280,7 @@ const SCRIPT = `
     document.querySelectorAll('#all-flows tbody tr').forEach(function(tr){
       var hide=box.checked&&tr.getAttribute('data-verdict')==='pass';
       tr.classList.toggle('hidden',hide);tr.style.display=hide?'none':'';});});}
-  window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true;});});
+  window.addEventListener('beforeprint',function(){document.querySelectorAll('.flow-card:not(.v-pass) details').forEach(function(d){d.open=true;});});
 })();
 `;
 
@@ -318,19 +338,6 @@ ${kv([
 </div>
 ${meta?.suiteDescription ? `<p>${esc(meta.suiteDescription)}</p>` : ''}
 
-<h2 id="matrix">Namespace matrix: declared vs observed</h2>
-${renderMatrix(run)}
-
-<h2 id="violations">Violations and inconclusive flows</h2>
-${problems.length ? renderProblems(problems) : '<p>None: every flow behaved as declared.</p>'}
-
-<h2 id="controls">Controls</h2>
-<p class="muted">A live allow/deny test is evidence about network paths only. Each control says what this evidence shows and what it does not; nothing more is claimed.</p>
-${renderControls(input)}
-
-<h2 id="flows">Every tested path</h2>
-${renderFlowsTable(run)}
-
 <h2 id="scope">Scope and method</h2>
 ${kv([
   ['Namespaces in scope', meta?.scope.namespaces.join(', ')],
@@ -349,12 +356,27 @@ ${kv([
 <h2 id="environment">Environment fingerprint</h2>
 ${kv([
   ['Provider', fp?.provider ?? run.provider],
+  ['Evidence class', `${evidenceClassShort(run)}: ${evidenceStatement(run)}`],
+  ['Cluster id', fp?.clusterId ?? (cls === 'emulated' ? 'none: no cluster (flowproof emulates one on this machine)' : undefined)],
   ['Kubernetes version', fp?.kubernetesVersion],
   ['CNI', fp?.cni ? `${fp.cni}${fp.cniVersion ? ` ${fp.cniVersion}` : ''}` : undefined],
   ['Node count', fp?.nodeCount !== undefined ? String(fp.nodeCount) : undefined],
   ['Kernel', fp?.kernel],
   ['nftables', fp?.nftablesVersion],
 ])}
+
+<h2 id="matrix">Namespace matrix: declared vs observed</h2>
+${renderMatrix(run)}
+
+<h2 id="violations">Violations and inconclusive flows</h2>
+${problems.length ? renderProblems(problems) : '<p>None: every flow behaved as declared.</p>'}
+
+<h2 id="controls">Controls</h2>
+<p class="muted">A live allow/deny test is evidence about network paths only. Each control says what this evidence shows and what it does not; nothing more is claimed.</p>
+${renderControls(input)}
+
+<h2 id="flows">Every tested path</h2>
+${renderFlowsTable(run)}
 
 <h2 id="policies">Policies tested (SHA-256 of the document as written)</h2>
 ${policyRows ? `<table class="flows"><thead><tr><th>Policy</th><th>Source file</th><th>SHA-256</th><th>Copy in bundle</th></tr></thead><tbody>${policyRows}</tbody></table>` : '<p class="muted">No policy digests recorded.</p>'}
@@ -365,14 +387,17 @@ ${renderIntent(meta?.intent)}
 <h2 id="tools">Tool versions</h2>
 ${tools.length ? kv(tools as Array<[string, string]>) : '<p class="muted">Not recorded.</p>'}
 
+<section id="passes-section">
 <h2 id="passes">Flows that passed (${passes.length})</h2>
 ${passes.map(flowCard).join('\n') || '<p class="muted">None.</p>'}
+</section>
+<p class="print-only muted">The ${passes.length} flows that passed are listed in "Every tested path"; their cards and raw transcripts are not printed (see this report on screen, or results.json in the bundle, whose SHA-256 is below).</p>
 
 <h2 id="files">Bundle files</h2>
 <p id="integrity" data-signed="${input.signing.signed}">${esc(integrityText(input.signing))}</p>
 <p>Every file of this bundle is listed with its SHA-256 in <code>manifest.sha256</code>. Check it with <code>${input.signing.signed ? 'flowproof verify &lt;bundle&gt; --pubkey key.pub.pem' : 'flowproof verify &lt;bundle&gt; --no-signature'}</code>.${input.allureHtml ? ' The Allure test report is in <a href="allure-report/index.html">allure-report/index.html</a>.' : ' The Allure results are in <code>allure-results/</code>; <code>flowproof report &lt;bundle&gt; --allure</code> makes their HTML report (allure-report/index.html).'}</p>
 <table class="flows"><thead><tr><th>File</th><th>SHA-256 at rendering</th></tr></thead><tbody>${fileRows}</tbody></table>
-<footer>Generated by flowproof${meta?.toolVersion ? ` ${esc(meta.toolVersion)}` : ''}. This page loads nothing from the network. Printing it (or saving as PDF) expands every transcript.</footer>
+<footer>Generated by flowproof${meta?.toolVersion ? ` ${esc(meta.toolVersion)}` : ''}. This page loads nothing from the network. Printed (or saved as PDF), it shows the transcripts of violations and inconclusive flows and leaves out those of passing flows.</footer>
 </main><script>${SCRIPT}</script></body></html>
 `;
 }

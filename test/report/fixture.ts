@@ -85,3 +85,54 @@ export function leakAndBlockedRun(): RunResult {
   run.summary = { pass: 6, fail: 2, error: 1 };
   return run;
 }
+
+/** Destination groups of wideRun: fifteen namespaces and the externals, as a larger estate has. */
+export const WIDE_NAMESPACES = [
+  'payments-cde',
+  'cardholder-vault',
+  'tenant-alpha-frontend',
+  'tenant-bravo-frontend',
+  'observability',
+  'ingress-nginx',
+  'kube-system',
+  'billing-workers',
+  'fraud-scoring',
+  'tokenization-service',
+  'audit-logging',
+  'customer-portal',
+  'batch-settlement',
+  'partner-gateway',
+  'ml-inference',
+];
+
+/** A run across a 6 x 16 namespace matrix (every seventh flow a leak, the external column among them). */
+export function wideRun(): RunResult {
+  const run = loadRun();
+  const base = run.flows.find((f) => f.name === 'other tenant cannot reach postgres')!;
+  const flows: RunResult['flows'] = [];
+  let i = 0;
+  for (const src of WIDE_NAMESPACES.slice(0, 6)) {
+    for (const dst of [...WIDE_NAMESPACES, '(external)']) {
+      if (src === dst) continue;
+      const ext = dst === '(external)';
+      const leak = i % 7 === 0 || (ext && src === 'cardholder-vault');
+      flows.push({
+        ...base,
+        name: `flow ${i++} ${src} to ${dst}`,
+        from: `${src}/app`,
+        to: ext ? 'ext:partner' : `${dst}/app`,
+        source: { ...base.source, ref: `${src}/app`, namespace: src },
+        destination: ext ? { kind: 'external', ref: 'ext:partner', ip: '203.0.113.9' } : { ...base.destination, ref: `${dst}/app`, namespace: dst },
+        controls: ['PCI-DSS-11.4.5'],
+        verdict: leak ? 'fail' : 'pass',
+        observed: leak ? 'ALLOWED' : 'DENIED',
+        finding: leak ? 'leak' : null,
+        reason: leak ? 'Leak: declared deny, but the target answered on attempt 1 of 2.' : 'Denied as declared (dropped; target proven up).',
+      });
+    }
+  }
+  run.flows = flows;
+  run.summary = { pass: flows.filter((f) => f.verdict === 'pass').length, fail: flows.filter((f) => f.verdict === 'fail').length, error: 0 };
+  run.meta!.scope.namespaces = [...WIDE_NAMESPACES];
+  return run;
+}

@@ -4,35 +4,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { execa } from 'execa';
 import { writeBundle } from '../../lib/report/index.ts';
 import { requireCommand } from '../helpers/env.ts';
+import { chromium } from './chromium.ts';
 import { loadRun, suiteFor, tempDir } from './fixture.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-async function chromium(profile: string, args: string[]): Promise<string> {
-  const r = await execa(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // No network: any request would go to a closed local port and fail.
-      '--proxy-server=127.0.0.1:9',
-      '--proxy-bypass-list=<-loopback>',
-      `--user-data-dir=${profile}`,
-      ...args,
-    ],
-    { timeout: 120_000, reject: false },
-  );
-  if (r.exitCode !== 0) throw new Error(`chromium failed (${r.exitCode}): ${r.stderr.slice(-2000)}`);
-  return r.stdout;
-}
 
 function pngSize(buf: Buffer): { width: number; height: number } {
   expect(buf.subarray(0, 8).toString('hex'), 'PNG signature').to.equal('89504e470d0a1a0a');
