@@ -2,7 +2,7 @@
 // Both predict() and materialize() read this form, so they share one set of semantics.
 import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../types.ts';
 import { defaultPolicy, policyId, policyNamespace } from './defaulting.ts';
-import { parseCidr, type Cidr } from './ip.ts';
+import { parseCidr, type Cidr } from '../ip.ts';
 import type { PolicyWorld } from './world.ts';
 
 export type Direction = 'ingress' | 'egress';

@@ -3,7 +3,7 @@
 import type { NetworkPolicyPort, Protocol } from '../types.ts';
 import type { CompiledPeer, WorldIndex } from './compile.ts';
 import { labelsOfNamespace } from './compile.ts';
-import { cidrContainsIP, parseIP } from './ip.ts';
+import { cidrContainsIP, parseIP } from '../ip.ts';
 import { matchesSelector } from './selectors.ts';
 import type { PolicyEndpoint, WorldPod } from './world.ts';
 import { endpointIP } from './world.ts';

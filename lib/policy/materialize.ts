@@ -4,7 +4,7 @@
 // here only, and test/policy/materialize.test.ts checks it cell by cell against predict().
 import type { NetworkPolicy, NetworkPolicyPort, Protocol } from '../types.ts';
 import { compilePolicies, indexWorld, type CompiledPeer, type CompiledRule, type WorldIndex } from './compile.ts';
-import { cidrContainsIP, parseCidr, parseIP } from './ip.ts';
+import { cidrContainsIP, parseCidr, parseIP } from '../ip.ts';
 import { ipBlockMatches, selectorPeerMatchesPod } from './matching.ts';
 import { selectingPolicies } from './predict.ts';
 import { podAddresses, type PolicyWorld, type WorldPod } from './world.ts';

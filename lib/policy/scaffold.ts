@@ -5,7 +5,7 @@
 // caller (scaffoldSuite in lib/commands/scaffold.ts), so plan agrees with the result.
 import type { LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from '../types.ts';
 import { compilePolicy, type CompiledRule } from './compile.ts';
-import { cidrContainsIP, parseCidr, parseIP } from './ip.ts';
+import { cidrContainsIP, parseCidr, parseIP } from '../ip.ts';
 import { describePort } from './describe.ts';
 
 export interface ScaffoldPod {

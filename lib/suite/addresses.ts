@@ -1,13 +1,11 @@
 // The address plan: which IP every pod, Service and external gets. Deterministic, so
 // `plan` and the netns provider agree and a rerun gives the same evidence addresses.
 import { InputError } from '../errors.ts';
-import { addressAt, canonicalIP, parseCidr, parseIP, type Cidr } from '../policy/ip.ts';
+import { addressAt, canonicalIP, formatIPv4, parseCidr, parseCidr4, parseIP, parseIPv4, type Cidr, type Cidr4 } from '../ip.ts';
 import type { ClusterState, FamilyAddresses } from '../provider.ts';
 import type { IPFamily, Suite } from '../types.ts';
 import { defaultPodCIDR6, defaultServiceCIDR6, externalAddress, suiteFamilies } from './families.ts';
 import { dnsNamespace, dnsServiceName } from './dns.ts';
-import { formatIPv4, parseCidr4, parseIPv4 } from './ip.ts';
-import type { Cidr4 } from './ip.ts';
 
 /** Hands out addresses of a CIDR in order, skipping network, .1 (gateway / kubernetes
  * Service), broadcast and whatever is already taken. */

@@ -6,10 +6,9 @@ import type { InputProblem } from '../errors.ts';
 import type { ByteBudget } from '../input-file.ts';
 import { limits, limitValue, overLimit } from '../limits.ts';
 import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
-import { canonicalIP, cidrsOverlap as cidrsOverlapAny, parseCidr, parseIP } from '../policy/ip.ts';
+import { canonicalIP, cidr4Contains, cidrsOverlap, parseCidr, parseCidr4, parseIP, parseIPv4 } from '../ip.ts';
 import { externalFamilies, familyFlowName, familyOfIP } from './families.ts';
 import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implicitDnsPod, implicitDnsService } from './dns.ts';
-import { cidrContains, cidrsOverlap, parseCidr4, parseIPv4 } from './ip.ts';
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
 import { loadPolicies } from './policies.ts';
@@ -149,7 +148,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   // ---- addresses ----
   const podCIDR = parseCidr4(spec.podCIDR)!;
   const serviceCIDR = parseCidr4(spec.serviceCIDR)!;
-  if (cidrsOverlap(podCIDR, serviceCIDR)) {
+  if (cidrsOverlap(parseCidr(spec.podCIDR)!, parseCidr(spec.serviceCIDR)!)) {
     problems.push({ location: src.has(['spec', 'serviceCIDR']) ? at('spec', 'serviceCIDR') : at('spec', 'podCIDR'), message: `serviceCIDR ${spec.serviceCIDR} overlaps podCIDR ${spec.podCIDR}` });
   }
   const owners = new Map<string, { what: string; line: number }>();
@@ -162,7 +161,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   spec.pods.forEach((p, i) => {
     if (!p.ip || !hasV4) return;
     const n = parseIPv4(p.ip)!;
-    if (!cidrContains(podCIDR, n)) problems.push({ location: at('spec', 'pods', i, 'ip'), message: `pod IP ${p.ip} of ${p.namespace}/${p.name} is outside podCIDR ${spec.podCIDR}` });
+    if (!cidr4Contains(podCIDR, n)) problems.push({ location: at('spec', 'pods', i, 'ip'), message: `pod IP ${p.ip} of ${p.namespace}/${p.name} is outside podCIDR ${spec.podCIDR}` });
     else if (n === podCIDR.base || n === podCIDR.base + 1 || n === podCIDR.base + podCIDR.size - 1)
       problems.push({ location: at('spec', 'pods', i, 'ip'), message: `pod IP ${p.ip} is reserved in podCIDR ${spec.podCIDR} (network, gateway .1 or broadcast)` });
     claimIP(p.ip, `pod ${p.namespace}/${p.name}`, ['spec', 'pods', i, 'ip']);
@@ -171,7 +170,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     if (e.ip === undefined || !hasV4) return;
     const n = parseIPv4(e.ip)!;
     for (const [label, cidr, text] of [['podCIDR', podCIDR, spec.podCIDR], ['serviceCIDR', serviceCIDR, spec.serviceCIDR]] as const) {
-      if (cidrContains(cidr, n)) problems.push({ location: at('spec', 'externals', i, 'ip'), message: `external ${e.name} IP ${e.ip} is inside ${label} ${text}: externals live outside the cluster` });
+      if (cidr4Contains(cidr, n)) problems.push({ location: at('spec', 'externals', i, 'ip'), message: `external ${e.name} IP ${e.ip} is inside ${label} ${text}: externals live outside the cluster` });
     }
     claimIP(e.ip, `external ${e.name}`, ['spec', 'externals', i, 'ip']);
   });
@@ -179,7 +178,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     // The schema checked both CIDRs are IPv6 inside fd00::/8; externals' ip6 inside 2001:db8::/32.
     const podCIDR6 = parseCidr(spec.podCIDR6)!;
     const serviceCIDR6 = parseCidr(spec.serviceCIDR6)!;
-    if (cidrsOverlapAny(podCIDR6, serviceCIDR6)) {
+    if (cidrsOverlap(podCIDR6, serviceCIDR6)) {
       problems.push({ location: src.has(['spec', 'serviceCIDR6']) ? at('spec', 'serviceCIDR6') : at('spec', 'podCIDR6'), message: `serviceCIDR6 ${spec.serviceCIDR6} overlaps podCIDR6 ${spec.podCIDR6}` });
     }
     spec.pods.forEach((p, i) => {

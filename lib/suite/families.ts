@@ -4,7 +4,7 @@
 // run never uses, or reaches, an address that could exist on a real network.
 import type { ClusterState, FamilyAddresses } from '../provider.ts';
 import type { ExternalSpec, IPFamily, Suite } from '../types.ts';
-import { cidrContainsIP, cidrWithin, parseCidr, parseIP } from '../policy/ip.ts';
+import { cidrContainsIP, cidrWithin, parseCidr, parseIP } from '../ip.ts';
 
 export const ipFamilyNames: readonly IPFamily[] = ['IPv4', 'IPv6'];
 /** Where pods and Services of the IPv6 family live: unique local addresses, locally assigned. */

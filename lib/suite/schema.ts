@@ -7,9 +7,8 @@
 // (unknown pods, named ports, duplicate names…) are checked in lib/suite/build.ts.
 import { z } from 'zod';
 import { decodeNulls } from '../policy/decode.ts';
-import { cidrWithin, parseCidr, parseIP } from '../policy/ip.ts';
+import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, ipInRange, ulaRange } from './families.ts';
-import { isCidr } from './ip.ts';
 
 function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;

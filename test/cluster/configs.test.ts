@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
-import { cidrsOverlap, parseCidr4 } from '../../lib/suite/ip.ts';
+import { cidrsOverlap, parseCidr } from '../../lib/ip.ts';
 import { clustersDir, isPinnedImage, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 
 const read = (f: string) => parse(readFileSync(`${clustersDir}${f}`, 'utf8'));
@@ -35,8 +35,8 @@ describe('cluster configs (clusters/)', () => {
       it('sets a podSubnet that does not overlap the serviceSubnet', () => {
         expect(cfg.networking.podSubnet).to.match(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
         expect(cfg.networking.serviceSubnet).to.equal('10.96.0.0/12');
-        const pod = parseCidr4(cfg.networking.podSubnet!);
-        const svc = parseCidr4(cfg.networking.serviceSubnet!);
+        const pod = parseCidr(cfg.networking.podSubnet!);
+        const svc = parseCidr(cfg.networking.serviceSubnet!);
         expect(pod && svc && cidrsOverlap(pod, svc)).to.equal(false);
       });
     });

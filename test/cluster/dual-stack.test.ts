@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { InfrastructureError, InputError } from '../../lib/errors.ts';
-import { cidrsOverlap as cidrsOverlapAny, parseCidr } from '../../lib/policy/ip.ts';
+import { cidrsOverlap as cidrsOverlapAny, parseCidr } from '../../lib/ip.ts';
 import { checkClusterFamilies, clusterStateOf, serviceFamilyFields } from '../../lib/providers/k8s-common/families.ts';
 import { buildService } from '../../lib/providers/k8s-common/manifests.ts';
 import { checkClusterSuite } from '../../lib/providers/k8s-common/session.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { parseCidr, parseIP, cidrContainsIP } from '../../lib/policy/ip.ts';
+import { parseCidr, parseIP, cidrContainsIP } from '../../lib/ip.ts';
 import { NetnsProvider } from '../../lib/providers/netns/index.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import type { FlowResult, RunResult } from '../../lib/types.ts';

@@ -4,7 +4,7 @@
 // IPv6 as they do for IPv4 (same expected matrices).
 import { expect } from 'chai';
 import { enforcementAllows, materialize, predict, type PodEnforcement, type PolicyEndpoint } from '../../lib/policy/index.ts';
-import { canonicalIP } from '../../lib/policy/ip.ts';
+import { canonicalIP } from '../../lib/ip.ts';
 import type { NetworkPolicy, Protocol } from '../../lib/types.ts';
 import { expectedAllowed, netpolCases, portProtocols3x3 } from '../fixtures/policy/cases.ts';
 import { dualStackCase, hasIpBlock, ip6of3x3, v6TwinCidr, world3x3Dual } from '../fixtures/policy/dual-stack.ts';

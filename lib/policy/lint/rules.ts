@@ -4,7 +4,7 @@
 import type { Expectation, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, SourceLocation } from '../../types.ts';
 import { compilePolicy, indexWorld, labelsOfNamespace, type CompiledPeer, type CompiledRule } from '../compile.ts';
 import { defaultPolicy, policyNamespace } from '../defaulting.ts';
-import { cidrsOverlap, cidrWithin, hasHostBits, parseCidr, type Cidr } from '../ip.ts';
+import { cidrsOverlap, cidrWithin, hasHostBits, parseCidr, type Cidr } from '../../ip.ts';
 import { peerMatches, portMatches } from '../matching.ts';
 import { describeSelector, isEmptySelector, matchesSelector } from '../selectors.ts';
 import type { PolicyWorld, WorldPod } from '../world.ts';

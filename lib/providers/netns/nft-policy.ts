@@ -3,7 +3,7 @@
 // isolation) and only spells it in nft syntax. Ingress is the input hook, egress the
 // output hook at priority 0, after the Service DNAT at -100, so egress rules see the
 // backend address, as CNIs evaluate egress post-DNAT.
-import { formatIP, parseCidr } from '../../policy/ip.ts';
+import { formatIP, parseCidr } from '../../ip.ts';
 import type { MaterializedEntry, MaterializedPort, MaterializedRule, PodEnforcement } from '../../policy/materialize.ts';
 import { podAddresses } from '../../policy/world.ts';
 

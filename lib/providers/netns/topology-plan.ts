@@ -11,8 +11,7 @@
 // link-local gateway (fe80::1 on the node side of their veth: no NDP proxy needed).
 // Addresses are added with `nodad` and DAD is off, so nothing waits for duplicate
 // address detection.
-import { addressAt, parseCidr } from '../../policy/ip.ts';
-import { formatIPv4, parseCidr4 } from '../../suite/ip.ts';
+import { addressAt, formatIPv4, parseCidr, parseCidr4 } from '../../ip.ts';
 import type { ClusterState } from '../../provider.ts';
 import { stateFor, suiteFamilies } from '../../suite/families.ts';
 import type { IPFamily, Suite } from '../../types.ts';

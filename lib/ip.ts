@@ -1,5 +1,15 @@
-// IPv4 and IPv6 addresses and CIDRs as bigints, so ipBlock matching is exact for both
-// families. Parsed CIDRs are cached: the same ipBlock is matched against many flows.
+// IP addresses and CIDRs, the one module for both families, imported by the suite loader
+// (address checks, the address plan), the policy model (ipBlock matching) and the netns
+// provider. A leaf: it imports nothing of flowproof.
+// - Addresses and CIDRs of either family as bigints (parseIP, parseCidr), so ipBlock
+//   matching is exact for both families. Parsed CIDRs are cached: the same ipBlock is matched
+//   against many flows. Tolerant on purpose (`010.0.0.1` reads as 10.0.0.1): lint reads
+//   policies as written.
+// - isCidr and parseIPv4 accept only the spellings node:net accepts (no leading zeros, as
+//   the API server): what the loader lets into a suite.
+// - IPv4 blocks as plain numbers (Cidr4: base, bits, size) for the planner's and the netns
+//   provider's address arithmetic.
+import { isIP as nodeIsIP } from 'node:net';
 
 export interface Cidr {
   text: string;
@@ -11,7 +21,7 @@ export interface Cidr {
   mask: bigint;
 }
 
-function parseIPv4(text: string): bigint | undefined {
+function ipv4Value(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let value = 0n;
@@ -24,7 +34,7 @@ function parseIPv4(text: string): bigint | undefined {
   return value;
 }
 
-function parseIPv6(text: string): bigint | undefined {
+function ipv6Value(text: string): bigint | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
@@ -33,7 +43,7 @@ function parseIPv6(text: string): bigint | undefined {
     const gs = s.split(':');
     const last = gs[gs.length - 1]!;
     if (last.includes('.')) {
-      const v4 = parseIPv4(last);
+      const v4 = ipv4Value(last);
       if (v4 === undefined) return undefined;
       gs.splice(gs.length - 1, 1, ((v4 >> 16n) & 0xffffn).toString(16), (v4 & 0xffffn).toString(16));
     }
@@ -64,10 +74,10 @@ export function parseIP(text: string): ParsedIP | undefined {
   const cached = ipCache.get(text);
   if (cached !== undefined) return cached ?? undefined;
   let parsed: ParsedIP | null = null;
-  const v4 = parseIPv4(text);
+  const v4 = ipv4Value(text);
   if (v4 !== undefined) parsed = { family: 4, value: v4 };
   else {
-    const v6 = text.includes(':') ? parseIPv6(text) : undefined;
+    const v6 = text.includes(':') ? ipv6Value(text) : undefined;
     if (v6 !== undefined) parsed = { family: 6, value: v6 };
   }
   if (ipCache.size > 100_000) ipCache.clear();
@@ -160,4 +170,46 @@ export function canonicalIP(text: string): string | undefined {
 /** The address `offset` places after a CIDR's network address, as canonical text. */
 export function addressAt(cidr: Cidr, offset: bigint): string {
   return canonicalIP(formatIP({ family: cidr.family, value: cidr.base + offset }))!;
+}
+
+/** True when `text` is an IPv4 or IPv6 CIDR (`addr/len`) as node:net spells addresses. */
+export function isCidr(text: string): boolean {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text);
+  if (!m) return false;
+  const family = nodeIsIP(m[1]!);
+  const len = Number(m[2]);
+  return (family === 4 && len <= 32) || (family === 6 && len <= 128);
+}
+
+export interface Cidr4 {
+  /** Network address as an unsigned 32-bit number. */
+  base: number;
+  bits: number;
+  /** Number of addresses in the block. */
+  size: number;
+}
+
+/** An IPv4 address as an unsigned 32-bit number; undefined unless node:net reads it as IPv4. */
+export function parseIPv4(text: string): number | undefined {
+  if (nodeIsIP(text) !== 4) return undefined;
+  return Number(parseIP(text)!.value);
+}
+
+export function formatIPv4(n: number): string {
+  return formatIP({ family: 4, value: BigInt(n) });
+}
+
+/** Parses `a.b.c.d/n`; undefined when it is not an IPv4 CIDR. The base is masked. */
+export function parseCidr4(text: string): Cidr4 | undefined {
+  const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
+  if (!m) return undefined;
+  const addr = parseIPv4(m[1]!);
+  const bits = Number(m[2]);
+  if (addr === undefined || bits > 32) return undefined;
+  const size = 2 ** (32 - bits);
+  return { base: addr - (addr % size), bits, size };
+}
+
+export function cidr4Contains(cidr: Cidr4, ip: number): boolean {
+  return ip >= cidr.base && ip < cidr.base + cidr.size;
 }
