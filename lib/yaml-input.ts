@@ -1,6 +1,8 @@
-// Parsed YAML documents become data only through here (suites, policy files, lint inputs,
-// control maps). Before any conversion the document is checked for what the yaml library
-// would otherwise turn into a crash, a hang or silently lost data:
+// YAML input: documents that remember where every value was written (YamlSource: a data
+// path to file:line:col, the one locator of suites, policy files, lint inputs and control
+// maps), and their conversion to data. Parsed YAML documents become data only through here.
+// Before any conversion the document is checked for what the yaml library would otherwise
+// turn into a crash, a hang or silently lost data:
 // - aliases (`*name`) that expand it by more than FLOWPROOF_MAX_YAML_ALIASES nodes (an alias
 //   bomb: nine aliases of nine aliases of … of a small list), measured on the parsed tree in
 //   one pass, so a bomb is never expanded, not even by a validator walking the data;
@@ -9,8 +11,8 @@
 //   instead of being reported as the unknown field it is;
 // - nesting deeper than the JavaScript stack.
 // Every one is a `file:line:col` problem (exit 2), never a stack trace.
-import { isAlias, isCollection, isPair, isScalar, visit } from 'yaml';
-import type { Alias, Document, LineCounter, Node, Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node, Pair } from 'yaml';
 import { InputError } from './errors.ts';
 import type { InputProblem } from './errors.ts';
 import { limits, limitValue, overLimit } from './limits.ts';
@@ -92,4 +94,98 @@ export function yamlData(doc: Document, file: string, lines: LineCounter): unkno
     const why = err instanceof RangeError ? 'YAML nested too deeply to be read' : `YAML aliases: ${(err as Error).message} (${overLimit(limits.yamlAliases)})`;
     throw new InputError([{ location: { file, line, col }, message: why }]);
   }
+}
+
+export type Path = ReadonlyArray<PropertyKey>;
+
+/** One parsed YAML document of a file, with line/column lookup by data path. */
+export class YamlSource {
+  constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    /** Offset of this document's first character in the file (for multi-document files). */
+    readonly start = 0,
+  ) {}
+
+  at(offset: number): SourceLocation {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** The node written at `path`, or the nearest ancestor that exists. */
+  private nearest(path: Path): { node: Node | undefined; exact: boolean } {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node)) return { node, exact: n === path.length };
+    }
+    return { node: undefined, exact: false };
+  }
+
+  /** Where the value at `path` was written (its nearest written ancestor when absent). */
+  locate(path: Path): SourceLocation {
+    const { node } = this.nearest(path);
+    return this.at(node?.range?.[0] ?? this.start);
+  }
+
+  /** Where the key `key` of the mapping at `path` was written. */
+  locateKey(path: Path, key: string): SourceLocation {
+    const map = this.doc.getIn(path as unknown[], true);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      if (pair && isScalar(pair.key) && pair.key.range) return this.at(pair.key.range[0]);
+    }
+    return this.locate(path);
+  }
+
+  /** The document as data; an alias bomb, a cycle or a `__proto__` key is an InputError (lib/yaml-input.ts). */
+  data(): unknown {
+    return yamlData(this.doc, this.file, this.lines);
+  }
+
+  /** The text of the plain scalar at `path` as written (`.inf`, `1e400`), if there is one. */
+  written(path: Path): string | undefined {
+    const node = this.doc.getIn(path as unknown[], true);
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
+  has(path: Path): boolean {
+    return this.nearest(path).exact;
+  }
+
+  /** Problems for YAML syntax errors in this document. */
+  syntaxProblems(): InputProblem[] {
+    return this.doc.errors.map((e) => ({
+      location: { file: this.file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col },
+      message: `YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+    }));
+  }
+}
+
+export function parseYamlFile(file: string, text: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  return new YamlSource(file, doc, lines);
+}
+
+/** A multi-document file: one source per non-empty document, each with its own text. */
+export function parseYamlDocuments(file: string, text: string): { sources: YamlSource[]; texts: string[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const sources: YamlSource[] = [];
+  const texts: string[] = [];
+  list.forEach((doc, i) => {
+    if (doc.contents === null && doc.errors.length === 0) return; // empty document ("---" at the end)
+    const start = i === 0 ? 0 : doc.range[0];
+    sources.push(new YamlSource(file, doc, lines, doc.contents?.range?.[0] ?? start));
+    texts.push(text.slice(start, doc.range[2]));
+  });
+  return { sources, texts };
+}
+
+export function pathText(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
+  return out;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import { libAsset } from '../paths.ts';
-import { yamlData } from '../yaml-input.ts';
+import { yamlData, YamlSource } from '../yaml-input.ts';
 import { countVerdicts, type EvidenceClass, type FlowResult } from '../types.ts';
 
 export const builtinControlsPath = libAsset('report/controls.yaml');
@@ -65,14 +65,9 @@ export function loadControlsFile(file: string): ControlDef[] {
   }
   const parsed = mapSchema.safeParse(yamlData(doc, file, lineCounter));
   if (parsed.success) return parsed.data.controls;
-  throw new InputError(
-    parsed.error.issues.map((issue) => {
-      // The value at the path, or its nearest written ancestor.
-      let node: { range?: [number, number] | null } | undefined;
-      for (let n = issue.path.length; n >= 0 && !node?.range; n--) node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true) as typeof node;
-      return { location: at(node?.range?.[0] ?? 0), message: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
-    }),
-  );
+  // Each problem at the value of its path, or its nearest written ancestor.
+  const src = new YamlSource(file, doc, lineCounter);
+  throw new InputError(parsed.error.issues.map((issue) => ({ location: src.locate(issue.path), message: `${issue.path.join('.') || '(root)'}: ${issue.message}` })));
 }
 
 /** The built-in mapping, overlaid with a user's map when given (same id replaces). */

@@ -17,8 +17,8 @@ import { parseRef, probePodName, refText } from './refs.ts';
 import type { SuiteDocument } from './schema.ts';
 import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
 import type { Workload } from './targets.ts';
-import { sortProblems } from './yaml-source.ts';
-import type { YamlSource } from './yaml-source.ts';
+import type { YamlSource } from '../yaml-input.ts';
+import { sortProblems } from './problems.ts';
 
 const metadataName = 'kubernetes.io/metadata.name';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import { loadSuite } from './load.ts';
-import { parseYamlDocuments } from './yaml-source.ts';
+import { parseYamlDocuments } from '../yaml-input.ts';
 
 export interface CurrentPolicy {
   name: string;

@@ -8,7 +8,8 @@ import type { ByteBudget } from '../input-file.ts';
 import type { Suite } from '../types.ts';
 import { buildSuite } from './build.ts';
 import { suiteSchema } from './schema.ts';
-import { parseYamlFile, sortProblems, zodProblems } from './yaml-source.ts';
+import { parseYamlFile } from '../yaml-input.ts';
+import { sortProblems, zodProblems } from './problems.ts';
 
 export async function loadSuite(path: string): Promise<Suite> {
   // The suite and its policy files count together against FLOWPROOF_MAX_INPUT_BYTES.

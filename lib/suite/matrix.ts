@@ -4,7 +4,7 @@ import type { InputProblem } from '../errors.ts';
 import type { ProbeKind, Protocol } from '../types.ts';
 import { parseRef, refText } from './refs.ts';
 import type { FlowDocument, MatrixDocument } from './schema.ts';
-import type { Path, YamlSource } from './yaml-source.ts';
+import type { Path, YamlSource } from '../yaml-input.ts';
 
 /** A flow before refs and ports are checked, with the data paths its parts came from. */
 export interface DraftFlow {

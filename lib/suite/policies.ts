@@ -12,8 +12,8 @@ import type { IPFamily, LoadedPolicy, NetworkPolicy, SourceLocation } from '../t
 import { networkPolicySchema } from './schema.ts';
 import type { NetworkPolicyDocument, SuiteDocument } from './schema.ts';
 import { parsePodIPPlaceholder, placeholderPattern } from './template.ts';
-import { parseYamlDocuments, zodProblems } from './yaml-source.ts';
-import type { Path, YamlSource } from './yaml-source.ts';
+import { parseYamlDocuments, type Path, type YamlSource } from '../yaml-input.ts';
+import { zodProblems } from './problems.ts';
 
 export interface PolicyContext {
   suiteFile: string;

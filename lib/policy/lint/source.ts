@@ -3,11 +3,10 @@
 // must read policies the API server would reject (the point is to find their mistakes), so
 // values are not validated; only a shape the rules cannot read at all (a list that is not a
 // list, a selector that is not a mapping) makes the file an input error, like bad YAML.
-import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError, type InputProblem } from '../../errors.ts';
 import { readInputFile } from '../../input-file.ts';
 import type { NetworkPolicy, SourceLocation } from '../../types.ts';
-import { yamlData } from '../../yaml-input.ts';
+import { parseYamlDocuments, pathText } from '../../yaml-input.ts';
 import { decodeNulls } from '../decode.ts';
 
 export type YamlPath = Array<string | number>;
@@ -29,20 +28,6 @@ export interface ParsedFile {
   policyFiles: string[];
 }
 
-function locator(file: string, doc: Document.Parsed, lines: LineCounter, base: YamlPath) {
-  return (path: YamlPath): SourceLocation => {
-    const full = [...base, ...path];
-    for (let n = full.length; n >= 0; n--) {
-      const node = doc.getIn(full.slice(0, n), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = lines.linePos(node.range[0]);
-        return { file, line, col };
-      }
-    }
-    return { file, line: 1 };
-  };
-}
-
 type Json = unknown;
 const kindOf = (v: Json) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
 const isMap = (v: Json): v is Record<string, Json> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -50,7 +35,7 @@ const isMap = (v: Json): v is Record<string, Json> => !!v && typeof v === 'objec
 /** Fields the rules walk, checked for being a mapping or a list where present. */
 function shapeProblems(policy: Json, locate: (path: YamlPath) => SourceLocation): InputProblem[] {
   const out: InputProblem[] = [];
-  const name = (path: YamlPath) => path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  const name = pathText;
   const want = (v: Json, path: YamlPath, shape: 'mapping' | 'list'): boolean => {
     if (v === undefined || v === null) return false;
     if (shape === 'list' ? Array.isArray(v) : isMap(v)) return true;
@@ -107,27 +92,20 @@ function shapeProblems(policy: Json, locate: (path: YamlPath) => SourceLocation)
 }
 
 export function parsePolicyText(file: string, text: string): ParsedFile {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines });
-  const list = Array.isArray(docs) ? docs : [];
+  const { sources } = parseYamlDocuments(file, text);
   const out: ParsedFile = { file, kinds: [], policies: [], policyFiles: [] };
   // Every syntax error of every document, in the loader's words (no "at line x" repeated).
-  const syntax: InputProblem[] = list.flatMap((doc) =>
-    doc.errors.map((e) => ({
-      location: { file, line: e.linePos?.[0].line ?? 1, ...(e.linePos?.[0].col ? { col: e.linePos[0].col } : {}) },
-      message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-    })),
-  );
+  const syntax: InputProblem[] = sources.flatMap((src) => src.syntaxProblems());
   if (syntax.length > 0) throw new InputError(syntax);
   const shape: InputProblem[] = [];
-  for (const doc of list) {
-    const value = yamlData(doc, file, lines) as Record<string, unknown> | null;
+  for (const src of sources) {
+    const value = src.data() as Record<string, unknown> | null;
     if (!value || typeof value !== 'object') continue;
     const kind = String(value.kind ?? '');
     out.kinds.push(kind);
     const add = (written: Json, base: YamlPath) => {
       const policy = decodeNulls(written); // nulls as the API server decodes them: `from:` with nothing is no from
-      const locate = locator(file, doc, lines, base);
+      const locate = (path: YamlPath): SourceLocation => src.locate([...base, ...path]);
       const problems = shapeProblems(policy, locate);
       if (problems.length > 0) shape.push(...problems);
       else out.policies.push({ file, policy: policy as NetworkPolicy, locate });
