@@ -114,7 +114,9 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
     const { pass, fail, error } = countVerdicts(judged);
     const untagged = (n: number, verdict: FlowResult['verdict']) => {
       const outside = judged.filter((f) => f.verdict === verdict && !tagged.includes(f)).length;
-      return overRun && outside > 0 ? ` (${outside === n ? (n === 1 ? 'it is' : 'all are') : `${outside} of them are`} not tagged with this control)` : '';
+      if (!overRun || outside === 0) return '';
+      if (outside === n) return n === 1 ? ' (it is not tagged with this control)' : ' (none of them is tagged with this control)';
+      return ` (${outside} of them ${outside === 1 ? 'is' : 'are'} not tagged with this control)`;
     };
     const what = overRun ? `flows of the run` : 'tagged flows';
     const rule = overRun ? ' A segmentation control is judged over every flow of the run, not only the tagged ones.' : '';
@@ -122,9 +124,10 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
     if (error > 0)
       return { ...base, status: 'inconclusive', why: `${error} of ${judged.length} ${what} were inconclusive${untagged(error, 'error')}; ${pass} passed. Inconclusive flows are not evidence.${rule}` };
     const taggedNote = overRun ? ` (${tagged.length} tagged with this control)` : '';
+    const all = pass === 1 ? `The one ${what.replace('flows', 'flow')}` : `All ${pass} ${what}`;
     if (control.evidence === 'partial')
-      return { ...base, status: 'supporting', why: `All ${pass} ${what} behaved as declared${taggedNote}; this is partial evidence that supports the control but does not cover it (see what it does not show).` };
-    return { ...base, status: 'satisfied', why: `All ${pass} ${what} behaved as declared${taggedNote}.` };
+      return { ...base, status: 'supporting', why: `${all} behaved as declared${taggedNote}; this is partial evidence that supports the control but does not cover it (see what it does not show).` };
+    return { ...base, status: 'satisfied', why: `${all} behaved as declared${taggedNote}.` };
   });
   return { evaluations, unmapped: [...unmapped.entries()].map(([id, fl]) => ({ id, flows: fl })) };
 }

@@ -1,6 +1,6 @@
 // Shared wording for one flow across the report formats (JUnit, summary, HTML, OSCAL), so
 // every file says "declared / predicted / observed" the same way.
-import { type Finding, findingOf, type FlowResult, type Outcome, type ResolvedEndpoint, type RunResult } from '../types.ts';
+import { type Finding, findingOf, type FlowResult, type Outcome, type ResolvedEndpoint, type RunResult, type SourceRevision } from '../types.ts';
 
 /** The group an endpoint is drawn in on the namespace matrix. */
 export function endpointGroup(ep: ResolvedEndpoint | undefined): string {
@@ -117,4 +117,12 @@ export function overallVerdict(run: RunResult): 'pass' | 'fail' | 'error' {
 export function durationSeconds(run: RunResult): number {
   const ms = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : 0;
+}
+
+/** The revision of the suite's repository in words: the commit, clean or dirty, and whether the intent files match it. */
+export function revisionText(git: SourceRevision): string {
+  if (!git.commit) return git.note ?? 'not recorded';
+  const dirty = git.dirty === undefined ? '' : git.dirty ? ', repository dirty (uncommitted changes)' : ', repository clean';
+  const mine = git.uncommittedIntent?.length ? `; the suite or policy files differ from the commit: ${git.uncommittedIntent.join(', ')}` : git.uncommittedIntent ? '; the suite and policy files match the commit' : '';
+  return `git commit ${git.commit}${dirty}${mine}`;
 }

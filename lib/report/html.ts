@@ -3,9 +3,9 @@
 // the deciding rule and raw transcripts, a table per control that says what the evidence
 // shows and what it does not, scope and method, environment, policy digests, tool versions.
 import { safeFileName } from '../safe-name.ts';
-import { countVerdicts, type FlowResult, type Intent, type RunResult, type SourceRevision } from '../types.ts';
+import { countVerdicts, type FlowResult, type Intent, type RunResult } from '../types.ts';
 import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
-import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, verdictWord, violationsFirst } from './flow-view.ts';
+import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, revisionText, verdictWord, violationsFirst } from './flow-view.ts';
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { buildMatrix } from './matrix.ts';
@@ -195,12 +195,6 @@ function renderIntent(intent: Intent | undefined): string {
 ${kv([['Source revision', revisionText(intent.git)]])}`;
 }
 
-export function revisionText(git: SourceRevision): string {
-  if (!git.commit) return git.note ?? 'not recorded';
-  const dirty = git.dirty === undefined ? '' : git.dirty ? ', repository dirty (uncommitted changes)' : ', repository clean';
-  const mine = git.uncommittedIntent?.length ? `; the suite or policy files differ from the commit: ${git.uncommittedIntent.join(', ')}` : git.uncommittedIntent ? '; the suite and policy files match the commit' : '';
-  return `git commit ${git.commit}${dirty}${mine}`;
-}
 
 function renderFlowsTable(run: RunResult): string {
   const rows = violationsFirst(run.flows)
@@ -350,7 +344,7 @@ ${kv([
   ['Retries', meta ? `expected-allow flows retry up to ${meta.method.allowRetries} time(s); expected-deny flows are probed ${meta.method.denyAttempts} time(s) and one answer is a violation` : undefined],
   ['Parallel probes', meta ? String(meta.method.parallel) : undefined],
   ['Deny credit', 'a deny counts only when the target was proven to serve in the same run; otherwise the flow is inconclusive'],
-  ['Retest', retests.length ? retests.map(retestText).join(' ') : 'no control tagged in this run states a retest interval'],
+  ['Retest', retests.length ? retests.map((n) => retestText(n)).join(' ') : 'no control tagged in this run states a retest interval'],
 ])}
 
 <h2 id="environment">Environment fingerprint</h2>

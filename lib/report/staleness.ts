@@ -65,7 +65,7 @@ export function retestNotes(run: RunResult, evaluations: ControlEvaluation[]): R
     .sort((a, b) => a.months - b.months);
 }
 
-/** One sentence per requirement, for the report and summary.md. */
-export function retestText(n: RetestNote): string {
-  return `${n.control} requires this test ${n.requirement}: the next one is due by ${n.dueBy} (${n.months} months after this run), and at once after any change to the policies tested (flowproof verify <bundle> --policies <dir> says STALE).`;
+/** One sentence per requirement, for the report and summary.md (`code` formats the command: backticks in markdown). */
+export function retestText(n: RetestNote, code: (s: string) => string = (s) => s): string {
+  return `${n.control} requires this test ${n.requirement}: the next one is due by ${n.dueBy} (${n.months} months after this run), and at once after any change to the policies tested (${code('flowproof verify <bundle> --policies <dir>')} says STALE).`;
 }

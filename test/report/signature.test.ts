@@ -97,7 +97,7 @@ describe('report: signed or not, and verify that never passes an unchecked signa
     const html = readFileSync(join(signed, 'index.html'), 'utf8');
     expect(html).to.include('<p id="integrity" data-signed="true">Signed: manifest.sha256');
     expect(html).to.include(`<td>signed, key ${fingerprint}</td>`);
-    expect(readFileSync(join(signed, 'summary.md'), 'utf8')).to.include(`signed (ed25519, key \`${fingerprint}\`)`);
+    expect(readFileSync(join(signed, 'summary.md'), 'utf8')).to.include(`**signed** (ed25519, key \`${fingerprint}\`)`);
     const props = JSON.parse(readFileSync(join(signed, 'oscal-assessment-results.json'), 'utf8'))['assessment-results'].metadata.props as Array<{ name: string; value: string }>;
     expect(props).to.deep.include({ name: 'bundle-signed', ns: 'urn:flowproof:oscal', value: 'true' });
     expect(props).to.deep.include({ name: 'signing-key-sha256', ns: 'urn:flowproof:oscal', value: fingerprint });
