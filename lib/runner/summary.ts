@@ -2,7 +2,7 @@
 // inconclusive flows, then where the evidence is and how to get the Allure HTML.
 import { existsSync } from 'node:fs';
 import { ALLURE_HTML } from '../report/allure.ts';
-import { evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
+import { evidenceClassOf, evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
@@ -50,9 +50,10 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
 
 /** After several suites: one line each, so the whole run fits on a screen. */
 export function printRunsTable(runs: SuiteRun[], out: NodeJS.WritableStream): void {
-  const rows = [['SUITE', 'VERDICT', 'PASS', 'FAIL', 'ERROR', 'EVIDENCE']];
+  const rows = [['SUITE', 'CLASS', 'VERDICT', 'PASS', 'FAIL', 'LEAKS', 'ERROR', 'EVIDENCE']];
   for (const { run, bundleDir } of runs) {
-    rows.push([run.suite, TABLE_WORD[overallVerdict(run)], String(run.summary.pass), String(run.summary.fail), String(run.summary.error), `${bundleDir}/index.html`]);
+    const leaks = run.flows.filter((f) => findingOfFlow(f) === 'leak').length;
+    rows.push([run.suite, evidenceClassOf(run) ?? '-', TABLE_WORD[overallVerdict(run)], String(run.summary.pass), String(run.summary.fail), String(leaks), String(run.summary.error), `${bundleDir}/index.html`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   out.write(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { NetnsProvider } from '../../lib/providers/netns/index.ts';
 import { writeBundle } from '../../lib/report/index.ts';
-import { printRunSummary } from '../../lib/runner/summary.ts';
+import { printRunSummary, printRunsTable } from '../../lib/runner/summary.ts';
 import type { EvidenceClass, RunResult } from '../../lib/types.ts';
 import { loadRun, suiteFor, tempDir } from './fixture.ts';
 
@@ -119,6 +119,17 @@ describe('report: the evidence class in every view', () => {
     out.on('data', (c: Buffer) => (text += c.toString()));
     printRunSummary({ run: runAs('emulated'), bundleDir: 'reports/x', signed: false, warnings: [] }, out);
     expect(text.split('\n')[2]).to.match(/^ {2}evidence class: emulated\. Emulated \(netns\): design verification of the policy documents/);
+  });
+
+  it('the table after several suites has a class column (and the leaks apart)', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    printRunsTable([{ run: runAs('emulated'), bundleDir: 'reports/a', signed: false, warnings: [] }, { run: runAs('cluster', true), bundleDir: 'reports/b', signed: false, warnings: [] }], out);
+    const lines = text.trim().split('\n');
+    expect(lines[0]).to.match(/^SUITE +CLASS +VERDICT +PASS +FAIL +LEAKS +ERROR +EVIDENCE$/);
+    expect(lines[1]).to.match(/^voiceassist +emulated +violations +7 +1 +1 +1 +reports\/a\/index\.html$/);
+    expect(lines[2]).to.match(/^voiceassist +cluster +as declared +9 +0 +0 +0 +reports\/b\/index\.html$/);
   });
 
   it('an older bundle without a class says so instead of guessing', async () => {
