@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createProvider } from '../lib/providers/index.ts';
-import { planFlows } from '../lib/policy/plan.ts';
-import { policiesInForce } from '../lib/suite/template.ts';
+import { prepare } from '../lib/plan/prepare.ts';
 import { execNeeds, probeFlows } from '../lib/runner/probe-flows.ts';
 import { loadSuite } from '../lib/suite/load.ts';
 
@@ -61,9 +60,9 @@ export async function benchSchedule(timeoutMs = 1000, parallel = 16): Promise<Ar
     const provider = await createProvider('netns', {});
     try {
       const state = await provider.up(suite, execNeeds(suite));
-      const policies = policiesInForce(suite, state);
-      await provider.apply(policies);
-      const planned = planFlows(suite, state, policies).map((p) => ({ ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, expect: p.prediction.verdict } } }));
+      const prepared = prepare(suite, state);
+      await provider.apply(prepared.policies);
+      const planned = prepared.planned.map((p) => ({ ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, expect: p.prediction.verdict } } }));
       const denies = planned.filter((p) => p.prediction.verdict === 'deny').length;
       const retry = { allowRetries: 0, denyAttempts: 1, backoffMs: 0 };
       const time = async (pool: number): Promise<number> => {

@@ -2,15 +2,15 @@
 // that exercise it; the rule items and pods that no flow exercises.
 import type { Command } from 'commander';
 import { coverage, type CoverageReport } from '../policy/coverage.ts';
-import { familyNumber, receiverOf, toPolicyEndpoint } from '../policy/plan.ts';
+import { familyNumber, receiverOf, toPolicyEndpoint } from '../plan/flows.ts';
+import { planSuite } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
-import { planSuite } from './plan.ts';
 import type { Suite } from '../types.ts';
 
 
 export function suiteCoverage(suite: Suite): CoverageReport {
   const plan = planSuite(suite);
-  const flows = plan.items.flatMap(({ resolved }) => {
+  const flows = plan.planned.flatMap(({ resolved }) => {
     const receiver = receiverOf(resolved);
     if (!receiver) return [];
     return [{ name: resolved.flow.name, src: toPolicyEndpoint(resolved.source, plan.world), dst: toPolicyEndpoint(receiver, plan.world), port: resolved.backendPort, protocol: resolved.flow.protocol, family: familyNumber(resolved.flow.family) }];

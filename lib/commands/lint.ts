@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { setExitCode } from '../cli.ts';
 import { ExitCode, formatProblem } from '../errors.ts';
-import { formatFinding, lintInputs } from '../policy/lint/index.ts';
+import { lintInputs } from '../plan/lint.ts';
+import { formatFinding } from '../policy/lint/index.ts';
 
 
 export function register(program: Command): void {

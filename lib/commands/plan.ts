@@ -3,31 +3,11 @@
 import type { Command } from 'commander';
 import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
-import { worldFromSuite } from '../policy/from-suite.ts';
-import { planFlows, planResult, type PlannedPrediction } from '../policy/plan.ts';
-import type { PolicyWorld } from '../policy/world.ts';
-import type { ClusterState } from '../provider.ts';
-import { planAddresses } from '../suite/addresses.ts';
+import { planResult } from '../plan/flows.ts';
+import { planSuite } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
-import { policiesInForce } from '../suite/template.ts';
-import type { NetworkPolicy, RunResult, Suite } from '../types.ts';
+import type { RunResult } from '../types.ts';
 
-
-export interface SuitePlan {
-  suite: Suite;
-  state: ClusterState;
-  policies: NetworkPolicy[];
-  world: PolicyWorld;
-  items: PlannedPrediction[];
-}
-
-/** Addresses from the planner, policies in force, and a prediction per flow. */
-export function planSuite(suite: Suite): SuitePlan {
-  const state = planAddresses(suite);
-  const policies = policiesInForce(suite, state);
-  const world = worldFromSuite(suite, state);
-  return { suite, state, policies, world, items: planFlows(suite, state, policies) };
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -57,8 +37,7 @@ export function register(program: Command): void {
       const suites = await loadSuites(files);
       const results = suites.map((suite) => {
         const started = new Date();
-        const plan = planSuite(suite);
-        return planResult(suite.name, plan.items, started, new Date());
+        return planResult(suite.name, planSuite(suite).planned, started, new Date());
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
       else process.stdout.write(`${results.map(formatPlan).join('\n\n')}\n`);

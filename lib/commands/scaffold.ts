@@ -8,8 +8,8 @@ import { stringify } from 'yaml';
 import { InputError } from '../errors.ts';
 import { parsePolicyFile } from '../policy/lint/source.ts';
 import { scaffoldDraft, type ScaffoldDraft } from '../policy/scaffold.ts';
+import { planSuite } from '../plan/prepare.ts';
 import { loadSuite } from '../suite/load.ts';
-import { planSuite } from './plan.ts';
 
 
 function suiteYaml(name: string, draft: ScaffoldDraft, policyFiles: string[], reasons: Map<string, string>): string {
@@ -38,7 +38,7 @@ export async function scaffoldSuite(policyFiles: string[], out: string): Promise
   writeFileSync(out, suiteYaml(name, draft, rel, new Map()));
   const plan = planSuite(await loadSuite(out)); // validates: a bad draft is exit 2 with file:line
   const reasons = new Map<string, string>();
-  for (const { resolved, prediction } of plan.items) {
+  for (const { resolved, prediction } of plan.planned) {
     const f = draft.flows.find((x) => x.name === resolved.flow.name)!;
     if (f.expect !== prediction.verdict) reasons.set(f.name, `scaffold expected ${f.expect}, but the policies ${prediction.verdict} it: ${prediction.decidedBy}`);
     else reasons.set(f.name, `policies: ${prediction.decidedBy}`);

@@ -9,5 +9,4 @@ export { predict, predictCompiled, evaluateDirection, selectingPolicies } from '
 export type { RuleMatch, RuleMiss, DirectionEvaluation } from './predict.ts';
 export { materialize, entryMatches, enforcementAllows } from './materialize.ts';
 export type { MaterializedEntry, MaterializedPeer, MaterializedPort, MaterializedRule, PodEnforcement } from './materialize.ts';
-export { worldFromSuite } from './from-suite.ts';
 export { parseCidr, parseIP, cidrWithin, cidrsOverlap } from '../ip.ts';

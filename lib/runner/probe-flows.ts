@@ -2,7 +2,7 @@
 // the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
 import type { ExecNeeds, Provider } from '../provider.ts';
 import { runProbe, toolsFor } from '../probes/index.ts';
-import { planRecord, receiverOf, type PlannedPrediction } from '../policy/plan.ts';
+import { planRecord, receiverOf, type PlannedPrediction } from '../plan/flows.ts';
 import type { Attempt, FlowResult, ResolvedEndpoint, Suite } from '../types.ts';
 import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';

@@ -9,8 +9,7 @@ import type { Provider } from '../provider.ts';
 import { bundleDirName, type BundleOutput, writeBundle } from '../report/index.ts';
 import { writeFailureBundle } from '../report/failure-bundle.ts';
 import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type RunResult, type Suite } from '../types.ts';
-import { planFlows } from '../policy/plan.ts';
-import { policiesInForce } from '../suite/template.ts';
+import { prepare } from '../plan/prepare.ts';
 import { execNeeds, probeFlows } from './probe-flows.ts';
 import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenance.ts';
 import { createProgress } from './progress.ts';
@@ -57,10 +56,8 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
   try {
-    const state = await provider.up(suite, execNeeds(suite));
-    const policies = policiesInForce(suite, state);
+    const { policies, planned } = prepare(suite, await provider.up(suite, execNeeds(suite)));
     await provider.apply(policies);
-    const planned = planFlows(suite, state, policies);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     try {
       flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });

@@ -1,14 +1,9 @@
 // `{{podIP <ns>/<pod>}}` placeholders in policy documents (the pod's primary address, as
 // status.podIP; `{{podIP4 …}}` / `{{podIP6 …}}` name one family's address on dual-stack suites). They sit inside YAML strings
-// (`cidr: "{{podIP ns/pod}}/32"`), so a document parses before pods have addresses; the
-// runner fills them once the provider has assigned IPs, then parses the text again.
-import { parse } from 'yaml';
-import { InfrastructureError } from '../errors.ts';
-import { limits, limitValue } from '../limits.ts';
-import { decodeNulls } from '../policy/decode.ts';
-import type { ClusterState } from '../provider.ts';
-import type { IPFamily, LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
-import { familyOfIP, stateFor } from './families.ts';
+// (`cidr: "{{podIP ns/pod}}/32"`), so a document parses before pods have addresses. The
+// loader checks them (lib/suite/policies.ts); lib/plan/policies.ts fills them once the
+// provider has assigned IPs, then parses the text again.
+import type { IPFamily } from '../types.ts';
 
 /** Any `{{ … }}`; group 1 is the inside, trimmed by the callers. */
 export const placeholderPattern = /\{\{([^{}]*)\}\}/g;
@@ -20,43 +15,4 @@ export function parsePodIPPlaceholder(inner: string): { ref: string; family?: IP
   const m = /^\s*podIP(4|6)?\s+([^\s/]+\/[^\s/]+)\s*$/.exec(inner);
   if (!m) return undefined;
   return { ref: m[2]!, ...(m[1] ? { family: m[1] === '6' ? ('IPv6' as const) : ('IPv4' as const) } : {}) };
-}
-
-/** A pod's address (of one family, or the primary one): the cluster state, or a plain primary-address map. */
-export type PodIPSource = Map<string, string> | ClusterState;
-
-function lookup(source: PodIPSource, ref: string, family: IPFamily | undefined): string | undefined {
-  if (source instanceof Map) return family ? [source.get(ref)].find((ip) => ip && familyOfIP(ip) === family) : source.get(ref);
-  const state = family ? stateFor(source, family) : source;
-  return state?.podIPs.get(ref);
-}
-
-/** Replaces every `{{podIP <ns>/<pod>}}` (and podIP4, podIP6) in `text` with the pod's IP. */
-export function fillPodIPs(text: string, podIPs: PodIPSource): string {
-  return text.replace(placeholderPattern, (whole, inner: string) => {
-    const m = parsePodIPPlaceholder(inner);
-    if (!m) return whole;
-    const ip = lookup(podIPs, m.ref, m.family);
-    if (!ip) throw new InfrastructureError('fill policy templates', `pod ${m.ref} has no ${m.family ? `${m.family} address` : 'IP'} (referenced by ${whole})`);
-    return ip;
-  });
-}
-
-/** The policy as it should be applied: placeholders filled, parsed again from the text. */
-export function renderPolicy(loaded: LoadedPolicy, podIPs: PodIPSource): NetworkPolicy {
-  if (!loaded.text.includes('{{')) return loaded.policy;
-  // Nulls as the API server decodes them (as at load time); an absent spec is the empty one.
-  // The text's aliases were checked when it was loaded (lib/yaml-input.ts): the same limit here.
-  const policy = decodeNulls<NetworkPolicy>(parse(fillPodIPs(loaded.text, podIPs), { maxAliasCount: limitValue(limits.yamlAliases) }));
-  // Defaults applied at load time (podSelector, namespace) must survive the re-parse.
-  return {
-    ...policy,
-    metadata: { ...policy.metadata, namespace: loaded.namespace },
-    spec: { ...policy.spec, podSelector: policy.spec?.podSelector ?? {} },
-  };
-}
-
-/** Every policy of the suite as it is applied once the provider has assigned pod IPs. */
-export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolicy[] {
-  return suite.policies.map((lp) => renderPolicy(lp, state));
 }

@@ -14,7 +14,7 @@ import { clustersDir, loadVersions } from '../../lib/providers/k8s-common/versio
 import { calicoInstall, ciliumInstall, dualStackDns, ipFamilyModeFor, kind, kindConfigPath } from '../../lib/providers/kind/commands.ts';
 import { defaultClusterName, kindNetworking } from '../../lib/providers/kind/index.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
-import { resolveFlow } from '../../lib/suite/resolve.ts';
+import { resolveFlow } from '../../lib/plan/resolve.ts';
 
 const read = (f: string) => parse(readFileSync(`${clustersDir}${f}`, 'utf8'));
 interface KindConfig {

@@ -7,12 +7,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { planFlows } from '../../lib/policy/plan.ts';
+import type { PlannedPrediction } from '../../lib/plan/flows.ts';
+import { prepare } from '../../lib/plan/prepare.ts';
 import type { Provider } from '../../lib/provider.ts';
 import { NetnsProvider } from '../../lib/providers/netns/index.ts';
 import { probeFlows } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
-import { policiesInForce } from '../../lib/suite/template.ts';
 import type { FlowResult, RunResult, Suite } from '../../lib/types.ts';
 import { requireRoot } from '../helpers/env.ts';
 
@@ -130,13 +130,12 @@ describe('end to end on the netns provider', function () {
     let suite: Suite;
     let provider: NetnsProvider;
 
-    let planned: ReturnType<typeof planFlows>;
+    let planned: PlannedPrediction[];
 
     async function bringUp(): Promise<void> {
-      const state = await provider.up(suite);
-      const policies = policiesInForce(suite, state);
-      await provider.apply(policies);
-      planned = planFlows(suite, state, policies);
+      const prepared = prepare(suite, await provider.up(suite));
+      await provider.apply(prepared.policies);
+      planned = prepared.planned;
     }
 
     async function probe(names: string[], via: Provider = provider): Promise<FlowResult[]> {

@@ -3,8 +3,8 @@
 // loopback accept of the policy table, IPv6 Service DNAT, and that an IPv4-only suite's
 // scripts are what they always were (IPv6 stays disabled in its namespaces).
 import { expect } from 'chai';
+import { worldFromSuite } from '../../lib/plan/world.ts';
 import { materialize } from '../../lib/policy/materialize.ts';
-import { worldFromSuite } from '../../lib/policy/from-suite.ts';
 import { runNames } from '../../lib/providers/netns/names.ts';
 import { policyScript } from '../../lib/providers/netns/nft-policy.ts';
 import { natScript, planServiceDnat } from '../../lib/providers/netns/services.ts';

@@ -3,7 +3,8 @@
 // was meant, never the OR form the Kubernetes docs teach; errors are only certain mistakes.
 import { expect } from 'chai';
 import * as lintCommand from '../../lib/commands/lint.ts';
-import { lintFiles, lintSuite, parsePolicyText, lintPolicies, type Finding } from '../../lib/policy/lint/index.ts';
+import { lintSuite } from '../../lib/plan/lint.ts';
+import { lintFiles, parsePolicyText, lintPolicies, type Finding } from '../../lib/policy/lint/index.ts';
 import type { PolicyWorld } from '../../lib/policy/world.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { runCommand } from './run-command.ts';

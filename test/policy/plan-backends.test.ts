@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { predictResolvedFlow } from '../../lib/policy/plan.ts';
+import { predictResolvedFlow } from '../../lib/plan/flows.ts';
 import type { PolicyWorld } from '../../lib/policy/index.ts';
 import type { Flow, NetworkPolicy, ResolvedEndpoint, ResolvedFlow } from '../../lib/types.ts';
 

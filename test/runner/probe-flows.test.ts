@@ -1,7 +1,7 @@
 // probeFlows with a scripted provider (a fake, named so): checks which flows get a liveness
 // control, and that silence from a target that does not serve is never a pass.
 import { expect } from 'chai';
-import type { PlannedPrediction } from '../../lib/policy/plan.ts';
+import type { PlannedPrediction } from '../../lib/plan/flows.ts';
 import type { ExecRequest, ExecResult, Provider } from '../../lib/provider.ts';
 import { controlCheck } from '../../lib/runner/liveness.ts';
 import { execNeeds, probeFlows } from '../../lib/runner/probe-flows.ts';

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { planSuite } from '../../lib/commands/plan.ts';
 import { InputError } from '../../lib/errors.ts';
-import { planResult } from '../../lib/policy/plan.ts';
+import { planResult } from '../../lib/plan/flows.ts';
+import { policiesInForce } from '../../lib/plan/policies.ts';
+import { planSuite } from '../../lib/plan/prepare.ts';
+import { resolveFlow } from '../../lib/plan/resolve.ts';
 import { planAddresses } from '../../lib/suite/addresses.ts';
 import { stateFor } from '../../lib/suite/families.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
-import { resolveFlow } from '../../lib/suite/resolve.ts';
-import { policiesInForce } from '../../lib/suite/template.ts';
 import type { Suite } from '../../lib/types.ts';
 
 const dual = 'test/suite/fixtures/dual-stack.yaml';
@@ -50,7 +50,7 @@ describe('dual-stack suites', () => {
     const state = planAddresses(s);
     expect(state.secondary).to.equal(undefined);
     expect(state.family).to.equal(undefined);
-    const records = planResult(s.name, planSuite(s).items, new Date(), new Date()).flows;
+    const records = planResult(s.name, planSuite(s).planned, new Date(), new Date()).flows;
     expect(records.map((r) => r.family)).to.deep.equal(['IPv4', 'IPv4', 'IPv4']);
   });
 
@@ -148,7 +148,7 @@ describe('dual-stack suites', () => {
 
   it('predicts per family: an ipBlock of one family decides only that family', async () => {
     const s = await loadSuite(dual);
-    const plan = planResult(s.name, planSuite(s).items, new Date(), new Date());
+    const plan = planResult(s.name, planSuite(s).planned, new Date(), new Date());
     const rec = (n: string) => plan.flows.find((f) => f.name === n)!;
     expect(plan.summary).to.deep.equal({ pass: 10, fail: 0, error: 0 });
     expect([rec('web reaches both [IPv4]').family, rec('web reaches both [IPv4]').decidedBy]).to.deep.equal(['IPv4', 'shop/web-egress egress[1]']);

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { planSuite } from '../../lib/commands/plan.ts';
 import { InputError } from '../../lib/errors.ts';
-import { planRecord } from '../../lib/policy/plan.ts';
+import { planRecord } from '../../lib/plan/flows.ts';
+import { planSuite } from '../../lib/plan/prepare.ts';
 import { lintPolicies, parsePolicyText } from '../../lib/policy/lint/index.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
@@ -47,7 +47,7 @@ async function predicted(policy: string): Promise<Record<string, string>> {
   writeFileSync(join(dir, 'suite.yaml'), suite);
   writeFileSync(join(dir, 'policy.yaml'), head + policy);
   const plan = planSuite(await loadSuite(join(dir, 'suite.yaml')));
-  return Object.fromEntries(plan.items.map((i) => [i.resolved.flow.name, planRecord(i).predicted]));
+  return Object.fromEntries(plan.planned.map((i) => [i.resolved.flow.name, planRecord(i).predicted]));
 }
 
 async function problems(policy: string): Promise<string[]> {

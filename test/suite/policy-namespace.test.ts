@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { planSuite } from '../../lib/commands/plan.ts';
 import { InputError } from '../../lib/errors.ts';
+import { planSuite } from '../../lib/plan/prepare.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
 let dir: string;
@@ -64,7 +64,7 @@ describe('policy files without metadata.namespace: the namespace the suite gives
     expect(s.policies.map((p) => `${p.namespace}/${p.policy.metadata.name}`)).to.deep.equal(['shop/deny-all', 'shop/allow-own-namespace']);
     expect(s.policies.every((p) => p.policy.metadata.namespace === 'shop')).to.equal(true);
     const plan = planSuite(s);
-    expect(plan.items.map((i) => i.prediction.verdict)).to.deep.equal(['deny', 'allow']);
+    expect(plan.planned.map((i) => i.prediction.verdict)).to.deep.equal(['deny', 'allow']);
   });
 
   it('a document that names the same namespace is fine', async () => {

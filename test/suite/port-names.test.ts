@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { planSuite } from '../../lib/commands/plan.ts';
 import { InputError } from '../../lib/errors.ts';
+import { planSuite } from '../../lib/plan/prepare.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 
 let dir: string;
@@ -61,7 +61,7 @@ describe('port names: the DNS-1123 label rule for Service ports, IANA_SVC_NAME f
     const s = await load(suite({ servicePort: '8001-8000', flowPort: '8001-8000', matrixPort: '"8001-8000/TCP"' }));
     expect(s.services.find((v) => v.name === 'x')!.ports[0]).to.include({ name: '8001-8000', port: 8001, targetPort: 8000 });
     const plan = planSuite(s);
-    expect(plan.items.map((i) => [i.resolved.flow.port, i.resolved.dialPort, i.resolved.backendPort, i.prediction.verdict])).to.deep.equal([
+    expect(plan.planned.map((i) => [i.resolved.flow.port, i.resolved.dialPort, i.resolved.backendPort, i.prediction.verdict])).to.deep.equal([
       ['8001-8000', 8001, 8000, 'allow'],
       ['8001-8000', 8001, 8000, 'allow'],
     ]);

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { planAddresses } from '../../lib/suite/addresses.ts';
 import { probePodName } from '../../lib/suite/refs.ts';
-import { resolveFlow, serviceBackends } from '../../lib/suite/resolve.ts';
+import { resolveFlow } from '../../lib/plan/resolve.ts';
+import { serviceBackends } from '../../lib/suite/targets.ts';
 import type { ClusterState } from '../../lib/provider.ts';
 import type { Suite } from '../../lib/types.ts';
 

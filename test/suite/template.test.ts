@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { InfrastructureError } from '../../lib/errors.ts';
 import { planAddresses } from '../../lib/suite/addresses.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
-import { fillPodIPs, renderPolicy } from '../../lib/suite/template.ts';
+import { fillPodIPs, renderPolicy } from '../../lib/plan/policies.ts';
 
 describe('lib/suite template', () => {
   const ips = new Map([

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
 import { materialize } from '../../policy/materialize.ts';
-import { worldFromSuite } from '../../policy/from-suite.ts';
+import { worldFromSuite } from '../../plan/world.ts';
 import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import { planAddresses } from '../../suite/addresses.ts';
 import { addressAt, formatIPv4, parseCidr, parseCidr4 } from '../../ip.ts';

@@ -2,12 +2,10 @@
 // finally receive the packet (after Service DNAT and named-port resolution).
 import type { ClusterState } from '../provider.ts';
 import type { ExternalSpec, Flow, PodSpec, ResolvedEndpoint, ResolvedFlow, Suite } from '../types.ts';
-import { externalAddress, familyOfIP, stateFor } from './families.ts';
-import { probePodName, refText } from './refs.ts';
-import { findExternal, findPod, lookupTarget } from './targets.ts';
-import type { Workload } from './targets.ts';
-
-export { serviceBackends } from './targets.ts';
+import { externalAddress, familyOfIP, stateFor } from '../suite/families.ts';
+import { probePodName, refText } from '../suite/refs.ts';
+import { findExternal, findPod, lookupTarget } from '../suite/targets.ts';
+import type { Workload } from '../suite/targets.ts';
 
 function need<T>(value: T | undefined, what: string): T {
   // The loader has checked every ref; a miss here means suite and state do not belong together.

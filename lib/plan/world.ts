@@ -1,8 +1,8 @@
 // Builds the model's plain-data world from a loaded suite and the addresses a provider (or
 // the planner) assigned: pods with IPs and the ports they serve (named ports included).
+import type { PolicyWorld, WorldPod } from '../policy/world.ts';
 import type { ClusterState } from '../provider.ts';
 import type { Suite } from '../types.ts';
-import type { PolicyWorld, WorldPod } from './world.ts';
 
 export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
   const pods: WorldPod[] = [];
@@ -22,4 +22,18 @@ export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
   }
   const namespaces = suite.namespaces.map((ns) => ({ name: ns.name, labels: { ...ns.labels, 'kubernetes.io/metadata.name': ns.name } }));
   return { namespaces, pods };
+}
+
+/** Pods and namespaces of a suite as labels only (lint needs no addresses). */
+export function labelWorld(suite: Suite): PolicyWorld {
+  return {
+    namespaces: suite.namespaces.map((n) => ({ name: n.name, labels: { ...n.labels, 'kubernetes.io/metadata.name': n.name } })),
+    pods: suite.pods.map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      labels: p.labels,
+      ip: p.ip ?? '',
+      ports: p.serve.map((s) => ({ ...(s.name ? { name: s.name } : {}), port: s.port, protocol: s.protocol })),
+    })),
+  };
 }

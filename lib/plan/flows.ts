@@ -1,12 +1,8 @@
 // Predictions for resolved flows, and the plan records (RunResult shape without observed
 // or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
-import type { ClusterState } from '../provider.ts';
-import { resolveFlow } from '../suite/resolve.ts';
-import { countVerdicts, type FlowResult, type IPFamily, type NetworkPolicy, type Prediction, type ResolvedEndpoint, type ResolvedFlow, type RunResult, type Suite } from '../types.ts';
-import { compilePolicies } from './compile.ts';
-import { worldFromSuite } from './from-suite.ts';
-import { predict } from './predict.ts';
-import { podAddresses, type PolicyEndpoint, type PolicyWorld } from './world.ts';
+import { predict } from '../policy/predict.ts';
+import { podAddresses, type PolicyEndpoint, type PolicyWorld } from '../policy/world.ts';
+import { countVerdicts, type FlowResult, type IPFamily, type NetworkPolicy, type Prediction, type ResolvedEndpoint, type ResolvedFlow, type RunResult } from '../types.ts';
 
 /** The workload that finally receives the packet: a Service's backend after DNAT. */
 export function receiverOf(r: ResolvedFlow): ResolvedEndpoint | undefined {
@@ -55,16 +51,6 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
 export interface PlannedPrediction {
   resolved: ResolvedFlow;
   prediction: Prediction;
-}
-
-/** Resolves and predicts every flow of a suite: what both `plan` and `run` start from. */
-export function planFlows(suite: Suite, state: ClusterState, policies: NetworkPolicy[]): PlannedPrediction[] {
-  compilePolicies(policies); // compile once; predict() reuses it for every flow
-  const world = worldFromSuite(suite, state);
-  return suite.flows.map((flow) => {
-    const resolved = resolveFlow(suite, state, flow);
-    return { resolved, prediction: predictResolvedFlow(policies, world, resolved) };
-  });
 }
 
 /** One plan record: the result record of DESIGN.md without observed/attempts; verdict = predicted vs expect. */

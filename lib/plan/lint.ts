@@ -1,0 +1,71 @@
+// lint over files: policy files are read as written; a suite brings its pods and namespaces
+// (so selector and named-port rules can check against them), its policies and its flows as
+// `plan` predicts them.
+import { dirname, join, resolve } from 'node:path';
+import { InputError, type InputProblem } from '../errors.ts';
+import { lintPolicies, parsePolicyFile, sortFindings, type Finding, type LintContext, type LintFlows, type PolicySource } from '../policy/lint/index.ts';
+import { loadSuite } from '../suite/load.ts';
+import type { Expectation, Suite } from '../types.ts';
+import { predictResolvedFlow, type PlannedPrediction } from './flows.ts';
+import { planSuite } from './prepare.ts';
+import { labelWorld } from './world.ts';
+
+/** The suite's flows as `plan` predicts them (planner addresses, policies in force), under those policies or a variant. */
+export function suiteFlows(suite: Suite): LintFlows {
+  const { policies, world, planned } = planSuite(suite);
+  const run = (verdictOf: (p: PlannedPrediction) => Expectation) => planned.map((p) => ({ name: p.resolved.flow.name, expect: p.resolved.flow.expect, verdict: verdictOf(p) }));
+  const inForce = run((p) => p.prediction.verdict);
+  return {
+    policies,
+    ids: suite.policies.map((lp) => `${lp.namespace}/${lp.policy.metadata.name}`),
+    predict: (ps) => (ps ? run((p) => predictResolvedFlow(ps, world, p.resolved).verdict) : inForce),
+  };
+}
+
+/** Lints a suite's policies against its pods; policy locations come from re-reading the files. */
+export function lintSuite(suite: Suite): Finding[] {
+  const own = parsePolicyFile(suite.file);
+  const sources: PolicySource[] = [...own.policies];
+  for (const rel of own.policyFiles) sources.push(...parsePolicyFile(join(dirname(suite.file), rel)).policies);
+  // Policies without a namespace take the one the loader gave them.
+  for (const s of sources) {
+    if (!s.policy.metadata?.namespace) {
+      const loaded = suite.policies.find((lp) => lp.policy.metadata.name === s.policy.metadata?.name);
+      if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
+    }
+  }
+  return lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR, flows: suiteFlows(suite) });
+}
+
+/** What lint found over many inputs: the findings of every readable input, the problems of every other. */
+export interface LintRun {
+  findings: Finding[];
+  /** Inputs that could not be linted (missing, bad YAML, a suite that does not load), file:line: message. */
+  inputErrors: InputProblem[];
+}
+
+/**
+ * Lints every input; one bad input never hides the others. Suites are linted against their own
+ * pods and namespaces; plain policy files together (rules that look across policies, such as
+ * DNS egress and shadowed rules, see all of them). A file named twice is linted once.
+ */
+export async function lintInputs(files: string[], ctx: LintContext): Promise<LintRun> {
+  const findings: Finding[] = [];
+  const inputErrors: InputProblem[] = [];
+  const plain: PolicySource[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(resolve(file))) continue;
+    seen.add(resolve(file));
+    try {
+      const parsed = parsePolicyFile(file);
+      if (parsed.kinds.includes('ConnectivitySuite')) findings.push(...lintSuite(await loadSuite(file)));
+      else plain.push(...parsed.policies);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      inputErrors.push(...err.problems);
+    }
+  }
+  if (plain.length) findings.push(...lintPolicies(plain, ctx));
+  return { findings: sortFindings(findings), inputErrors };
+}
