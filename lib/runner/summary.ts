@@ -45,7 +45,7 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
     out.write('  signed:   no (run with --sign-key to make the bundle tamper-evident)\n');
     out.write(`  verify:   npx flowproof verify ${r.bundleDir} --no-signature  (hashes only)\n`);
   }
-  out.write(`  allure:   ${r.bundleDir}/${ALLURE_HTML} once made (Java, a few seconds): npx flowproof report ${r.bundleDir} --allure${r.signed ? ' --sign-key <pem>' : ''}\n`);
+  out.write(`  allure:   ${r.bundleDir}/${ALLURE_HTML} once made (Java, a few seconds): npx flowproof report ${r.bundleDir} --allure${r.signed ? ` --sign-key ${r.signKeyPath ?? '<pem>'}` : ''}\n`);
 }
 
 /** After several suites: one line each, so the whole run fits on a screen. */
