@@ -151,13 +151,20 @@ function renderControls(input: HtmlInput): string {
     .map((e) => {
       const listed = listedFlows(e);
       const row = (f: FlowResult) =>
-        `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a>${e.flows.includes(f) ? '' : ' <span class="muted">(not tagged: counts against this segmentation control)</span>'}</td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`;
+        `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`;
       const head = '<thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead>';
       // What counts against the control in full; the tagged flows that passed folded away (and not printed).
-      const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass'));
+      // Tagged flows that did not pass in full; the run's untagged ones that count against a
+      // segmentation control named in one line (their cards are under Violations); the tagged
+      // flows that passed folded away (and not printed).
+      const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && e.flows.includes(f)));
+      const untagged = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f)));
       const passed = listed.filter((f) => f.verdict === 'pass');
       const table = [
         against.length ? `<table class="flows">${head}<tbody>${against.map(row).join('')}</tbody></table>` : '',
+        untagged.length
+          ? `<p class="untagged">Also counted against this segmentation control, not tagged with it (${untagged.length}): ${untagged.map((f) => `<a href="#flow-${slug(f.name)}">${esc(f.name)}</a> (${pill(f)})`).join('; ')}.</p>`
+          : '',
         passed.length ? `<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row).join('')}</tbody></table></details>` : '',
       ].join('');
       const passedElsewhere = e.judged.length - listed.length;
@@ -257,7 +264,9 @@ footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid va
 @media print{@page{size:A4;margin:12mm}
  body{background:#fff;font-size:10px}main{max-width:none;padding:0}.noprint,.screen-only{display:none}.print-only{display:block}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;text-decoration:none}
- h2,h3{break-after:avoid}.flow-card{break-inside:avoid}.control{break-inside:auto}dl.scope{grid-template-columns:28% 1fr}pre{white-space:pre-wrap;max-height:none}
+ h2,h3,.flow-card h4,.flow-card .path{break-after:avoid}.flow-card,.control{break-inside:auto}.dpo{break-inside:avoid}
+ #all-flows{font-size:8px}#all-flows th:nth-child(1){width:15%}#all-flows th:nth-child(2),#all-flows th:nth-child(3){width:19%}#all-flows th:nth-child(4){width:8%}
+ #all-flows th:nth-child(5),#all-flows th:nth-child(6),#all-flows th:nth-child(7){width:6%}#all-flows th:nth-child(8){width:8%}#all-flows th:nth-child(9){width:7%}#all-flows th:nth-child(10){width:6%}dl.scope{grid-template-columns:28% 1fr}pre{white-space:pre-wrap;max-height:none}
  table{table-layout:fixed;width:100%;max-width:100%}th,td{overflow-wrap:anywhere;word-break:break-word}
  .matrix th,.matrix td{padding:3px}.matrix th[scope=row]{white-space:normal;width:18%}.cell{min-width:0}
  table.matrix{break-inside:auto}.matrix tr{break-inside:avoid}

@@ -58,7 +58,9 @@ describe('report: control status over the whole run', () => {
     const section = html.slice(html.indexOf('data-control="PCI-DSS-11.4.5"'), html.indexOf('</section>', html.indexOf('data-control="PCI-DSS-11.4.5"')));
     expect(section).to.include('<span class="pill s-not-satisfied">Violated</span>');
     expect(section).to.include('judged over every flow of the run');
-    expect(section.match(/not tagged: counts against this segmentation control/g)).to.have.length(3);
+    const untagged = /Also counted against this segmentation control, not tagged with it \((\d+)\): (.*?)\.<\/p>/.exec(section);
+    expect(untagged?.[1]).to.equal('3');
+    for (const name of ['other tenant cannot reach postgres', 'other tenant cannot reach redis', 'api-gateway reaches postgres']) expect(untagged![2]).to.include(`>${name}</a>`);
     const finding = JSON.parse(readFileSync(join(dir, 'oscal-assessment-results.json'), 'utf8'))['assessment-results'].results[0].findings.find(
       (f: { target: { 'target-id': string } }) => f.target['target-id'] === 'PCI-DSS-11.4.5',
     );
