@@ -1,8 +1,12 @@
 // The data flowproof works on. These types are the documentation of the data: every
 // module takes and returns these shapes, and results.json / `--json` serialise them.
+// What a suite can say is the zod schema's (lib/suite/schema.ts): those types derive from it.
+import type { z } from 'zod';
+import type { probeKind } from './suite/schema.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-export type ProbeKind = 'tcp' | 'udp' | 'sctp' | 'psql' | 'redis' | 'sip-options' | 'http' | 'https' | 'dns';
+/** A probe kind: a name of the probe registry (lib/probes/index.ts), through the schema's enum. */
+export type ProbeKind = z.output<typeof probeKind>;
 /** What a served port runs: `echo` answers TCP, UDP and SCTP by echoing what it receives. */
 export type AppKind = 'echo' | 'http' | 'https' | 'postgres' | 'redis' | 'sip' | 'dns';
 export type Expectation = 'allow' | 'deny';

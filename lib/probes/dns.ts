@@ -22,6 +22,7 @@ export function queryType(t: ProbeTarget): 'A' | 'AAAA' {
 export const dnsProbe: ProbeDefinition = {
   kind: 'dns',
   tool: 'dig',
+  tools: ['dig'],
   protocols: ['UDP', 'TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const seconds = wholeSeconds(timeoutMs);

@@ -19,6 +19,7 @@ function curlProbe(kind: 'http' | 'https'): ProbeDefinition {
   return {
     kind,
     tool: 'curl',
+    tools: ['curl'],
     protocols: ['TCP'],
     command(t: ProbeTarget, timeoutMs: number) {
       const seconds = fractionalSeconds(timeoutMs);

@@ -16,7 +16,12 @@ import { nonceOf, udpProbe } from './udp.ts';
 export type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
 export { commandLine, renderTranscript } from './transcript.ts';
 
-export const probes: Record<ProbeKind, ProbeDefinition> = {
+/**
+ * The probe registry: the one place a probe kind is named. The suite schema's `probe` enum
+ * (and so the ProbeKind type) is its keys, in this order; protocols and tools are each
+ * definition's own.
+ */
+export const probes = {
   tcp: tcpProbe,
   udp: udpProbe,
   sctp: sctpProbe,
@@ -26,24 +31,11 @@ export const probes: Record<ProbeKind, ProbeDefinition> = {
   http: httpProbe,
   https: httpsProbe,
   dns: dnsProbe,
-};
-
-/** Binaries each probe's command runs, besides a POSIX shell's basics. */
-const toolsByKind: Record<ProbeKind, string[]> = {
-  tcp: ['nc'],
-  udp: ['timeout', 'nc'],
-  sctp: ['socat'],
-  psql: ['psql'],
-  redis: ['timeout', 'redis-cli'],
-  'sip-options': ['sh', 'mktemp', 'sipp'],
-  http: ['curl'],
-  https: ['curl'],
-  dns: ['dig'],
-};
+} satisfies Record<string, ProbeDefinition>;
 
 /** Binaries a probe kind runs (for doctor and for choosing the kind probe container). */
 export function toolsFor(kind: ProbeKind): string[] {
-  return [...toolsByKind[kind]];
+  return [...probes[kind].tools];
 }
 
 /** Runs one attempt and records it: outcome, reason, full transcript, duration. Never throws. */

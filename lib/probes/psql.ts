@@ -24,6 +24,7 @@ const serverAnswers: Array<[RegExp, string]> = [
 export const psqlProbe: ProbeDefinition = {
   kind: 'psql',
   tool: 'psql',
+  tools: ['psql'],
   protocols: ['TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const seconds = wholeSeconds(timeoutMs, psqlMinTimeoutSeconds);

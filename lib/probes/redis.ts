@@ -9,6 +9,7 @@ const timedOutExits = new Set([124, 143]);
 export const redisProbe: ProbeDefinition = {
   kind: 'redis',
   tool: 'redis-cli',
+  tools: ['timeout', 'redis-cli'],
   protocols: ['TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     return {

@@ -13,6 +13,7 @@ import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 export const sctpProbe: ProbeDefinition = {
   kind: 'sctp',
   tool: 'socat',
+  tools: ['socat'],
   protocols: ['SCTP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const seconds = fractionalSeconds(timeoutMs);

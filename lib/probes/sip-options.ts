@@ -46,6 +46,7 @@ const statusLine = /^SIP\/2\.0 (\d{3})(?: ([^\r\n]*))?\r?$/m;
 export const sipOptionsProbe: ProbeDefinition = {
   kind: 'sip-options',
   tool: 'sipp',
+  tools: ['sh', 'mktemp', 'sipp'],
   protocols: ['UDP', 'TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const ms = String(Math.max(1, Math.round(timeoutMs)));

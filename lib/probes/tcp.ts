@@ -6,6 +6,7 @@ import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 export const tcpProbe: ProbeDefinition = {
   kind: 'tcp',
   tool: 'nc',
+  tools: ['nc'],
   protocols: ['TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const seconds = wholeSeconds(timeoutMs);

@@ -24,6 +24,13 @@ export interface ProbeDefinition {
   kind: ProbeKind;
   /** The binary the command needs; kind picks the probe container that has it. */
   tool: string;
+  /**
+   * Every binary the command runs, `tool` among them (`timeout`, `sh` besides it): kind gives
+   * a probing pod the containers with them. Where each comes from (its Debian package, its
+   * image) is the app registry's fact (lib/apps).
+   */
+  tools: string[];
+  /** The transport protocols the probe speaks: a flow over another one is refused at load time. */
   protocols: Protocol[];
   /** The command for one attempt. Its exec deadline sits a bit above the tool's own timeout. */
   command(t: ProbeTarget, timeoutMs: number): ExecRequest;

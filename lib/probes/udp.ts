@@ -21,6 +21,7 @@ const timedOutExits = new Set([124, 143]);
 export const udpProbe: ProbeDefinition = {
   kind: 'udp',
   tool: 'nc',
+  tools: ['timeout', 'nc'],
   protocols: ['UDP'],
   command(t: ProbeTarget, timeoutMs: number) {
     return {

@@ -1,5 +1,6 @@
 // Which probe a flow gets when the suite does not say, and which probes can run over
 // which protocol (psql over UDP is a suite mistake, reported at load time).
+import { probes } from '../probes/index.ts';
 import type { AppKind, ProbeKind, Protocol, ServePort } from '../types.ts';
 
 const probeForApp: Record<Exclude<AppKind, 'echo'>, ProbeKind> = {
@@ -11,26 +12,18 @@ const probeForApp: Record<Exclude<AppKind, 'echo'>, ProbeKind> = {
   dns: 'dns',
 };
 
-/** Protocols each probe can speak. */
-export const probeProtocols: Record<ProbeKind, Protocol[]> = {
-  tcp: ['TCP'],
-  udp: ['UDP'],
-  sctp: ['SCTP'],
-  psql: ['TCP'],
-  redis: ['TCP'],
-  http: ['TCP'],
-  https: ['TCP'],
-  'sip-options': ['UDP', 'TCP'],
-  dns: ['UDP', 'TCP'],
-};
+const probeKinds = Object.keys(probes) as ProbeKind[];
+
+/** Protocols each probe can speak: each probe definition's own (lib/probes). */
+export const probeProtocols = Object.fromEntries(probeKinds.map((k) => [k, probes[k].protocols])) as Record<ProbeKind, Protocol[]>;
 
 export function probeFits(probe: ProbeKind, protocol: Protocol): boolean {
-  return probeProtocols[probe].includes(protocol);
+  return probes[probe].protocols.includes(protocol);
 }
 
 /** The probes that can test a protocol, for "write probe: …" hints. */
 export function probesFor(protocol: Protocol): ProbeKind[] {
-  return (Object.keys(probeProtocols) as ProbeKind[]).filter((p) => probeFits(p, protocol));
+  return probeKinds.filter((p) => probeFits(p, protocol));
 }
 
 /** The plain connect-or-echo probe of each protocol. */

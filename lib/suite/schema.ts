@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { decodeNulls } from '../policy/decode.ts';
 import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
+import { probes } from '../probes/index.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, ipInRange, ulaRange } from './families.ts';
 
 function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
@@ -87,8 +88,10 @@ const portRef = z
   });
 
 export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
+/** The names of the probe registry (lib/probes/index.ts), in its order: the ProbeKind type is this enum's output. */
+const probeKinds = Object.keys(probes) as [keyof typeof probes, ...Array<keyof typeof probes>];
 export const probeKind = z
-  .enum(['tcp', 'udp', 'sctp', 'psql', 'redis', 'sip-options', 'http', 'https', 'dns'])
+  .enum(probeKinds)
   .describe('How the flow is probed. Defaults from the target port\'s app and the protocol (postgres→psql, redis→redis, sip→sip-options, http→http, https→https, dns→dns, echo→tcp, udp or sctp).');
 export const appKind = z
   .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
