@@ -2,13 +2,13 @@
 // module takes and returns these shapes, and results.json / `--json` serialise them.
 // What a suite can say is the zod schema's (lib/suite/schema.ts): those types derive from it.
 import type { z } from 'zod';
-import type { probeKind } from './suite/schema.ts';
+import type { appKind, probeKind } from './suite/schema.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 /** A probe kind: a name of the probe registry (lib/probes/index.ts), through the schema's enum. */
 export type ProbeKind = z.output<typeof probeKind>;
-/** What a served port runs: `echo` answers TCP, UDP and SCTP by echoing what it receives. */
-export type AppKind = 'echo' | 'http' | 'https' | 'postgres' | 'redis' | 'sip' | 'dns';
+/** What a served port runs: a name of the app registry (lib/apps/index.ts), through the schema's enum. */
+export type AppKind = z.output<typeof appKind>;
 export type Expectation = 'allow' | 'deny';
 /** An IP family, spelled as Kubernetes spells `ipFamilies`. */
 export type IPFamily = 'IPv4' | 'IPv6';

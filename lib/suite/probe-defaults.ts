@@ -1,16 +1,8 @@
 // Which probe a flow gets when the suite does not say, and which probes can run over
 // which protocol (psql over UDP is a suite mistake, reported at load time).
+import { apps, type AppDefinition } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
-import type { AppKind, ProbeKind, Protocol, ServePort } from '../types.ts';
-
-const probeForApp: Record<Exclude<AppKind, 'echo'>, ProbeKind> = {
-  postgres: 'psql',
-  redis: 'redis',
-  sip: 'sip-options',
-  http: 'http',
-  https: 'https',
-  dns: 'dns',
-};
+import type { ProbeKind, Protocol, ServePort } from '../types.ts';
 
 const probeKinds = Object.keys(probes) as ProbeKind[];
 
@@ -30,13 +22,11 @@ export function probesFor(protocol: Protocol): ProbeKind[] {
 const plainProbe: Record<Protocol, ProbeKind> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 
 /**
- * The probe for a target port: from the app serving it (when known and it fits the
- * protocol), else the plain probe of the protocol (tcp, udp or sctp).
+ * The probe for a target port: from the app serving it (its registry entry's `probe`, when
+ * it has one and it fits the protocol), else the plain probe of the protocol (tcp, udp or sctp).
  */
 export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): ProbeKind {
-  if (serve && serve.app !== 'echo') {
-    const probe = probeForApp[serve.app];
-    if (probeFits(probe, protocol)) return probe;
-  }
+  const app: AppDefinition | undefined = serve && apps[serve.app];
+  if (app?.probe && probeFits(app.probe, protocol)) return app.probe;
   return plainProbe[protocol];
 }

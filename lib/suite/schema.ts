@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { decodeNulls } from '../policy/decode.ts';
 import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
+import { apps } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, ipInRange, ulaRange } from './families.ts';
 
@@ -90,12 +91,18 @@ const portRef = z
 export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
 /** The names of the probe registry (lib/probes/index.ts), in its order: the ProbeKind type is this enum's output. */
 const probeKinds = Object.keys(probes) as [keyof typeof probes, ...Array<keyof typeof probes>];
+/** The names of the app registry (lib/apps/index.ts), in its order: the AppKind type is this enum's output. */
+const appKinds = Object.keys(apps) as [keyof typeof apps, ...Array<keyof typeof apps>];
+const appDefaults = appKinds.flatMap((a) => {
+  const app = apps[a];
+  return 'probe' in app ? [`${a}→${app.probe}`] : [];
+});
 export const probeKind = z
   .enum(probeKinds)
-  .describe('How the flow is probed. Defaults from the target port\'s app and the protocol (postgres→psql, redis→redis, sip→sip-options, http→http, https→https, dns→dns, echo→tcp, udp or sctp).');
+  .describe(`How the flow is probed. Defaults from the target port's app and the protocol (${appDefaults.join(', ')}, echo→tcp, udp or sctp).`);
 export const appKind = z
-  .enum(['echo', 'http', 'https', 'postgres', 'redis', 'sip', 'dns'])
-  .describe('What listens on the port. echo (default) answers TCP, UDP and SCTP; sip answers SIP OPTIONS with 200 over UDP and TCP. Only echo serves SCTP.');
+  .enum(appKinds)
+  .describe(`What listens on the port: ${appKinds.map((a) => `${a}${a === 'echo' ? ' (default)' : ''}: ${apps[a].summary}`).join('; ')}. Only echo serves SCTP.`);
 export const expectation = z.enum(['allow', 'deny']).describe('What the suite declares: allow or deny.');
 /** An IPv6 address (any spelling; the loader keeps the RFC 5952 form). */
 const ipv6Address = (what: string) =>

@@ -5,7 +5,7 @@ import type { PodEnforcement } from '../../lib/policy/materialize.ts';
 import { sumCounters } from '../../lib/providers/netns/counters.ts';
 import { runNames } from '../../lib/providers/netns/names.ts';
 import { dropLabel, policyScript, ruleLines } from '../../lib/providers/netns/nft-policy.ts';
-import { clusterHostsFile } from '../../lib/providers/netns/servers/dnsmasq.ts';
+import { clusterHostsFile } from '../../lib/apps/dns.ts';
 import { natScript, planServiceDnat } from '../../lib/providers/netns/services.ts';
 import { nodeScript, planTopology, podResolvConf, workloadScript } from '../../lib/providers/netns/topology-plan.ts';
 import { planAddresses } from '../../lib/suite/addresses.ts';

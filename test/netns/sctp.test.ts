@@ -37,7 +37,7 @@ const noSctp = 'socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPROTONOSU
 function context(sctp: ServerContext['sctp'], warnings: string[]): ServerContext {
   return {
     workDir: '/nonexistent/flowproof-test',
-    postgresTemplate: () => Promise.reject(new Error('unused')),
+    prepared: () => Promise.reject(new Error('unused')),
     tls: () => Promise.reject(new Error('unused')),
     services: [],
     warn: (m) => warnings.push(m),

@@ -3,15 +3,19 @@
 // pods, Services, and the ConfigMaps the servers read. No I/O here, so tests can check
 // every field.
 import type { V1ConfigMap, V1Container, V1ContainerPort, V1Namespace, V1Pod, V1PodSecurityContext, V1Secret, V1SecurityContext, V1Service, V1Volume } from '@kubernetes/client-node';
+import { apps, type AppDefinition } from '../../apps/index.ts';
+import { dnsConfigMapName, dnsCorefile } from '../../apps/dns.ts';
+import { echoScript } from '../../apps/echo.ts';
+import { tlsSecretName } from '../../apps/http.ts';
+import { sipConfigMapName } from '../../apps/sip.ts';
 import type { AppKind, IPFamily, Labels, NamespaceSpec, PodSpec, Protocol, ServePort, ServiceSpec } from '../../types.ts';
 import { serviceFamilyFields } from './families.ts';
 import { roleAnnotation, runLabels } from './labels.ts';
 import { idleCommand, toolRoles, type ToolRole } from './tools.ts';
 import type { Versions } from './versions.ts';
 
-export const sipConfigMapName = 'flowproof-sip-uas';
-export const dnsConfigMapName = 'flowproof-dns';
-export const tlsSecretName = 'flowproof-tls';
+// The config objects of app: sip, dns and https are their apps' facts (lib/apps).
+export { dnsConfigMapName, dnsCorefile, sipConfigMapName, tlsSecretName };
 
 /** What every pod builder needs besides the spec. */
 export interface BuildContext {
@@ -32,7 +36,7 @@ export function buildNamespace(ns: NamespaceSpec, runId: string): V1Namespace {
 }
 
 /** One server container per (app, port): protocols sharing a port share the container. */
-interface ServerGroup {
+export interface ServerGroup {
   app: AppKind;
   port: number;
   protocols: Protocol[];
@@ -61,83 +65,23 @@ function readiness(g: ServerGroup): Pick<V1Container, 'readinessProbe'> {
   return { readinessProbe: { tcpSocket: { port: g.port }, periodSeconds: 2, failureThreshold: 30 } };
 }
 
-function echoScript(g: ServerGroup): string {
-  const parts = g.protocols.map((p) =>
-    p === 'TCP' ? `socat TCP-LISTEN:${g.port},fork,reuseaddr PIPE` : p === 'UDP' ? `socat UDP-RECVFROM:${g.port},fork PIPE` : `socat SCTP-LISTEN:${g.port},fork,reuseaddr PIPE`,
-  );
-  return `${parts.map((p) => `${p} &`).join(' ')} wait`;
-}
-
-function sipScript(g: ServerGroup): string {
-  const parts = g.protocols
-    .filter((p) => p !== 'SCTP')
-    .map((p) => `sipp -sf /flowproof-sip/uas-options.xml -p ${g.port} -t ${p === 'TCP' ? 't1' : 'u1'} -nostdin -trace_err &`);
-  return `${parts.join(' ')} wait`;
-}
-
-/** All echo ports of a workload in one netshoot container (socat per port and protocol). */
+/** All echo ports of a workload in one container of the echo app's image (socat per port and protocol). */
 export function echoContainer(groups: ServerGroup[], ctx: BuildContext): V1Container {
   const firstTcp = groups.find((g) => g.protocols.includes('TCP'));
   return {
     name: 'srv-echo',
-    image: ctx.versions.images.netshoot,
+    image: ctx.versions.images[apps.echo.image],
     command: ['sh', '-c', `${groups.map((g) => echoScript(g).replace(/ wait$/, '')).join(' ')} wait`],
     ports: groups.flatMap(containerPorts),
     ...(firstTcp ? readiness(firstTcp) : {}),
   };
 }
 
-/** The container that serves one (app, port) group, with the volume it reads if any. */
+/** The container that serves one (app, port) group, with the volume it reads if any: the app's own (lib/apps), from its image. */
 export function serverContainer(g: ServerGroup, ctx: BuildContext): { container: V1Container; volume?: V1Volume } {
-  const img = ctx.versions.images;
-  const name = `srv-${g.app}-${g.port}`;
-  const base = { name, ports: containerPorts(g), ...readiness(g) };
-  switch (g.app) {
-    case 'echo':
-      return { container: { ...base, image: img.netshoot, command: ['sh', '-c', echoScript(g)] } };
-    case 'http':
-      return { container: { ...base, image: img.agnhost, args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1'] } };
-    case 'https':
-      return {
-        container: {
-          ...base,
-          image: img.agnhost,
-          args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1', '--tls-cert-file=/flowproof-tls/tls.crt', '--tls-private-key-file=/flowproof-tls/tls.key'],
-          volumeMounts: [{ name: 'flowproof-tls', mountPath: '/flowproof-tls', readOnly: true }],
-        },
-        volume: { name: 'flowproof-tls', secret: { secretName: tlsSecretName } },
-      };
-    case 'postgres':
-      return {
-        container: {
-          ...base,
-          image: img.postgres,
-          args: ['-p', String(g.port), '-c', 'listen_addresses=*'],
-          env: [
-            { name: 'POSTGRES_PASSWORD', value: ctx.postgresPassword },
-            { name: 'PGDATA', value: `/var/lib/postgresql/data/p${g.port}` },
-          ],
-        },
-      };
-    case 'redis':
-      return { container: { ...base, image: img.redis, command: ['redis-server', '--port', String(g.port), '--protected-mode', 'no', '--save', ''] } };
-    case 'sip':
-      return {
-        container: { ...base, image: img.sipp, command: ['sh', '-c', sipScript(g)], volumeMounts: [{ name: 'flowproof-sip', mountPath: '/flowproof-sip', readOnly: true }] },
-        volume: { name: 'flowproof-sip', configMap: { name: sipConfigMapName } },
-      };
-    case 'dns':
-      return {
-        container: {
-          ...base,
-          image: img.coredns,
-          args: ['-conf', '/flowproof-dns/Corefile', '-dns.port', String(g.port)],
-          securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
-          volumeMounts: [{ name: 'flowproof-dns', mountPath: '/flowproof-dns', readOnly: true }],
-        },
-        volume: { name: 'flowproof-dns', configMap: { name: dnsConfigMapName } },
-      };
-  }
+  const app: AppDefinition = apps[g.app];
+  const { container, volume } = app.kind.container(g, ctx);
+  return { container: { name: `srv-${g.app}-${g.port}`, ports: containerPorts(g), ...readiness(g), image: ctx.versions.images[apps[g.app].image], ...container }, ...(volume ? { volume } : {}) };
 }
 
 /**
@@ -232,9 +176,6 @@ export function buildService(svc: ServiceSpec, runId: string, families: IPFamily
     },
   };
 }
-
-/** CoreDNS config for app: dns: answers every A query with a TEST-NET address. */
-export const dnsCorefile = ['. {', '    template IN A {', '        answer "{{ .Name }} 60 IN A 192.0.2.53"', '    }', '    errors', '}', ''].join('\n');
 
 export function buildSipConfigMap(namespace: string, scenarioXml: string, runId: string): V1ConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(sipConfigMapName, runId, {}, namespace), data: { 'uas-options.xml': scenarioXml } };

@@ -1,30 +1,18 @@
 // Which container of a probe-capable pod has which tool. netshoot has nc, curl, dig,
 // socat and ip, but not psql, redis-cli or sipp, so a pod that probes carries one idle
-// container per image it needs, all sharing the pod's network namespace.
-import type { ImageName } from './versions.ts';
+// container per image it needs, all sharing the pod's network namespace. Which image
+// carries which tool is the app registry's fact (lib/apps: each app's `clients`).
+import { defaultToolRole, toolRoleImages, type ImageName, type ToolRole } from '../../apps/index.ts';
 
-export type ToolRole = 'net' | 'psql' | 'redis' | 'sipp';
+export type { ToolRole };
 
-export const toolRoles: Record<ToolRole, { container: string; image: ImageName }> = {
-  net: { container: 'tool-net', image: 'netshoot' },
-  psql: { container: 'tool-psql', image: 'postgres' },
-  redis: { container: 'tool-redis', image: 'redis' },
-  sipp: { container: 'tool-sipp', image: 'sipp' },
-};
+export const toolRoles = Object.fromEntries(toolRoleImages.map((r) => [r.role, { container: `tool-${r.role}`, image: r.image }])) as Record<ToolRole, { container: string; image: ImageName }>;
 
-/** The container role that has `tool`; anything not listed runs in netshoot. */
+const roleByTool = new Map(toolRoleImages.flatMap((r) => r.tools.map((t) => [t, r.role] as const)));
+
+/** The container role that has `tool`; anything no app's image claims runs in netshoot. */
 export function roleForTool(tool: string): ToolRole {
-  switch (tool) {
-    case 'psql':
-    case 'pg_isready':
-      return 'psql';
-    case 'redis-cli':
-      return 'redis';
-    case 'sipp':
-      return 'sipp';
-    default:
-      return 'net';
-  }
+  return roleByTool.get(tool) ?? defaultToolRole;
 }
 
 export function containerForTool(tool: string): string {
@@ -33,9 +21,9 @@ export function containerForTool(tool: string): string {
 
 /** Roles for a set of tools, netshoot always first (the canary and dig/nc need it). */
 export function rolesForTools(tools: Iterable<string>): ToolRole[] {
-  const roles = new Set<ToolRole>(['net']);
+  const roles = new Set<ToolRole>([defaultToolRole]);
   for (const t of tools) roles.add(roleForTool(t));
-  return (['net', 'psql', 'redis', 'sipp'] as const).filter((r) => roles.has(r));
+  return toolRoleImages.map((r) => r.role).filter((r) => roles.has(r));
 }
 
 /** Keeps a tool container alive doing nothing, and exits at once on SIGTERM. */

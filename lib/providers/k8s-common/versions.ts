@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { imageNames, type ImageName } from '../../apps/index.ts';
 import { InfrastructureError } from '../../errors.ts';
 import { clustersDir } from '../../paths.ts';
 
@@ -26,16 +27,19 @@ export function debianTag(debianVersion: string): string {
   return debianVersion.replace(/^[0-9]+:/, '').replace(/[+~]/g, '-');
 }
 
+/** Every image an app is served from (lib/apps) must be pinned here, and nothing else. */
+const images = z.strictObject(Object.fromEntries(imageNames.map((n) => [n, image])) as Record<ImageName, typeof image>);
+
 export const versionsSchema = z.strictObject({
   tools: z.strictObject({ kind: version, kubectl: version, helm: version }),
   kindNodeImage: image,
   calico: z.strictObject({ version, operatorCrds: z.url(), operatorManifest: z.url(), installation: z.string() }),
   cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string() }),
-  images: z.strictObject({ netshoot: image, postgres: image, redis: image, sipp: image, agnhost: image, coredns: image }),
+  images,
   localImages: z.strictObject({
     base: image,
     build: z.partialRecord(
-      z.enum(['netshoot', 'postgres', 'redis', 'sipp', 'agnhost', 'coredns']),
+      z.enum(imageNames),
       z.strictObject({ package: debianPackage, version: debianVersion }),
     ),
   }),
@@ -51,7 +55,8 @@ export const versionsSchema = z.strictObject({
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
-export type ImageName = keyof Versions['images'];
+/** A key of versions.yaml `images`: the image of an app (lib/apps). */
+export type { ImageName };
 
 export function loadVersions(file = `${clustersDir}versions.yaml`): Versions {
   let raw: unknown;

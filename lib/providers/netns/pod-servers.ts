@@ -1,21 +1,20 @@
 // Which servers a pod's `serve` entries need, grouped the way they run: one app server
-// process for every echo/HTTP/HTTPS port, one postgres / redis / dnsmasq per port, one
-// sipp per port and transport, one socat per SCTP port. Then starts them all in parallel
-// and waits for each.
+// process for every echo/HTTP/HTTPS port, one server per port as each app says (lib/apps:
+// postgres, redis, dnsmasq per port; sipp per port and transport), one socat per SCTP port.
+// Then starts them all in parallel and waits for each.
+import { apps, type AppName, type NetnsRunContext, type NetnsServeContext, type NetnsServing, type ServiceAddress } from '../../apps/index.ts';
 import type { ServePort } from '../../types.ts';
+import { runStep } from './run-step.ts';
 import { appServerLaunch, type AppListener } from './servers/appserver.ts';
-import { dnsmasqLaunch, type ServiceAddress } from './servers/dnsmasq.ts';
 import { launchServer, type RunningServer, type ServerLaunch } from './servers/launch.ts';
-import { postgresLaunch, preparePostgresDataDir } from './servers/postgres.ts';
-import { redisLaunch } from './servers/redis.ts';
 import { sctpEchoLaunch } from './servers/sctp-echo.ts';
-import { sipLaunch } from './servers/sip.ts';
+import { findTool } from './tools.ts';
 import { join } from 'node:path';
 
 export interface ServerContext {
   workDir: string;
-  /** Resolves with the initdb template (started once per run, only when needed). */
-  postgresTemplate: () => Promise<string>;
+  /** Resolves with what an app's `prepare` made once per run (a template data directory). */
+  prepared: (app: AppName) => Promise<string>;
   tls: () => Promise<{ cert: string; key: string }>;
   services: ServiceAddress[];
   warn: (message: string) => void;
@@ -30,6 +29,12 @@ export function appsServed(pods: Array<{ serve: ServePort[] }>): Set<ServePort['
   return new Set(pods.flatMap((p) => p.serve.map((s) => s.app)));
 }
 
+/** Whether an app is answered by the workload's node app server, and whether it needs the run's certificate. */
+export function servedByAppServer(app: AppName): { tls: boolean } | undefined {
+  const netns: NetnsServing = apps[app].netns;
+  return 'appServer' in netns ? netns.appServer : undefined;
+}
+
 /** A pod or an external: what serves, under which key ("ns/pod", "ext:name") and file id. */
 export interface Workload {
   key: string;
@@ -38,16 +43,21 @@ export interface Workload {
   serve: ServePort[];
 }
 
+/** The helpers an app's server and its preparation get (lib/apps imports no provider code). */
+export const appHelpers: Pick<NetnsRunContext, 'tool' | 'run'> = {
+  tool: (name) => findTool(name) ?? name,
+  run: (step, tool, args, opts) => runStep(step, tool, args, opts),
+};
+
 /** Builds (lazily: postgres needs its data dir copied first) the launches for one workload. */
 export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => Promise<ServerLaunch>> {
   const { key, id: index } = w;
   const out: Array<() => Promise<ServerLaunch>> = [];
   const listeners: AppListener[] = [];
   const seen = new Set<string>();
-  let sipInstances = 0;
+  const instances = new Map<AppName, number>();
   const once = (k: string) => (seen.has(k) ? false : (seen.add(k), true));
   for (const s of w.serve) {
-    const id = `${index}-${s.port}-${s.protocol.toLowerCase()}`;
     if (s.protocol === 'SCTP') {
       // The loader lets only app: echo serve SCTP. Without kernel SCTP a run with SCTP flows
       // never gets here (preflight refuses it); a port no flow probes is only left unserved.
@@ -55,36 +65,30 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
       else if (once(`sctp/${s.port}`)) out.push(async () => sctpEchoLaunch(s.port, ctx.ipv6));
       continue;
     }
-    switch (s.app) {
-      case 'echo':
-      case 'http':
-      case 'https':
-        // HTTP(S) is TCP; a UDP entry with an HTTP app can only be answered as echo.
-        if (once(`app/${s.port}/${s.protocol}`)) listeners.push({ port: s.port, protocol: s.protocol, app: s.protocol === 'UDP' ? 'echo' : s.app });
-        break;
-      case 'postgres':
-        if (once(`pg/${s.port}`))
-          out.push(async () => {
-            const { dataDir, socketDir } = await preparePostgresDataDir(await ctx.postgresTemplate(), ctx.workDir, `${index}-${s.port}`);
-            return postgresLaunch(dataDir, socketDir, s.port);
-          });
-        break;
-      case 'redis':
-        if (once(`redis/${s.port}`)) out.push(async () => redisLaunch(ctx.workDir, `${index}-${s.port}`, s.port, ctx.ipv6));
-        break;
-      case 'sip':
-        if (once(`sip/${s.port}/${s.protocol}`)) {
-          const instance = sipInstances++;
-          out.push(async () => sipLaunch(ctx.workDir, s.port, s.protocol, instance, ctx.ipv6));
-        }
-        break;
-      case 'dns':
-        if (once(`dns/${s.port}`)) out.push(async () => dnsmasqLaunch(ctx.workDir, id, s.port, ctx.services));
-        break;
+    const netns: NetnsServing = apps[s.app].netns;
+    if ('appServer' in netns) {
+      // HTTP(S) is TCP; a UDP entry with an HTTP app can only be answered as echo.
+      if (once(`app/${s.port}/${s.protocol}`)) listeners.push({ port: s.port, protocol: s.protocol, app: s.protocol === 'UDP' ? 'echo' : s.app });
+      continue;
     }
+    if (!once(`${s.app}/${netns.key(s)}`)) continue;
+    const instance = instances.get(s.app) ?? 0;
+    instances.set(s.app, instance + 1);
+    const serve: NetnsServeContext = {
+      ...appHelpers,
+      workDir: ctx.workDir,
+      workloadId: index,
+      instance,
+      ipv6: ctx.ipv6 ?? false,
+      get prepared() {
+        return ctx.prepared(s.app);
+      },
+      services: ctx.services,
+    };
+    out.push(() => netns.launch(s, serve));
   }
   if (listeners.length > 0) {
-    const needsTls = listeners.some((l) => l.app === 'https');
+    const needsTls = listeners.some((l) => servedByAppServer(l.app)?.tls);
     out.unshift(async () => appServerLaunch(ctx.workDir, String(index), key, listeners, needsTls ? await ctx.tls() : undefined, ctx.ipv6));
   }
   return out;

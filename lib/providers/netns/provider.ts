@@ -19,13 +19,12 @@ import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript } from './nft-policy.ts';
-import { appsServed, firstFailure, startWorkloadServers, type ServerContext } from './pod-servers.ts';
+import { appHelpers, appsServed, firstFailure, servedByAppServer, startWorkloadServers, type ServerContext } from './pod-servers.ts';
 import { execInsideNetns, loopbackOf } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
 import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
-import type { ServiceAddress } from './servers/dnsmasq.ts';
+import { apps, type AppName, type NetnsServing, type ServiceAddress } from '../../apps/index.ts';
 import type { RunningServer } from './servers/launch.ts';
-import { preparePostgresTemplate } from './servers/postgres.ts';
 import { makeSelfSignedCert } from './servers/tls.ts';
 import { natScript, planServiceDnat } from './services.ts';
 import { workDirOf, writeRecord, type RunRecord } from './state-file.ts';
@@ -39,14 +38,6 @@ export interface NetnsOptions {
   /** Where progress and warnings go (the CLI passes its log). */
   log?: (line: string) => void;
 }
-
-const appTools: Record<string, string[]> = {
-  postgres: ['initdb', 'postgres'],
-  redis: ['redis-server'],
-  sip: ['sipp'],
-  dns: ['dnsmasq'],
-  https: ['openssl'],
-};
 
 /**
  * The names kube-dns serves: every Service, plus `kubernetes.default` as every cluster has;
@@ -99,7 +90,7 @@ export class NetnsProvider implements Provider {
     const needed = Object.entries(tools)
       .filter(([, t]) => t.role === 'core')
       .map(([n]) => n);
-    for (const app of appsServed([...suite.pods, ...suite.externals])) needed.push(...(appTools[app] ?? []));
+    for (const app of appsServed([...suite.pods, ...suite.externals])) needed.push(...Object.keys(apps[app].netns.tools));
     const withSctp = sctpFlows(suite);
     if (withSctp.length > 0 || servesSctp(suite)) needed.push('socat');
     const missing = needed.filter((t) => !findTool(t));
@@ -137,17 +128,21 @@ export class NetnsProvider implements Provider {
     this.plan = plan;
     try {
       mkdirSync(join(workDir, 'logs'), { recursive: true, mode: 0o755 });
-      const apps = appsServed([...suite.pods, ...suite.externals]);
-      // The slow one-off preparations run while the topology is being built.
-      const pgTemplate = apps.has('postgres') ? preparePostgresTemplate(workDir) : undefined;
-      const cert = apps.has('https') ? makeSelfSignedCert(workDir) : undefined;
-      pgTemplate?.catch(() => undefined);
-      cert?.catch(() => undefined);
-      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), pgTemplate, cert]);
+      const served = [...appsServed([...suite.pods, ...suite.externals])];
+      // The slow one-off preparations (an app's template data directory, the HTTPS
+      // certificate) run while the topology is being built.
+      const prepared = new Map<AppName, Promise<string>>();
+      for (const app of served) {
+        const netns: NetnsServing = apps[app].netns;
+        if ('prepare' in netns && netns.prepare) prepared.set(app, netns.prepare({ workDir, ...appHelpers }));
+      }
+      const cert = served.some((app) => servedByAppServer(app)?.tls) ? makeSelfSignedCert(workDir) : undefined;
+      for (const p of [...prepared.values(), cert]) p?.catch(() => undefined);
+      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), ...prepared.values(), cert]);
       firstFailure(prep);
       const ctx: ServerContext = {
         workDir,
-        postgresTemplate: () => pgTemplate!,
+        prepared: (app) => prepared.get(app) ?? Promise.reject(new Error(`netns provider: app ${app} prepares nothing`)),
         tls: () => cert!,
         services: dnsRecords(suite, state),
         ipv6: suiteFamilies(suite).includes('IPv6'),
@@ -247,20 +242,8 @@ export class NetnsProvider implements Provider {
       const m = pick.exec(res.all ?? '');
       return m ? [tool, m[1]] : undefined;
     };
-    const found = await Promise.all([
-      version('nft', ['--version'], /nftables v(\S+)/),
-      version('ip', ['-V'], /iproute2-([0-9.]+)/),
-      version('postgres', ['--version'], /\(PostgreSQL\) (\S+)/),
-      version('redis-server', ['--version'], /v=(\S+)/),
-      version('dnsmasq', ['--version'], /version (\S+)/),
-      version('sipp', ['-v'], /SIPp (v[0-9.]+[^\s.]*)/),
-      version('openssl', ['version'], /OpenSSL (\S+)/),
-      version('psql', ['--version'], /\(PostgreSQL\) (\S+)/),
-      version('redis-cli', ['--version'], /redis-cli (\S+)/),
-      version('curl', ['--version'], /curl (\S+)/),
-      version('dig', ['-v'], /DiG (\S+)/),
-      version('socat', ['-V'], /socat version (\S+)/),
-    ]);
+    // Every tool that says how it prints its version (the core tools', the app registry's).
+    const found = await Promise.all(Object.entries(tools).flatMap(([name, t]) => (t.version ? [version(name, [...t.version.args], t.version.pattern)] : [])));
     const toolVersions: Record<string, string> = { node: process.versions.node };
     for (const f of found) if (f) toolVersions[f[0]] = f[1];
     return {

@@ -1,32 +1,29 @@
 // The programs the netns provider runs, where to find them, and which Debian package
 // brings each one: a missing tool is reported with the `apt-get install` that fixes it.
+// The provider's own (core) tools are listed here; the servers and probe clients are the
+// app registry's (lib/apps).
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { registeredTools } from '../../apps/index.ts';
 
 export interface ToolInfo {
   /** The apt package that installs it. */
   apt: string;
   /** Needed for `up()` at all, or only when a suite serves / probes with it. */
   role: 'core' | 'server' | 'probe';
+  /** How it prints its version (`<tool> <args>`, the first group of `pattern`), for the fingerprint. */
+  version?: { args: readonly string[]; pattern: RegExp };
 }
 
-export const tools: Record<string, ToolInfo> = {
-  ip: { apt: 'iproute2', role: 'core' },
-  nft: { apt: 'nftables', role: 'core' },
+const coreTools: Record<string, ToolInfo> = {
+  ip: { apt: 'iproute2', role: 'core', version: { args: ['-V'], pattern: /iproute2-([0-9.]+)/ } },
+  nft: { apt: 'nftables', role: 'core', version: { args: ['--version'], pattern: /nftables v(\S+)/ } },
   setpriv: { apt: 'util-linux', role: 'core' },
-  openssl: { apt: 'openssl', role: 'server' },
-  postgres: { apt: 'postgresql', role: 'server' },
-  initdb: { apt: 'postgresql', role: 'server' },
-  'redis-server': { apt: 'redis-server', role: 'server' },
-  dnsmasq: { apt: 'dnsmasq-base', role: 'server' },
-  sipp: { apt: 'sip-tester', role: 'server' },
-  nc: { apt: 'netcat-openbsd', role: 'probe' },
-  psql: { apt: 'postgresql-client', role: 'probe' },
-  'redis-cli': { apt: 'redis-tools', role: 'probe' },
-  curl: { apt: 'curl', role: 'probe' },
-  dig: { apt: 'bind9-dnsutils', role: 'probe' },
-  // The sctp probe, the SCTP echo server and the kernel SCTP check.
-  socat: { apt: 'socat', role: 'probe' },
+};
+
+export const tools: Record<string, ToolInfo> = {
+  ...coreTools,
+  ...Object.fromEntries(registeredTools().map((t): [string, ToolInfo] => [t.name, { apt: t.debianPackage, role: t.role, ...(t.version ? { version: t.version } : {}) }])),
 };
 
 export function aptHint(tool: string): string {

@@ -11,7 +11,7 @@ import { tail } from '../run-step.ts';
 import { aptHint, findTool } from '../tools.ts';
 import { isListening, netnsOfPid } from './listening.ts';
 
-/** What to start: produced by the per-server modules (postgres.ts, redis.ts, …). */
+/** What to start: produced by each app's netns server (lib/apps: postgres.ts, redis.ts, …) and the app and SCTP echo servers here. */
 export interface ServerLaunch {
   /** "postgres 5432/TCP" */
   what: string;

@@ -1,0 +1,32 @@
+// app: echo (the default): answers TCP, UDP and SCTP by echoing what it receives. On netns
+// the workload's node app server echoes TCP and UDP (SCTP: socat, lib/providers/netns);
+// on a cluster socat in netshoot, which is also the toolbox the plain probes run in.
+import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
+import { defineApp } from './types.ts';
+
+/** One socat per port and protocol, echoing (PIPE); `wait` keeps the container up. */
+export function echoScript(g: Pick<ServerGroup, 'port' | 'protocols'>): string {
+  const parts = g.protocols.map((p) =>
+    p === 'TCP' ? `socat TCP-LISTEN:${g.port},fork,reuseaddr PIPE` : p === 'UDP' ? `socat UDP-RECVFROM:${g.port},fork PIPE` : `socat SCTP-LISTEN:${g.port},fork,reuseaddr PIPE`,
+  );
+  return `${parts.map((p) => `${p} &`).join(' ')} wait`;
+}
+
+export const echoApp = defineApp({
+  summary: 'answers TCP, UDP and SCTP by echoing what it receives',
+  image: 'netshoot',
+  clients: {
+    role: 'net',
+    tools: {
+      nc: { debianPackage: 'netcat-openbsd' },
+      curl: { debianPackage: 'curl', version: { args: ['--version'], pattern: /curl (\S+)/ } },
+      dig: { debianPackage: 'bind9-dnsutils', version: { args: ['-v'], pattern: /DiG (\S+)/ } },
+      // The sctp probe; on netns also the SCTP echo server and the kernel SCTP check.
+      socat: { debianPackage: 'socat', version: { args: ['-V'], pattern: /socat version (\S+)/ } },
+    },
+  },
+  netns: { tools: {}, appServer: { tls: false } },
+  kind: {
+    container: (g) => ({ container: { command: ['sh', '-c', echoScript(g)] } }),
+  },
+});

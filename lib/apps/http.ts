@@ -1,0 +1,33 @@
+// app: http and app: https: any path answers 200. On netns the workload's node app server
+// (HTTPS with the run's self-signed certificate, made by openssl); on a cluster agnhost
+// netexec (HTTPS with the namespace's TLS Secret). curl, the probe, runs in netshoot.
+import { defineApp } from './types.ts';
+
+/** The Secret holding the certificate of app: https in each namespace that serves it. */
+export const tlsSecretName = 'flowproof-tls';
+
+export const httpApp = defineApp({
+  summary: 'answers HTTP',
+  probe: 'http',
+  image: 'agnhost',
+  netns: { tools: {}, appServer: { tls: false } },
+  kind: {
+    container: (g) => ({ container: { args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1'] } }),
+  },
+});
+
+export const httpsApp = defineApp({
+  summary: 'answers HTTPS (a self-signed certificate)',
+  probe: 'https',
+  image: 'agnhost',
+  netns: { tools: { openssl: { debianPackage: 'openssl', version: { args: ['version'], pattern: /OpenSSL (\S+)/ } } }, appServer: { tls: true } },
+  kind: {
+    container: (g) => ({
+      container: {
+        args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1', '--tls-cert-file=/flowproof-tls/tls.crt', '--tls-private-key-file=/flowproof-tls/tls.key'],
+        volumeMounts: [{ name: 'flowproof-tls', mountPath: '/flowproof-tls', readOnly: true }],
+      },
+      volume: { name: 'flowproof-tls', secret: { secretName: tlsSecretName } },
+    }),
+  },
+});

@@ -1,0 +1,108 @@
+// app: postgres, probed with psql. On netns PostgreSQL from Debian: initdb runs once per run
+// into a template directory (the slow part, ~1 s, while the topology is built) and each pod
+// gets a copy of it. Trust auth, listening on every address of the pod (so the liveness
+// control can use 127.0.0.1), run as the `postgres` user, durability off: this database
+// only has to answer connections. On a cluster the official image, with a random password.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServePort } from '../types.ts';
+import { defineApp, type NetnsRunContext, type NetnsServeContext } from './types.ts';
+
+const asPostgres = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--reset-env'];
+
+/** initdb into <workDir>/pg-template; resolves with its path. */
+async function preparePostgresTemplate(run: NetnsRunContext): Promise<string> {
+  const step = 'prepare the postgres data template';
+  const dir = join(run.workDir, 'pg-template');
+  // initdb (as postgres) fills an empty directory it owns.
+  mkdirSync(dir, { mode: 0o700 });
+  await run.run(step, 'chown', ['postgres:postgres', dir]);
+  await run.run(step, 'setpriv', [
+    ...asPostgres.slice(1),
+    run.tool('initdb'),
+    '-D',
+    dir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '--no-instructions',
+    '--encoding=UTF8',
+    '--locale=C',
+  ], { hint: 'apt-get install postgresql (and a `postgres` system user)', timeoutMs: 60_000 });
+  // Trust every client of either family: the probe checks reachability, not credentials
+  // (listen_addresses=* listens on IPv6 too where the pod has it).
+  writeFileSync(join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n');
+  return dir;
+}
+
+/** A copy of the template for one pod and port, and its socket directory; then the server. */
+async function postgresLaunch(s: ServePort, ctx: NetnsServeContext) {
+  const id = `${ctx.workloadId}-${s.port}`;
+  const dataDir = join(ctx.workDir, `pg-${id}`);
+  const socketDir = join(ctx.workDir, `pg-${id}-sock`);
+  await ctx.run(`copy the postgres data dir for ${id}`, 'cp', ['-a', await ctx.prepared, dataDir]);
+  mkdirSync(socketDir, { mode: 0o755 });
+  await ctx.run(`prepare the postgres socket dir for ${id}`, 'chown', ['postgres:postgres', socketDir]);
+  return {
+    what: `postgres ${s.port}/TCP`,
+    tool: 'postgres',
+    argv: [
+      ...asPostgres,
+      ctx.tool('postgres'),
+      '-D',
+      dataDir,
+      '-p',
+      String(s.port),
+      '-k',
+      socketDir,
+      '-c',
+      'listen_addresses=*',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=30',
+      '-c',
+      'logging_collector=off',
+    ],
+    ports: [{ port: s.port, protocol: 'TCP' as const }],
+    readyLog: /database system is ready to accept connections/,
+    deadlineMs: 15_000,
+  };
+}
+
+export const postgresApp = defineApp({
+  summary: 'a PostgreSQL server',
+  probe: 'psql',
+  image: 'postgres',
+  clients: {
+    role: 'psql',
+    tools: { psql: { debianPackage: 'postgresql-client', version: { args: ['--version'], pattern: /\(PostgreSQL\) (\S+)/ } } },
+  },
+  netns: {
+    tools: {
+      postgres: { debianPackage: 'postgresql', version: { args: ['--version'], pattern: /\(PostgreSQL\) (\S+)/ } },
+      initdb: { debianPackage: 'postgresql' },
+    },
+    prepare: preparePostgresTemplate,
+    key: (s) => String(s.port),
+    launch: postgresLaunch,
+  },
+  kind: {
+    container: (g, ctx) => ({
+      container: {
+        args: ['-p', String(g.port), '-c', 'listen_addresses=*'],
+        env: [
+          { name: 'POSTGRES_PASSWORD', value: ctx.postgresPassword },
+          { name: 'PGDATA', value: `/var/lib/postgresql/data/p${g.port}` },
+        ],
+      },
+    }),
+  },
+});
