@@ -2,9 +2,10 @@
 // module takes and returns these shapes, and results.json / `--json` serialise them.
 // What a suite can say is the zod schema's (lib/suite/schema.ts): those types derive from it.
 import type { z } from 'zod';
-import type { appKind, probeKind } from './suite/schema.ts';
+import type { appKind, networkPolicySchema, probeKind, protocol } from './suite/schema.ts';
 
-export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+/** A transport protocol, as the schema's enum has it: TCP, UDP or SCTP. */
+export type Protocol = z.output<typeof protocol>;
 /** A probe kind: a name of the probe registry (lib/probes/index.ts), through the schema's enum. */
 export type ProbeKind = z.output<typeof probeKind>;
 /** What a served port runs: a name of the app registry (lib/apps/index.ts), through the schema's enum. */
@@ -125,48 +126,19 @@ export interface Flow {
 
 // ---- Kubernetes networking.k8s.io/v1 NetworkPolicy (the subset with semantics) ----
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-export interface LabelSelector {
-  matchLabels?: Labels;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-export interface IPBlock {
-  cidr: string;
-  except?: string[];
-}
-export interface NetworkPolicyPeer {
-  podSelector?: LabelSelector;
-  namespaceSelector?: LabelSelector;
-  ipBlock?: IPBlock;
-}
-export interface NetworkPolicyPort {
-  protocol?: Protocol;
-  port?: number | string;
-  endPort?: number;
-}
-export interface NetworkPolicyIngressRule {
-  from?: NetworkPolicyPeer[];
-  ports?: NetworkPolicyPort[];
-}
-export interface NetworkPolicyEgressRule {
-  to?: NetworkPolicyPeer[];
-  ports?: NetworkPolicyPort[];
-}
-export interface NetworkPolicy {
-  apiVersion: 'networking.k8s.io/v1';
-  kind: 'NetworkPolicy';
-  metadata: { name: string; namespace?: string; labels?: Labels; annotations?: Record<string, string> };
-  spec: {
-    podSelector: LabelSelector;
-    policyTypes?: Array<'Ingress' | 'Egress'>;
-    ingress?: NetworkPolicyIngressRule[];
-    egress?: NetworkPolicyEgressRule[];
-  };
-}
+/**
+ * A NetworkPolicy as the loader validated it (lib/suite/schema.ts: the API server's own rules,
+ * nulls decoded, spec and podSelector defaulted); metadata keeps the fields a copy from
+ * `kubectl get -o yaml` carries. Its parts below are read from it, so the schema is their one owner.
+ */
+export type NetworkPolicy = z.output<typeof networkPolicySchema>;
+export type LabelSelector = NetworkPolicy['spec']['podSelector'];
+export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
+export type NetworkPolicyIngressRule = NonNullable<NetworkPolicy['spec']['ingress']>[number];
+export type NetworkPolicyEgressRule = NonNullable<NetworkPolicy['spec']['egress']>[number];
+export type NetworkPolicyPeer = NonNullable<NetworkPolicyIngressRule['from']>[number];
+export type NetworkPolicyPort = NonNullable<NetworkPolicyIngressRule['ports']>[number];
+export type IPBlock = NonNullable<NetworkPolicyPeer['ipBlock']>;
 
 /** A policy as loaded from a suite: the object, where it came from, and its digest. */
 export interface LoadedPolicy {

@@ -104,7 +104,7 @@ function placePolicy(
 }
 
 function loaded(policy: NetworkPolicyDocument, namespace: string, source: SourceLocation, text: string): LoadedPolicy {
-  const withNs = { ...policy, metadata: { ...policy.metadata, namespace } } as NetworkPolicy;
+  const withNs: NetworkPolicy = { ...policy, metadata: { ...policy.metadata, namespace } };
   return { policy: withNs, namespace, source, sha256: sha256(text), text };
 }
 
