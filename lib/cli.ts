@@ -1,7 +1,8 @@
 // flowproof command-line entry point. Each command lives in lib/commands/<name>.ts and
-// exports `register(program)`; this file only loads them, runs, and maps errors to exit codes.
+// exports `register(program)` and an `action` that returns its exit code; this file only
+// loads them, runs, and maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.ts';
+import { addCommand, commands } from './commands/index.ts';
 import { ExitCode, InfrastructureError, InputError } from './errors.ts';
 import { guardOutputStreams } from './lifecycle.ts';
 import { packageVersion } from './paths.ts';
@@ -11,12 +12,12 @@ import { packageVersion } from './paths.ts';
  * command's time). Help, a bare `flowproof` or an unknown command load them all, so the
  * listing and commander's suggestions are complete; `--version` loads none.
  */
-async function loadCommands(program: Command, argv: string[]): Promise<void> {
+async function loadCommands(program: Command, argv: string[], exit: (code: number) => void): Promise<void> {
   const args = argv.slice(2);
   const named = commands.find((c) => c.name === args.find((a) => !a.startsWith('-')));
   const versionOnly = args.length > 0 && args.every((a) => a === '-V' || a === '--version');
   const wanted = named ? [named] : versionOnly ? [] : commands;
-  for (const m of await Promise.all(wanted.map((c) => c.load()))) m.register(program);
+  for (const m of await Promise.all(wanted.map((c) => c.load()))) addCommand(program, m, exit);
 }
 
 function reportError(err: unknown): number {
@@ -51,24 +52,15 @@ Examples:
 
 Exit codes: 0 all pass, 1 violations, 2 bad input, 3 infrastructure error.`,
     );
-  // Commands set process.exitCode-style results by returning a number from parseAsync actions.
+  // The exit code the command's action returned (0 when no action ran: --help, --version).
   let result = 0;
-  program.hook('postAction', (_thisCommand, actionCommand) => {
-    const code = (actionCommand as Command & { flowproofExitCode?: number }).flowproofExitCode;
-    if (typeof code === 'number') result = code;
-  });
   try {
-    await loadCommands(program, argv);
+    await loadCommands(program, argv, (code) => (result = code));
     await program.parseAsync(argv);
     return result;
   } catch (err) {
     return reportError(err);
   }
-}
-
-/** Commands call this at the end of their action to set the process exit code. */
-export function setExitCode(cmd: Command, code: number): void {
-  (cmd as Command & { flowproofExitCode?: number }).flowproofExitCode = code;
 }
 
 const invokedDirectly = process.argv[1] && /(?:flowproof(?:\.js)?|cli\.ts)$/.test(process.argv[1]);

@@ -1,6 +1,7 @@
 // `flowproof coverage <suite...> [--json]`: per policy rule item (peer × port) the flows
 // that exercise it; the rule items and pods that no flow exercises.
 import type { Command } from 'commander';
+import { ExitCode } from '../errors.ts';
 import { coverage, type CoverageReport } from '../policy/coverage.ts';
 import { familyNumber, receiverOf, toPolicyEndpoint } from '../plan/flows.ts';
 import { planSuite } from '../plan/prepare.ts';
@@ -26,16 +27,18 @@ export function formatCoverage(name: string, r: CoverageReport): string {
   return lines.join('\n');
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('coverage')
     .description('which flows exercise each policy rule (peer × port); rules and pods no flow exercises')
     .argument('<suite...>', 'suite files')
-    .option('--json', 'print the coverage as JSON')
-    .action(async (files: string[], flags: { json?: boolean }) => {
-      const suites = await loadSuites(files);
-      const reports = suites.map((s) => ({ suite: s.name, ...suiteCoverage(s) }));
-      if (flags.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
-      else process.stdout.write(`${reports.map((r) => formatCoverage(r.suite, r)).join('\n\n')}\n`);
-    });
+    .option('--json', 'print the coverage as JSON');
+}
+
+export async function action(files: string[], flags: { json?: boolean }): Promise<number> {
+  const suites = await loadSuites(files);
+  const reports = suites.map((s) => ({ suite: s.name, ...suiteCoverage(s) }));
+  if (flags.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+  else process.stdout.write(`${reports.map((r) => formatCoverage(r.suite, r)).join('\n\n')}\n`);
+  return ExitCode.ok;
 }

@@ -1,7 +1,7 @@
 // `flowproof doctor`: what each provider and report needs, and whether this machine has it.
 import { execFile } from 'node:child_process';
-import { Command } from 'commander';
-import { setExitCode } from '../cli.ts';
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.ts';
 
 
 interface Check {
@@ -26,35 +26,36 @@ function javaCheck(): Promise<Check> {
   });
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('doctor')
     .description("show what each provider needs and whether this machine has it")
-    .option('--json', 'print the checks as JSON')
-    .action(async (flags: { json?: boolean }, cmd: Command) => {
-      const { netnsPrerequisites, sctpPrerequisite } = await import('../providers/netns/index.ts');
-      const { clusterPrerequisites } = await import('../providers/k8s-common/prerequisites.ts');
-      const checks: Check[] = [
-        ...(await netnsPrerequisites()).map((c) => ({ provider: 'netns', ...c })),
-        // Only suites with SCTP flows need it: its own group, so it never fails doctor.
-        { provider: 'netns (SCTP flows)', ...(await sctpPrerequisite()) },
-        ...(await clusterPrerequisites()),
-        await javaCheck(),
-      ];
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
-      } else {
-        const width = Math.max(...checks.map((c) => c.what.length));
-        let last = '';
-        for (const c of checks) {
-          if (c.provider !== last) process.stdout.write(`\n${c.provider}\n`);
-          last = c.provider;
-          process.stdout.write(`  ${c.ok ? 'ok     ' : 'MISSING'} ${c.what.padEnd(width)}${!c.ok && c.hint ? `  → ${c.hint}` : ''}\n`);
-        }
-        const ready = [...new Set(checks.map((c) => c.provider))].filter((p) => checks.filter((c) => c.provider === p).every((c) => c.ok));
-        process.stdout.write(`\nready: ${ready.join(', ') || 'none'}\n`);
-      }
-      // doctor reports; it fails (exit 3) only when not even the embedded provider can run.
-      setExitCode(cmd, checks.filter((c) => c.provider === 'netns').every((c) => c.ok) ? 0 : 3);
-    });
+    .option('--json', 'print the checks as JSON');
+}
+
+export async function action(flags: { json?: boolean }): Promise<number> {
+  const { netnsPrerequisites, sctpPrerequisite } = await import('../providers/netns/index.ts');
+  const { clusterPrerequisites } = await import('../providers/k8s-common/prerequisites.ts');
+  const checks: Check[] = [
+    ...(await netnsPrerequisites()).map((c) => ({ provider: 'netns', ...c })),
+    // Only suites with SCTP flows need it: its own group, so it never fails doctor.
+    { provider: 'netns (SCTP flows)', ...(await sctpPrerequisite()) },
+    ...(await clusterPrerequisites()),
+    await javaCheck(),
+  ];
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+  } else {
+    const width = Math.max(...checks.map((c) => c.what.length));
+    let last = '';
+    for (const c of checks) {
+      if (c.provider !== last) process.stdout.write(`\n${c.provider}\n`);
+      last = c.provider;
+      process.stdout.write(`  ${c.ok ? 'ok     ' : 'MISSING'} ${c.what.padEnd(width)}${!c.ok && c.hint ? `  → ${c.hint}` : ''}\n`);
+    }
+    const ready = [...new Set(checks.map((c) => c.provider))].filter((p) => checks.filter((c) => c.provider === p).every((c) => c.ok));
+    process.stdout.write(`\nready: ${ready.join(', ') || 'none'}\n`);
+  }
+  // doctor reports; it fails (exit 3) only when not even the embedded provider can run.
+  return checks.filter((c) => c.provider === 'netns').every((c) => c.ok) ? ExitCode.ok : ExitCode.infrastructure;
 }

@@ -1,12 +1,12 @@
 // `flowproof plan <suite...> [--json]`: predict every flow from the policies, no cluster.
 // Exit 1 when any declaration contradicts the policies.
 import type { Command } from 'commander';
-import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { planResult } from '../plan/flows.ts';
 import { planSuite } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
 import type { RunResult } from '../types.ts';
+import { stdoutJson, terminalLine, terminalText } from '../report/output.ts';
 
 
 function table(rows: string[][]): string {
@@ -16,31 +16,32 @@ function table(rows: string[][]): string {
 
 export function formatPlan(result: RunResult): string {
   const rows = [['FLOW', 'EXPECT', 'PREDICTED', 'VERDICT', 'DECIDED BY']];
-  for (const f of result.flows) rows.push([f.name, f.expect, f.predicted, f.verdict === 'pass' ? 'pass' : 'FAIL', f.decidedBy]);
+  for (const f of result.flows) rows.push([terminalLine(f.name), f.expect, f.predicted, f.verdict === 'pass' ? 'pass' : 'FAIL', terminalLine(f.decidedBy)]);
   const lines = [`suite ${result.suite}: ${result.flows.length} flow(s) planned`, table(rows)];
   const fails = result.flows.filter((f) => f.verdict === 'fail');
   if (fails.length) {
     lines.push('', 'contradictions:');
-    for (const f of fails) lines.push(`  ${f.name}: ${f.reason}`);
+    for (const f of fails) lines.push(`  ${terminalLine(f.name)}: ${terminalLine(f.reason)}`);
   }
   lines.push('', `${result.summary.pass} pass, ${result.summary.fail} fail`);
   return lines.join('\n');
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('plan')
     .description('predict every flow from the policies (no cluster): expect vs predicted, with the deciding rule')
     .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)')
-    .option('--json', 'print the plan records (results.json shape, without observed/attempts)')
-    .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
-      const suites = await loadSuites(files);
-      const results = suites.map((suite) => {
-        const started = new Date();
-        return planResult(suite.name, planSuite(suite).planned, started, new Date());
-      });
-      if (flags.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
-      else process.stdout.write(`${results.map(formatPlan).join('\n\n')}\n`);
-      setExitCode(cmd, results.some((r) => r.summary.fail > 0) ? ExitCode.violations : ExitCode.ok);
-    });
+    .option('--json', 'print the plan records (results.json shape, without observed/attempts)');
+}
+
+export async function action(files: string[], flags: { json?: boolean }): Promise<number> {
+  const suites = await loadSuites(files);
+  const results = suites.map((suite) => {
+    const started = new Date();
+    return planResult(suite.name, planSuite(suite).planned, started, new Date());
+  });
+  if (flags.json) process.stdout.write(stdoutJson(results.length === 1 ? results[0] : results));
+  else process.stdout.write(terminalText(`${results.map(formatPlan).join('\n\n')}\n`));
+  return results.some((r) => r.summary.fail > 0) ? ExitCode.violations : ExitCode.ok;
 }

@@ -1,6 +1,5 @@
 // `flowproof run <suite...>`: probe every flow on a live cluster and write the evidence.
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.ts';
 import { packageVersion } from '../paths.ts';
 import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
@@ -9,6 +8,7 @@ import { loadSuites } from '../suite/load.ts';
 import { createReportsDir, positiveInt, reportsDir } from './_options.ts';
 import { loadControls, loadSigningKey } from '../report/index.ts';
 import { overallVerdict } from '../report/flow-view.ts';
+import { stdoutJson } from '../report/output.ts';
 
 
 interface RunFlags {
@@ -33,8 +33,8 @@ interface RunFlags {
 
 const pkg = { version: packageVersion };
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('run')
     .description('probe every flow of the suites on a live cluster and write an evidence bundle per suite')
     .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)')
@@ -54,43 +54,44 @@ export function register(program: Command): void {
     .option('--controls-map <file>', 'extra control definitions (YAML) for the compliance report')
     .option('--operator <name>', 'who runs the test, for the evidence (default: the CI actor, else the git identity, else the local account marked unverified)')
     .option('--json', 'print the run records (as results.json) on stdout, nothing else')
-    .option('--list', "also print mocha's per-flow listing")
-    .action(async (files: string[], flags: RunFlags, cmd: Command) => {
-      const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
-      // So do a bad key or control map: found now, not after a whole cluster run.
-      if (flags.signKey) loadSigningKey(flags.signKey);
-      loadControls(flags.controlsMap);
-      createReportsDir(flags.reports); // only now: bad input leaves no directory behind
-      // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
-      const { runSuite } = await import('../runner/run-suite.ts');
-      const { printRunSummary, printRunsTable } = await import('../runner/summary.ts');
-      const runs: SuiteRun[] = [];
-      for (const suite of suites) {
-        const provider = await createProvider(flags.provider, flags);
-        runs.push(
-          await runSuite(suite, provider, {
-            timeoutMs: flags.timeout,
-            parallel: flags.parallel,
-            retry: { allowRetries: flags.allowRetries, denyAttempts: flags.denyAttempts, backoffMs: 250 },
-            reportsDir: flags.reports,
-            signKeyPath: flags.signKey,
-            controlsMapPath: flags.controlsMap,
-            command: ['flowproof', ...process.argv.slice(2)].join(' '),
-            operator: flags.operator,
-            toolVersion: pkg.version,
-            quiet: Boolean(flags.json),
-            listFlows: Boolean(flags.list),
-          }),
-        );
-      }
-      if (flags.json) {
-        const records = runs.map((r) => r.run);
-        process.stdout.write(`${JSON.stringify(records.length === 1 ? records[0] : records, null, 2)}\n`);
-      } else {
-        for (const r of runs) printRunSummary(r, process.stdout);
-        if (runs.length > 1) printRunsTable(runs, process.stdout);
-      }
-      const allPass = runs.every((r) => overallVerdict(r.run) === 'pass');
-      setExitCode(cmd, allPass ? ExitCode.ok : ExitCode.violations);
-    });
+    .option('--list', "also print mocha's per-flow listing");
+}
+
+export async function action(files: string[], flags: RunFlags): Promise<number> {
+  const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
+  // So do a bad key or control map: found now, not after a whole cluster run.
+  if (flags.signKey) loadSigningKey(flags.signKey);
+  loadControls(flags.controlsMap);
+  createReportsDir(flags.reports); // only now: bad input leaves no directory behind
+  // The runner pulls in mocha, allure and the report renderer: load it only for `run`.
+  const { runSuite } = await import('../runner/run-suite.ts');
+  const { printRunSummary, printRunsTable } = await import('../runner/summary.ts');
+  const runs: SuiteRun[] = [];
+  for (const suite of suites) {
+    const provider = await createProvider(flags.provider, flags);
+    runs.push(
+      await runSuite(suite, provider, {
+        timeoutMs: flags.timeout,
+        parallel: flags.parallel,
+        retry: { allowRetries: flags.allowRetries, denyAttempts: flags.denyAttempts, backoffMs: 250 },
+        reportsDir: flags.reports,
+        signKeyPath: flags.signKey,
+        controlsMapPath: flags.controlsMap,
+        command: ['flowproof', ...process.argv.slice(2)].join(' '),
+        operator: flags.operator,
+        toolVersion: pkg.version,
+        quiet: Boolean(flags.json),
+        listFlows: Boolean(flags.list),
+      }),
+    );
+  }
+  if (flags.json) {
+    const records = runs.map((r) => r.run);
+    process.stdout.write(stdoutJson(records.length === 1 ? records[0] : records));
+  } else {
+    for (const r of runs) printRunSummary(r, process.stdout);
+    if (runs.length > 1) printRunsTable(runs, process.stdout);
+  }
+  const allPass = runs.every((r) => overallVerdict(r.run) === 'pass');
+  return allPass ? ExitCode.ok : ExitCode.violations;
 }

@@ -5,7 +5,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { InputError } from '../errors.ts';
+import { ExitCode, InputError } from '../errors.ts';
 import { parsePolicyFile } from '../policy/lint/source.ts';
 import { scaffoldDraft, type ScaffoldDraft } from '../policy/scaffold.ts';
 import { planSuite } from '../plan/prepare.ts';
@@ -49,27 +49,29 @@ export async function scaffoldSuite(policyFiles: string[], out: string): Promise
   return text;
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('scaffold')
     .description('write a starting suite from policy files: pods from selectors, an allow flow per rule, deny flows for neighbours')
     .argument('<policies...>', 'NetworkPolicy YAML files')
-    .option('-o, --output <file>', 'write the suite here (default: print it)')
-    .action(async (files: string[], flags: { output?: string }) => {
-      if (flags.output) {
-        await scaffoldSuite(files, flags.output);
-        process.stdout.write(`wrote ${flags.output}\n`);
-        return;
-      }
-      const tmp = `.flowproof-scaffold-${process.pid}.yaml`;
-      try {
-        process.stdout.write(await scaffoldSuite(files, tmp));
-      } finally {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          /* already gone */
-        }
-      }
-    });
+    .option('-o, --output <file>', 'write the suite here (default: print it)');
+}
+
+export async function action(files: string[], flags: { output?: string }): Promise<number> {
+  if (flags.output) {
+    await scaffoldSuite(files, flags.output);
+    process.stdout.write(`wrote ${flags.output}\n`);
+    return ExitCode.ok;
+  }
+  const tmp = `.flowproof-scaffold-${process.pid}.yaml`;
+  try {
+    process.stdout.write(await scaffoldSuite(files, tmp));
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+  }
+  return ExitCode.ok;
 }

@@ -2,29 +2,31 @@
 // Prints one `ok` line per good suite; any bad input ends in one InputError (exit 2) that
 // lists every problem of every file as `file:line:col: message`.
 import type { Command } from 'commander';
-import { InputError } from '../errors.ts';
+import { ExitCode, InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import { loadSuite } from '../suite/load.ts';
 
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('validate')
     .description('check suites (schema, references, ports, policies) and print file:line:col for every problem')
-    .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)')
-    .action(async (files: string[]) => {
-      const problems: InputProblem[] = [];
-      for (const file of files) {
-        try {
-          const suite = await loadSuite(file);
-          process.stdout.write(`ok ${file}: ${plural(suite.flows.length, 'flow')}, ${plural(suite.policies.length, 'policy').replace(/policys$/, 'policies')}\n`);
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          problems.push(...err.problems);
-        }
-      }
-      if (problems.length > 0) throw new InputError(problems);
-    });
+    .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)');
+}
+
+export async function action(files: string[]): Promise<number> {
+  const problems: InputProblem[] = [];
+  for (const file of files) {
+    try {
+      const suite = await loadSuite(file);
+      process.stdout.write(`ok ${file}: ${plural(suite.flows.length, 'flow')}, ${plural(suite.policies.length, 'policy').replace(/policys$/, 'policies')}\n`);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return ExitCode.ok;
 }

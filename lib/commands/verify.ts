@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { setExitCode } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { CONTROLS_FILE } from '../report/formats.ts';
 import { evaluateControls, loadControls, SIGNATURE, verifyBundle, type VerifyResult } from '../report/index.ts';
@@ -53,19 +52,20 @@ async function reportStaleness(dir: string, target: string, out: NodeJS.Writable
   return stale;
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command): Command {
+  return program
     .command('verify')
     .description('check that an evidence bundle is intact (manifest.sha256) and signed by the given key (--pubkey); --no-signature accepts a hash-only check')
     .argument('<bundle>', 'bundle directory, e.g. reports/voiceassist-20261123T101500Z', existingDir)
     .option('--pubkey <pem>', 'ed25519 public key (PEM) the manifest signature must verify with')
     .addOption(new Option('--no-signature', 'accept a check of the hashes alone (an unsigned bundle, or no key at hand): says so, exit 0').conflicts('pubkey'))
-    .option('--policies <path>', 'also check the bundle is current: a suite, a policy file or a directory of policy files as they are now (STALE when their SHA-256 differ from the tested ones, or the retest is overdue)')
-    .action(async (dir: string, opts: VerifyFlags, cmd: Command) => {
-      const intact = integrity(dir, await verifyBundle(dir, opts.pubkey), opts, process.stdout);
-      const stale = opts.policies ? await reportStaleness(dir, opts.policies, process.stdout) : false;
-      setExitCode(cmd, intact && !stale ? ExitCode.ok : ExitCode.violations);
-    });
+    .option('--policies <path>', 'also check the bundle is current: a suite, a policy file or a directory of policy files as they are now (STALE when their SHA-256 differ from the tested ones, or the retest is overdue)');
+}
+
+export async function action(dir: string, opts: VerifyFlags): Promise<number> {
+  const intact = integrity(dir, await verifyBundle(dir, opts.pubkey), opts, process.stdout);
+  const stale = opts.policies ? await reportStaleness(dir, opts.policies, process.stdout) : false;
+  return intact && !stale ? ExitCode.ok : ExitCode.violations;
 }
 
 /** Prints the integrity verdict; true when it may exit 0 (a verified signature, or --no-signature on intact hashes). */

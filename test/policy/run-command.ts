@@ -3,7 +3,7 @@
 // tests do not depend on every other command of the CLI loading.
 import { Command } from 'commander';
 import { InputError } from '../../lib/errors.ts';
-import type { CommandModule } from '../../lib/commands/index.ts';
+import { addCommand, type CommandModule } from '../../lib/commands/index.ts';
 
 export interface CommandRun {
   code: number;
@@ -14,11 +14,7 @@ export interface CommandRun {
 export async function runCommand(mod: CommandModule, args: string[]): Promise<CommandRun> {
   const program = new Command('flowproof').exitOverride();
   let code = 0;
-  program.hook('postAction', (_t, action) => {
-    const c = (action as Command & { flowproofExitCode?: number }).flowproofExitCode;
-    if (typeof c === 'number') code = c;
-  });
-  mod.register(program);
+  addCommand(program, mod, (c) => (code = c));
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
