@@ -8,7 +8,8 @@
 // (`flowproof report <bundle> --allure`): Java takes seconds per bundle, which no run should
 // wait for. Allure needs Java (apt: openjdk-17-jre-headless).
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { InfrastructureError, InputError } from '../errors.ts';
@@ -17,6 +18,7 @@ import type { Attempt, FlowResult, RunResult } from '../types.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, notPassedMessage, observedText, portText } from './flow-view.ts';
 import { runIdOf, stableUuid } from './oscal.ts';
+import { makeScrubber, type Scrubber } from './scrub.ts';
 
 export const allureBin = join(repoRoot, 'node_modules', '.bin', 'allure');
 /** The results folder in a bundle, and the folder the HTML is generated into. */
@@ -252,16 +254,34 @@ export async function checkAllureTools(): Promise<void> {
   if (!(await javaAvailable())) throw new InfrastructureError(STEP, 'java not found', 'apt-get install openjdk-17-jre-headless');
 }
 
-/** Generates allure-report/index.html (one file, offline) from the bundle's allure-results/. */
-export async function generateAllureHtml(bundleDir: string): Promise<void> {
+/**
+ * The bundle's allure-results/ as Allure may read them: every file through the scrubber (a
+ * secret of today's environment, or one the run did not know, never reaches the HTML), in a
+ * temp dir `cleanup` recognises (flowproof-allure-<pid>-…) should the process be killed.
+ */
+function scrubbedResults(results: string, scrub: Scrubber): string {
+  const copy = mkdtempSync(join(tmpdir(), `flowproof-allure-${process.pid}-`));
+  for (const entry of readdirSync(results, { withFileTypes: true })) {
+    if (!entry.isFile()) continue; // Allure reads files only; nothing else is copied or followed
+    const name = entry.name;
+    writeFileSync(join(copy, name), scrub.file(name, readFileSync(join(results, name), 'utf8')));
+  }
+  return copy;
+}
+
+/** Generates allure-report/index.html (one file, offline) from the bundle's allure-results/, scrubbed. */
+export async function generateAllureHtml(bundleDir: string, scrub: Scrubber = makeScrubber(process.env)): Promise<void> {
   const results = join(bundleDir, ALLURE_RESULTS);
   if (!existsSync(results)) throw new InputError([{ location: { file: results, line: 1 }, message: 'not found: this bundle has no Allure results to render' }]);
   await checkAllureTools();
+  const input = scrubbedResults(results, scrub);
   try {
-    await execa(allureBin, ['generate', '--single-file', results, '-o', join(bundleDir, ALLURE_REPORT), '--clean'], { timeout: 300_000, env: { ALLURE_NO_ANALYTICS: '1' } });
+    await execa(allureBin, ['generate', '--single-file', input, '-o', join(bundleDir, ALLURE_REPORT), '--clean'], { timeout: 300_000, env: { ALLURE_NO_ANALYTICS: '1' } });
   } catch (err) {
     const e = err as { shortMessage?: string; message: string };
     throw new InfrastructureError(STEP, e.shortMessage ?? e.message, undefined, { cause: err });
+  } finally {
+    rmSync(input, { recursive: true, force: true });
   }
   if (!existsSync(join(bundleDir, ALLURE_HTML))) throw new InfrastructureError(STEP, `allure generate finished but ${ALLURE_HTML} is missing`);
 }

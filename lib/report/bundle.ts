@@ -33,6 +33,8 @@ export interface BundleOutput {
   /** SHA-256 of manifest.sha256: the one digest that stands for the whole bundle. */
   manifestSha256: string;
   signing: Signing;
+  /** The run as the bundle records it (scrubbed): what `--json` and the terminal may show. */
+  run: RunResult;
 }
 
 /** The signing state a bundle will have: signed by the key at keyPath (its public fingerprint), or unsigned. */
@@ -102,9 +104,11 @@ function writeFormats(dir: string, run: RunResult, ctx: FormatContext, chosen: (
     const out = format.render(run, ctx);
     const files: BundleFile[] = typeof out === 'string' ? [{ path: format.file, content: out, evidence: format.evidence }] : out;
     for (const f of files) {
-      write(dir, f.path, f.content);
-      written.set(f.path, f.content);
-      if (f.evidence) ctx.evidence.push({ path: f.path, sha256: sha256Hex(f.content), ...f.evidence });
+      // The one boundary every bundle file passes: whatever a format rendered is scrubbed here.
+      const content = ctx.scrub.file(f.path, f.content);
+      write(dir, f.path, content);
+      written.set(f.path, content);
+      if (f.evidence) ctx.evidence.push({ path: f.path, sha256: sha256Hex(content), ...f.evidence });
     }
   }
   return written;
@@ -140,7 +144,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   const manifest = writeManifest(dir);
   if (input.signKeyPath) signManifest(dir, input.signKeyPath);
   const files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
-  return { dir, files, warnings, manifestSha256: sha256Hex(manifest), signing };
+  return { dir, files, warnings, manifestSha256: sha256Hex(manifest), signing, run };
 }
 
 export interface RerenderOptions {
@@ -201,7 +205,7 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
 
   const notes: string[] = [];
   if (opts.allure) {
-    await generateAllureHtml(dir);
+    await generateAllureHtml(dir, scrub);
     notes.push(`made ${ALLURE_HTML} from ${ALLURE_RESULTS}/`);
   }
   // The views say what the bundle will be: re-signed with the given key, else unsigned (an old signature is removed below).

@@ -35,11 +35,11 @@ export function writeFailureBundle(input: FailureBundleInput): string {
     ...(input.error.hint ? { hint: scrub.text(input.error.hint) } : {}),
     diagnostics: input.diagnostics.map((f) => `diagnostics/${f.path.split('/').map(safeSegment).join('/')}`),
   };
-  writeFileSync(join(dir, 'failure.json'), `${JSON.stringify(failure, null, 2)}\n`);
+  writeFileSync(join(dir, 'failure.json'), scrub.file('failure.json', `${JSON.stringify(failure, null, 2)}\n`));
   for (const f of input.diagnostics) {
     const full = join(dir, 'diagnostics', ...f.path.split('/').map(safeSegment));
     mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, scrub.text(f.text));
+    writeFileSync(full, scrub.file(full, f.text));
   }
   writeManifest(dir);
   return dir;

@@ -5,6 +5,7 @@
 // report (lib/report/allure.ts).
 import Mocha from 'mocha';
 import { notPassedMessage } from '../report/flow-view.ts';
+import { terminalText } from '../report/output.ts';
 import type { FlowResult } from '../types.ts';
 
 /** A flow that did not pass, as mocha prints it: the message only (no stack of this module). */
@@ -19,11 +20,12 @@ class FlowNotPassed extends Error {
 /** Lists the flows under mocha's spec reporter; resolves with the number of flows that did not pass. */
 export async function listUnderMocha(suiteName: string, flows: FlowResult[]): Promise<number> {
   const mocha = new Mocha({ reporter: 'spec', timeout: 0 });
-  const root = Mocha.Suite.create(mocha.suite, suiteName);
+  // Titles and messages reach the terminal: scrubbed, control characters made visible.
+  const root = Mocha.Suite.create(mocha.suite, terminalText(suiteName).replace(/\n/g, ' '));
   for (const f of flows) {
     root.addTest(
-      new Mocha.Test(f.name, () => {
-        if (f.verdict !== 'pass') throw new FlowNotPassed(notPassedMessage(f) ?? f.reason);
+      new Mocha.Test(terminalText(f.name).replace(/\n/g, ' '), () => {
+        if (f.verdict !== 'pass') throw new FlowNotPassed(terminalText(notPassedMessage(f) ?? f.reason));
       }),
     );
   }

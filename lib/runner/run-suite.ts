@@ -118,9 +118,10 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });
   }
   // The listing is a view of the records, after the cluster is gone (mocha loads only for it).
-  if (settings.listFlows && !settings.quiet) await (await import('./mocha-suite.ts')).listUnderMocha(suite.name, flows);
+  if (settings.listFlows && !settings.quiet) await (await import('./mocha-suite.ts')).listUnderMocha(suite.name, bundle.run.flows);
   return {
-    run,
+    // The scrubbed record the bundle holds: `--json`, the summary and the listing show only that.
+    run: bundle.run,
     bundleDir: bundle.dir,
     signed: bundle.signing.signed,
     warnings: bundle.warnings,

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ALLURE_HTML } from '../report/allure.ts';
 import { evidenceClassOf, evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
 import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
+import { terminalLine as one, terminalStream } from '../report/output.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
 
@@ -12,7 +13,7 @@ const TABLE_WORD = { pass: 'as declared', fail: 'violations', error: 'inconclusi
 
 function line(f: FlowResult): string {
   const word = f.verdict === 'error' ? 'ERROR' : verdictWord(f);
-  return `  ${word.padEnd(7)} ${f.name}\n        ${f.from} -> ${f.to} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${f.reason}`;
+  return `  ${word.padEnd(7)} ${one(f.name)}\n        ${one(f.from)} -> ${one(f.to)} ${f.resolvedPort}/${f.protocol} (${f.probe}): declared ${f.expect}, predicted ${f.predicted}, observed ${f.observed}\n        ${one(f.reason)}`;
 }
 
 /** The public key beside a `<name>.key.pem` made by keygen (`<name>.pub.pem`), when it is there. */
@@ -21,7 +22,9 @@ function publicKeyHint(signKeyPath: string | undefined): string {
   return pub && pub !== signKeyPath && existsSync(pub) ? pub : '<the public key of the signing key>';
 }
 
-export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
+export function printRunSummary(r: SuiteRun, stream: NodeJS.WritableStream): void {
+  // Everything printed is scrubbed and shows control characters as escapes (names come from the suite).
+  const out = terminalStream(stream);
   const { run } = r;
   const secs = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1);
   const verdict = HEADLINE[overallVerdict(run)];
@@ -34,8 +37,8 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
     if (found.length > 0) out.write(`  ${found.length} ${found.length === 1 ? kind : FINDING_TEXT[kind].plural}: ${FINDING_TEXT[kind].meaning}\n`);
   }
   for (const f of violationsFirst(run.flows).filter((x) => x.verdict !== 'pass')) out.write(`${line(f)}\n`);
-  for (const f of disagreements) out.write(`  NOTE  ${f.name}: the wire agrees with the declaration but the model predicts ${f.predicted} (${f.decidedBy})\n`);
-  for (const w of r.warnings) out.write(`  warning: ${w}\n`);
+  for (const f of disagreements) out.write(`  NOTE  ${one(f.name)}: the wire agrees with the declaration but the model predicts ${f.predicted} (${one(f.decidedBy)})\n`);
+  for (const w of r.warnings) out.write(`  warning: ${one(w)}\n`);
   out.write(`  evidence: ${r.bundleDir}/index.html\n`);
   if (r.manifestSha256) out.write(`  manifest: sha256 ${r.manifestSha256} (of ${r.bundleDir}/manifest.sha256)\n`);
   if (r.signed) {
@@ -49,7 +52,8 @@ export function printRunSummary(r: SuiteRun, out: NodeJS.WritableStream): void {
 }
 
 /** After several suites: one line each, so the whole run fits on a screen. */
-export function printRunsTable(runs: SuiteRun[], out: NodeJS.WritableStream): void {
+export function printRunsTable(runs: SuiteRun[], stream: NodeJS.WritableStream): void {
+  const out = terminalStream(stream);
   const rows = [['SUITE', 'CLASS', 'VERDICT', 'PASS', 'FAIL', 'LEAKS', 'ERROR', 'EVIDENCE']];
   for (const { run, bundleDir } of runs) {
     const leaks = run.flows.filter((f) => findingOfFlow(f) === 'leak').length;

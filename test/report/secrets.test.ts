@@ -88,7 +88,7 @@ describe('report: secrets stay out of bundles', function () {
       ['run --token abc.def', `run --token ${REDACTED}`],
       ['postgres://u:pw@db:5432/x', `postgres://u:${REDACTED}@db:5432/x`],
       ['client-key-data: LS0tLS1CRUdJTi', `client-key-data: ${REDACTED}`],
-      ['"apiKey": "k-123"', `"apiKey": ${REDACTED}`],
+      ['"apiKey": "k-123"', `"apiKey": "${REDACTED}"`], // a quoted value stays quoted: JSON and YAML stay valid
       ['value hunter2hunter2 echoed', `value ${REDACTED} echoed`],
       ['jwt eyJhbGciOi.eyJzdWIiOiIx.SflKxwRJSM', `jwt ${REDACTED}`],
     ];
@@ -97,5 +97,44 @@ describe('report: secrets stay out of bundles', function () {
     for (const keep of ['FATAL:  password authentication failed for user "flowproof"', 'NOAUTH Authentication required.', '/root/.kube', 'SIP/2.0 200 OK', 'suite /work/main/suites/x.yaml']) {
       expect(s.text(keep)).to.equal(keep);
     }
+  });
+
+  it('redacts every value under a secret-looking key (labels, annotations, fields)', () => {
+    const s = makeScrubber({});
+    const labels = { app: 'client', 'db-password': 'hunter2', 'api-token': 't0k', 'example.com/ssh-key': 'k', note: 'plain' };
+    expect(s.deep({ source: { labels } })).to.deep.equal({ source: { labels: { app: 'client', 'db-password': REDACTED, 'api-token': REDACTED, 'example.com/ssh-key': REDACTED, note: 'plain' } } });
+    // Ordinary record fields are not secret-looking.
+    for (const key of ['name', 'keyFingerprint', 'sha256', 'decidedBy', 'pass', 'summary', 'buildUrl', 'reportName', 'kubernetes.io/metadata.name']) {
+      expect(s.deep({ [key]: 'v' }), key).to.deep.equal({ [key]: 'v' });
+    }
+  });
+
+  it('scrubs a JSON file string by string: the result is the same JSON with the secrets replaced', () => {
+    const s = makeScrubber({ MY_TOKEN: 'tok"en\\value' });
+    const doc = { name: 'password=hunter2 and "quoted"', labels: { 'db-password': 'hunter2', app: 'x' }, t: 'psql "password=abc" \\ tok"en\\value', n: 5 };
+    for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2)]) {
+      const out = s.file('results.json', text);
+      const parsed = JSON.parse(out) as typeof doc;
+      expect(parsed.labels).to.deep.equal({ 'db-password': REDACTED, app: 'x' });
+      expect(parsed.name).to.equal(`password=${REDACTED} and "quoted"`);
+      expect(parsed.t).to.not.include('abc').and.not.include('tok"en');
+      expect(parsed.n).to.equal(5);
+      expect(out).to.not.include('hunter2');
+    }
+  });
+
+  it('scrubbing twice changes nothing more: already redacted text, HTML around it, stays as it is', () => {
+    const s = makeScrubber({});
+    for (const input of [
+      `<pre>$ redis-cli -a ${REDACTED}</pre><p>x</p>`,
+      `<pre>Authorization: ${REDACTED}</pre>\n<p>after</p>`,
+      `<td>--token ${REDACTED}</td>`,
+      `password=${REDACTED}]`,
+      `<code>psql 'password=${REDACTED} host=x'</code>`,
+    ]) {
+      expect(s.text(input), input).to.equal(input);
+    }
+    const once = s.text('$ redis-cli -a s3cret PING; Authorization: Bearer abcdefgh; password=x --token y');
+    expect(s.text(once)).to.equal(once);
   });
 });
