@@ -3,6 +3,7 @@
 // text (deciding rule, reason, endpoints, what each control means) folded in <details>, the
 // evidence class, the bundle's path and whether it is signed.
 import type { FlowResult, RunResult } from '../types.ts';
+import { visibleControls } from './output.ts';
 import type { Signing } from './formats.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
@@ -12,17 +13,36 @@ import { countFindings, durationSeconds, endpointText, observedText, overallVerd
 /** The longest a table cell may be; longer text is cut here and given whole in the <details> below the table. */
 export const SUMMARY_CELL_MAX = 60;
 
-/** A table cell: one line, pipes escaped, at most SUMMARY_CELL_MAX characters. */
-function cell(s: string): string {
-  const one = s.replace(/\r?\n/g, ' ').trim();
-  const short = one.length > SUMMARY_CELL_MAX ? `${one.slice(0, SUMMARY_CELL_MAX - 1)}…` : one;
-  return short.replace(/\|/g, '\\|');
+/**
+ * Every string summary.md takes from the run (names, reasons, endpoints: user-given, and from a
+ * crafted results.json on `flowproof report`) passes one of these. Markdown text: one line,
+ * controls made visible, HTML characters as entities (GitHub shows text, never markup; the
+ * page's own <details> stay the only ones), pipes escaped.
+ */
+export function md(s: unknown): string {
+  return visibleControls(String(s ?? '').replace(/\r?\n/g, ' '), '\t')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|');
+}
+
+/** A code span: one line, controls made visible, fenced with more backticks than it holds (markup inside a code span is text). */
+export function code(s: unknown): string {
+  const text = visibleControls(String(s ?? '').replace(/\r?\n/g, ' '), '');
+  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** A table cell: one line, pipes escaped, at most SUMMARY_CELL_MAX characters (cut before escaping). */
+function cell(s: unknown): string {
+  const one = visibleControls(String(s ?? '').replace(/\r?\n/g, ' ').trim(), '\t');
+  return md(one.length > SUMMARY_CELL_MAX ? `${one.slice(0, SUMMARY_CELL_MAX - 1)}…` : one);
 }
 
 /** Inline text for list items and paragraphs (no table: no length limit). */
-function inline(s: string): string {
-  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
+const inline = md;
 
 export interface SummaryBundle {
   bundleDir: string;
@@ -35,30 +55,30 @@ function headline(run: RunResult): string {
   const kinds = [found.leak ? `${found.leak} leak${found.leak === 1 ? '' : 's'}` : '', found.blocked ? `${found.blocked} blocked` : ''].filter(Boolean).join(', ');
   const undecided = run.summary.error ? `; ${run.summary.error} inconclusive` : '';
   if (verdict === 'pass') return `✅ **PASS**: all ${run.flows.length} flows behaved as declared`;
-  if (verdict === 'fail') return `❌ **VIOLATIONS**: ${run.summary.fail} of ${run.flows.length} flows did not behave as declared${kinds ? ` (${kinds})` : ''}${undecided}`;
-  return `⚠️ **INCONCLUSIVE**: ${run.summary.error} of ${run.flows.length} flows could not be decided`;
+  if (verdict === 'fail') return `❌ **VIOLATIONS**: ${md(run.summary.fail)} of ${run.flows.length} flows did not behave as declared${kinds ? ` (${kinds})` : ''}${md(undecided)}`;
+  return `⚠️ **INCONCLUSIVE**: ${md(run.summary.error)} of ${run.flows.length} flows could not be decided`;
 }
 
 function integrityLine(bundle: SummaryBundle | undefined): string {
   if (!bundle) return '- **Bundle:** integrity: `flowproof verify <bundle> --pubkey <key.pub.pem>`';
-  const where = `\`${bundle.bundleDir}\``;
+  const where = code(bundle.bundleDir);
   return bundle.signing.signed
-    ? `- **Bundle:** ${where}, **signed** (ed25519, key \`${bundle.signing.keyFingerprint}\`): \`flowproof verify ${bundle.bundleDir} --pubkey <key.pub.pem>\``
-    : `- **Bundle:** ${where}, **unsigned**: \`flowproof verify ${bundle.bundleDir} --no-signature\` checks the hashes only`;
+    ? `- **Bundle:** ${where}, **signed** (ed25519, key ${code(bundle.signing.keyFingerprint)}): ${code(`flowproof verify ${bundle.bundleDir} --pubkey <key.pub.pem>`)}`
+    : `- **Bundle:** ${where}, **unsigned**: ${code(`flowproof verify ${bundle.bundleDir} --no-signature`)} checks the hashes only`;
 }
 
 function flowDetail(f: FlowResult): string {
-  return `- **${inline(f.name)}** (${verdictWord(f)}): \`${inline(endpointText(f.source))}\` → \`${inline(endpointText(f.destination))}\` ${portText(f)}, probe ${f.probe}. Declared ${f.expect}; predicted ${f.predicted} by \`${inline(f.decidedBy)}\`; observed ${observedText(f)}. ${inline(f.reason)}`;
+  return `- **${inline(f.name)}** (${md(verdictWord(f))}): ${code(endpointText(f.source))} → ${code(endpointText(f.destination))} ${md(portText(f))}, probe ${md(f.probe)}. Declared ${md(f.expect)}; predicted ${md(f.predicted)} by ${code(f.decidedBy)}; observed ${md(observedText(f))}. ${inline(f.reason)}`;
 }
 
 export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], bundle?: SummaryBundle): string {
   const meta = run.meta;
   const cls = evidenceClassOf(run);
-  const out = [`## flowproof: ${run.suite}`, '', headline(run), '', `**Evidence class: ${cls ?? 'not recorded'}.** ${evidenceStatement(run)}`, ''];
+  const out = [`## flowproof: ${md(run.suite)}`, '', headline(run), '', `**Evidence class: ${md(cls ?? 'not recorded')}.** ${md(evidenceStatement(run))}`, ''];
   out.push(
     integrityLine(bundle),
-    `- **Run:** ${run.startedAt} → ${run.finishedAt} (${durationSeconds(run).toFixed(1)} s) on ${run.provider}${meta?.operator ? `, by ${inline(meta.operator)}` : ''}`,
-    ...(meta?.intent ? [`- **Intent:** \`${inline(meta.intent.files.find((f) => f.role === 'suite')?.file ?? meta.suiteFile)}\` and ${meta.intent.files.filter((f) => f.role === 'policy-file').length} policy file(s), ${inline(revisionText(meta.intent.git))}`] : []),
+    `- **Run:** ${md(run.startedAt)} → ${md(run.finishedAt)} (${durationSeconds(run).toFixed(1)} s) on ${md(run.provider)}${meta?.operator ? `, by ${inline(meta.operator)}` : ''}`,
+    ...(meta?.intent ? [`- **Intent:** ${code(meta.intent.files.find((f) => f.role === 'suite')?.file ?? meta.suiteFile)} and ${meta.intent.files.filter((f) => f.role === 'policy-file').length} policy file(s), ${inline(revisionText(meta.intent.git))}`] : []),
     '',
   );
 
@@ -66,7 +86,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
   if (notPassing.length > 0) {
     out.push('### Leaks, blocked allows and inconclusive flows', '', '| finding | flow | path | expected | observed |', '|---|---|---|---|---|');
     for (const f of notPassing) {
-      out.push(`| ${verdictWord(f)} | ${cell(f.name)} | ${cell(`${f.source?.ref ?? f.from} → ${f.destination?.ref ?? f.to} ${portText(f)}`)} | ${f.expect} | ${cell(observedText(f))} |`);
+      out.push(`| ${cell(verdictWord(f))} | ${cell(f.name)} | ${cell(`${f.source?.ref ?? f.from} → ${f.destination?.ref ?? f.to} ${portText(f)}`)} | ${cell(f.expect)} | ${cell(observedText(f))} |`);
     }
     out.push('', '<details><summary>Why: the deciding rule, the reason and the endpoints of each flow above</summary>', '', ...notPassing.map(flowDetail), '', '</details>', '');
   }
@@ -74,7 +94,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
   const used = evaluations.filter((e) => e.status !== 'no-flows');
   if (used.length > 0) {
     out.push('### Controls', '', '| control | evidence | status | flows |', '|---|---|---|---:|');
-    for (const e of used) out.push(`| ${cell(e.control.id)} | ${e.control.evidence} | ${cell(statusLabel(e.status, cls))} | ${e.judged.length} |`);
+    for (const e of used) out.push(`| ${cell(e.control.id)} | ${cell(e.control.evidence)} | ${cell(statusLabel(e.status, cls))} | ${e.judged.length} |`);
     out.push(
       '',
       '<details><summary>What each control means here, and what it does not show</summary>',
@@ -84,7 +104,8 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
       '</details>',
       '',
     );
-    for (const n of retestNotes(run, evaluations)) out.push(`Retest: ${retestText(n, (c) => `\`${c}\``)}`, '');
+    // The control map's words are text; only the command is a code span.
+    for (const n of retestNotes(run, evaluations)) out.push(`Retest: ${md(retestText(n, () => '@@verify@@')).replace('@@verify@@', code('flowproof verify <bundle> --policies <dir>'))}`, '');
   }
   out.push('Full evidence: `index.html` (compliance report), `results.json`, `junit.xml`, `oscal-assessment-results.json`, `policy-report.yaml`, the suite and policy files under `intent/`.', '');
   return out.join('\n');
