@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Everything the netns provider, the probes and the reports need (Debian package names).
+# Everything the netns provider, the probes and the reports need (Debian package names); the
+# packages of the apps' servers and probe clients (lib/apps) are checked in test/probes/registry.test.ts.
 APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
   dnsmasq-base sip-tester netcat-openbsd socat curl bind9-dnsutils openssl ca-certificates \
-  openjdk-17-jre-headless chromium
+  mariadb-server mariadb-client openjdk-17-jre-headless chromium
 # The report tests check formats with external tools: xmllint validates junit.xml against
 # Jenkins' junit-10.xsd, pdftotext reads the compliance report Chromium printed to PDF.
 APT_PACKAGES += libxml2-utils poppler-utils

@@ -6,6 +6,7 @@
 import { dnsApp } from './dns.ts';
 import { echoApp } from './echo.ts';
 import { httpApp, httpsApp } from './http.ts';
+import { mariadbApp } from './mariadb.ts';
 import { postgresApp } from './postgres.ts';
 import { redisApp } from './redis.ts';
 import { sipApp } from './sip.ts';
@@ -21,6 +22,7 @@ export const apps = {
   redis: redisApp,
   sip: sipApp,
   dns: dnsApp,
+  mariadb: mariadbApp,
 } satisfies Record<string, AppDefinition>;
 
 export type AppName = keyof typeof apps;

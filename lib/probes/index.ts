@@ -4,6 +4,7 @@ import type { ExecRequest, ExecResult } from '../provider.ts';
 import type { Attempt, ProbeKind } from '../types.ts';
 import { dnsProbe } from './dns.ts';
 import { httpProbe, httpsProbe } from './http.ts';
+import { mysqlProbe } from './mysql.ts';
 import { psqlProbe } from './psql.ts';
 import { redisProbe } from './redis.ts';
 import { sctpProbe } from './sctp.ts';
@@ -31,6 +32,7 @@ export const probes = {
   http: httpProbe,
   https: httpsProbe,
   dns: dnsProbe,
+  mysql: mysqlProbe,
 } satisfies Record<string, ProbeDefinition>;
 
 /** Binaries a probe kind runs (for doctor and for choosing the kind probe container). */

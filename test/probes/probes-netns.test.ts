@@ -1,5 +1,5 @@
 // Every probe kind against real servers (node echo/http/https, postgres, redis-server, sipp
-// UAS, dnsmasq) in a network namespace of its own, with nftables producing each outcome.
+// UAS, dnsmasq, mariadbd) in a network namespace of its own, with nftables producing each outcome.
 // All attempts run in before() through a small pool; each it() asserts one observation.
 import { expect } from 'chai';
 import { runProbe, type Exec, type ProbeTarget } from '../../lib/probes/index.ts';
@@ -28,6 +28,7 @@ const columns: Column[] = [
   { kind: 'https', protocol: 'TCP', port: port.https, timeoutMs: 1000 },
   { kind: 'dns', protocol: 'UDP', port: port.dns, timeoutMs: 1000 },
   { kind: 'dns', protocol: 'TCP', port: port.dns, timeoutMs: 1000 },
+  { kind: 'mysql', protocol: 'TCP', port: port.mariadb, timeoutMs: 1000 },
 ];
 
 type Scenario = 'answered' | 'dropped' | 'rejected (RST / port unreachable)' | 'host unreachable' | 'admin prohibited' | 'nothing listening';
@@ -110,6 +111,9 @@ const answers: Array<[string, ProbeKind, ProbeTarget, number, RegExp]> = [
   ['https: HTTP status over TLS (self-signed, -k)', 'https', { host: addr.open, port: port.https, protocol: 'TCP' }, 1000, /HTTP 204/],
   ['dns: NXDOMAIN is an answer', 'dns', { host: addr.open, port: port.dns, protocol: 'UDP', dnsName: 'missing.default.svc.cluster.local' }, 1000, /NXDOMAIN for missing\.default/],
   ['dns: default query name when the flow has none', 'dns', { host: addr.open, port: port.dns, protocol: 'UDP' }, 1000, /NOERROR for kubernetes\.default\.svc\.cluster\.local/],
+  ['mysql: access denied for the probe\'s user is the server answering', 'mysql', { host: addr.open, port: port.mariadb, protocol: 'TCP' }, 1000, /^the server answered: ERROR (1045|1698) \(28000\): Access denied for user 'flowproof-probe'@'10\.77\.0\.1'/],
+  ['mysql: SELECT 1 where the probe\'s user may log in (loopback)', 'mysql', { host: '127.0.0.1', port: port.mariadb, protocol: 'TCP' }, 1000, /answered SELECT 1/],
+  ['mysql: by DNS name', 'mysql', { host: openName, port: port.mariadb, protocol: 'TCP' }, 1000, /Access denied/],
 ];
 for (const [title, kind, target, timeoutMs, detail] of answers) {
   cases.push({ title: `${title} → ALLOWED`, run: (exec) => runProbe(exec, kind, target, timeoutMs), check: expectOutcome('ALLOWED', detail) });
@@ -133,6 +137,7 @@ describe('probes against real servers in a network namespace', function () {
     for (const [cmd, pkg] of [
       ['nft', 'nftables'], ['nc', 'netcat-openbsd'], ['psql', 'postgresql-client'], ['redis-cli', 'redis-tools'], ['redis-server', 'redis-server'],
       ['sipp', 'sip-tester'], ['curl', 'curl'], ['dig', 'bind9-dnsutils'], ['dnsmasq', 'dnsmasq-base'], ['openssl', 'openssl'], ['runuser', 'util-linux'],
+      ['mariadbd', 'mariadb-server'], ['mariadb', 'mariadb-client'],
     ]) requireCommand(this, cmd, pkg);
     await sandbox.start();
     const exec = netnsExec(sandbox.ns);

@@ -13,9 +13,11 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { apps } from '../../../lib/apps/index.ts';
+import { appHelpers } from '../../../lib/providers/netns/pod-servers.ts';
 
 export const addr = { open: '10.77.0.1', drop: '10.77.0.2', reject: '10.77.0.3', unreachable: '10.77.0.4', prohibited: '10.77.0.5', noHba: '10.78.0.1' } as const;
-export const port = { echo: 7007, http: 8080, https: 8443, postgres: 5432, redis: 6379, redisAuth: 6380, redisStopped: 6390, sip: 5060, sip404: 5070, dns: 53, closed: 7999 } as const;
+export const port = { echo: 7007, http: 8080, https: 8443, postgres: 5432, redis: 6379, redisAuth: 6380, redisStopped: 6390, sip: 5060, sip404: 5070, dns: 53, mariadb: 3306, closed: 7999 } as const;
 /** A name the sandbox's dnsmasq resolves to the open address (and its resolv.conf points there). */
 export const openName = 'open.flowproof.test';
 export const unknownName = 'no-such-host.invalid';
@@ -74,7 +76,7 @@ export class ProbeSandbox {
 
     this.tmp = await mkdtemp(join(tmpdir(), 'fpt-probes-'));
     await chmod(this.tmp, 0o755);
-    await Promise.all([this.startNodeServers(), this.startPostgres(), this.startRedis(), this.startSip(), this.startDnsmasq()]);
+    await Promise.all([this.startNodeServers(), this.startPostgres(), this.startRedis(), this.startSip(), this.startDnsmasq(), this.startMariadb()]);
   }
 
   private async startNodeServers(): Promise<void> {
@@ -119,6 +121,24 @@ export class ProbeSandbox {
     this.spawn('sip-tcp', uas(ok, port.sip, 't1'));
     this.spawn('sip-404', uas(notFound, port.sip404, 'u1'));
     await Promise.all([this.waitListening('udp', port.sip), this.waitListening('tcp', port.sip), this.waitListening('udp', port.sip404)]);
+  }
+
+  /**
+   * MariaDB as the netns provider starts it (the app's own preparation and launcher), plus an
+   * account for loopback without a password, so SELECT 1 answers there; elsewhere the probe's
+   * user is denied access.
+   */
+  private async startMariadb(): Promise<void> {
+    const netns = apps.mariadb.netns;
+    const template = netns.prepare({ workDir: this.tmp!, ...appHelpers });
+    const launch = await netns.launch(
+      { port: port.mariadb, protocol: 'TCP', app: 'mariadb' },
+      { workDir: this.tmp!, ...appHelpers, workloadId: 'sandbox', instance: 0, ipv6: false, prepared: template, services: [] },
+    );
+    this.spawn('mariadb', launch.argv, '/');
+    await this.waitListening('tcp', port.mariadb);
+    const socket = launch.argv.find((a) => a.startsWith('--socket='))!.slice('--socket='.length);
+    await execa('ip', ['netns', 'exec', this.ns, 'mariadb', '--no-defaults', `--socket=${socket}`, '-u', 'root', '-e', "CREATE USER 'flowproof-probe'@'127.0.0.1'"]);
   }
 
   private async startDnsmasq(): Promise<void> {
