@@ -7,7 +7,7 @@ import type { ByteBudget } from '../input-file.ts';
 import { limits, limitValue, overLimit } from '../limits.ts';
 import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
 import { canonicalIP, cidr4Contains, cidrsOverlap, parseCidr, parseCidr4, parseIP, parseIPv4 } from '../ip.ts';
-import { externalFamilies, familyFlowName, familyOfIP } from './families.ts';
+import { externalFamilies, familyFlowName, familyOfIP, unusableAddress } from './families.ts';
 import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implicitDnsPod, implicitDnsService } from './dns.ts';
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
@@ -245,6 +245,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       else if (!exists) bad(d.paths.to, `unknown ${to.kind} ${to.namespace}/${to.kind === 'pod' ? to.pod : to.name}`);
     } else if (to.kind === 'external' && !findExternal(objects, to.name)) bad(d.paths.to, `unknown external ${to.name}`);
     else if (to.kind === 'ip' && !parseIP(to.ip)) bad(d.paths.to, `${parsedTo.kind === 'ip' ? parsedTo.ip : to.ip} is not an IP address`);
+    else if (to.kind === 'ip' && unusableAddress(to.ip)) bad(d.paths.to, `${to.ip} can never be a probe target: ${unusableAddress(to.ip)}`);
     else if (to.kind === 'ip' && !families.includes(familyOfIP(to.ip))) {
       bad(d.paths.to, `${to.ip} is an ${familyOfIP(to.ip)} address, but spec.ipFamilies is ${familiesText}: no pod has an ${familyOfIP(to.ip)} address to send from`);
     }

@@ -29,17 +29,49 @@ export function familyOfIP(ip: string): IPFamily {
   return ip.includes(':') ? 'IPv6' : 'IPv4';
 }
 
-/** True when `text` is an IPv6 address inside `range`. */
+/** True when `text` is an address inside `range` (either family). */
 export function ipInRange(text: string, range: string): boolean {
   const ip = parseIP(text);
   const r = parseCidr(range)!;
   return !!ip && cidrContainsIP(r, ip);
 }
 
-/** True when `text` is an IPv6 CIDR inside `range`. */
+/** True when `text` is a CIDR inside `range` (either family). */
 export function cidrInRange(text: string, range: string): boolean {
   const c = parseCidr(text);
   return !!c && text.includes('/') && cidrWithin(c, parseCidr(range)!);
+}
+
+/** IPv4 externals: the documentation ranges (RFC 5737) only, which no real host has. */
+export const testNetRanges4 = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+/** IPv4 pod and Service addresses: private ranges (RFC 1918) and shared address space (RFC 6598). */
+export const privateRanges4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+
+/**
+ * Addresses no flow may target, because a probe to them is answered (or swallowed) by the
+ * prober's own stack or by no single host: unspecified, loopback, link-local, multicast,
+ * broadcast and reserved. A deny "proven" against one would prove nothing.
+ */
+const unusableRanges: Array<[string, string]> = [
+  ['0.0.0.0/8', 'unspecified ("this network")'],
+  ['127.0.0.0/8', 'loopback: the prober itself would answer'],
+  ['169.254.0.0/16', 'link-local'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved (and 255.255.255.255 broadcast)'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback: the prober itself would answer'],
+  ['fe80::/10', 'link-local'],
+  ['ff00::/8', 'multicast'],
+];
+
+/** Why an address can never be a probe target, or undefined when it can. */
+export function unusableAddress(ip: string): string | undefined {
+  return unusableRanges.find(([range]) => ipInRange(ip, range))?.[1];
+}
+
+/** True when an IPv4 CIDR (or address) lies inside one of `ranges`. */
+export function inRanges4(text: string, ranges: string[]): boolean {
+  return ranges.some((r) => (text.includes('/') ? cidrInRange(text, r) : ipInRange(text, r)));
 }
 
 /** An external's address of one family, if it has one. */

@@ -10,7 +10,7 @@ import { decodeNulls } from '../policy/decode.ts';
 import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
 import { apps } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
-import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, ipInRange, ulaRange } from './families.ts';
+import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, inRanges4, ipInRange, privateRanges4, testNetRanges4, ulaRange } from './families.ts';
 
 function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -180,7 +180,12 @@ export const podSchema = fields({
   name: name('pod name'),
   namespace: name('namespace'),
   labels: labels.default({}),
-  ip: z.string().regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` }).optional().describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
+  ip: z
+    .string()
+    .regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` })
+    .refine((v) => inRanges4(v, privateRanges4), { error: (iss) => `pod ip ${String(iss.input)} is not a private address (${privateRanges4.join(', ')})` })
+    .optional()
+    .describe('Pinned pod IP inside podCIDR (netns provider and planner); the kind provider rejects it.'),
   ip6: ipv6Address('a pinned pod ip6')
     .optional()
     .describe('Extension: pinned IPv6 pod address inside podCIDR6 (suites with IPv6 in spec.ipFamilies; netns provider and planner); the kind provider rejects it.'),
@@ -206,6 +211,9 @@ export const externalSchema = fields({
   ip: z
     .string()
     .regex(ipv4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 address` })
+    .refine((v) => inRanges4(v, testNetRanges4), {
+      error: (iss) => `external ip ${String(iss.input)} is not in a TEST-NET range (${testNetRanges4.join(', ')}): externals use documentation addresses only, so no probe can reach a real host or the prober's own stack`,
+    })
     .optional()
     .describe('IPv4 address; use TEST-NET ranges: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24. An external needs ip, ip6 or both (each of a family of spec.ipFamilies).'),
   ip6: ipv6Address('an external ip6')
@@ -412,10 +420,15 @@ export const suiteSchema = fields({
       .describe(
         'Extension: the IP families of pods and Services, primary first, as Kubernetes\' ipFamilies: [IPv4] (default), [IPv6], [IPv4, IPv6] or [IPv6, IPv4]. Two families make a dual-stack suite: every pod and Service gets an address of each, and flows are probed over both by default.',
       ),
-    podCIDR: z.string().regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` }).default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
+    podCIDR: z
+      .string()
+      .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
+      .refine((v) => inRanges4(v, privateRanges4), { error: (iss) => `podCIDR ${String(iss.input)} is not inside a private range (${privateRanges4.join(', ')}): pods get private addresses only, never loopback or addresses of real hosts` })
+      .default('10.244.0.0/16').describe('Pod addresses are planned from it (netns provider and planner).'),
     serviceCIDR: z
       .string()
       .regex(cidr4, { error: (iss) => `"${String(iss.input)}" is not an IPv4 CIDR` })
+      .refine((v) => inRanges4(v, privateRanges4), { error: (iss) => `serviceCIDR ${String(iss.input)} is not inside a private range (${privateRanges4.join(', ')})` })
       .default('10.96.0.0/16')
       .describe('Extension: ClusterIPs are planned from it; kube-dns gets the 10th address.'),
     podCIDR6: ulaCidr('podCIDR6', 8, 120)
