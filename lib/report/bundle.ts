@@ -209,7 +209,13 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
     notes.push(`made ${ALLURE_HTML} from ${ALLURE_RESULTS}/`);
   }
   // The views say what the bundle will be: re-signed with the given key, else unsigned (an old signature is removed below).
-  writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true, signing: signingWith(opts.signKeyPath) }), (f) => f.rerender);
+  try {
+    writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true, signing: signingWith(opts.signKeyPath) }), (f) => f.rerender);
+  } catch (err) {
+    // A results.json of the wrong shape (crafted, or not flowproof's) is bad input, never a stack.
+    if (err instanceof TypeError) throw new InputError([{ location: { file: resultsPath, line: 1 }, message: `not a flowproof results.json: ${err.message}` }]);
+    throw err;
+  }
   writeManifest(dir);
   if (hadSignature) rmSync(sigPath);
   let signed = false;

@@ -1,7 +1,15 @@
-// index.html: the standalone compliance report. One file, inline CSS and script, no network:
-// verdict banner, namespace matrix, violations first with declared / predicted / observed,
-// the deciding rule and raw transcripts, a table per control that says what the evidence
-// shows and what it does not, scope and method, environment, policy digests, tool versions.
+// index.html: the standalone compliance report. One file, inline CSS and one hashed script, no
+// network: verdict banner, namespace matrix, violations first with declared / predicted /
+// observed, the deciding rule and raw transcripts, a table per control that says what the
+// evidence shows and what it does not, scope and method, environment, policy digests, tool
+// versions.
+//
+// `flowproof report` renders this page from a bundle's results.json, which anyone who can
+// write the bundle can craft: every value is escaped at one place, the `h` template below
+// (a value is text unless it is markup `h` itself made), links are made only to relative paths
+// inside the bundle (`bundleHref`), and the Content-Security-Policy runs no script but the one
+// whose SHA-256 it names.
+import { createHash } from 'node:crypto';
 import { safeFileName } from '../safe-name.ts';
 import { countVerdicts, type FlowResult, type Intent, type RunResult } from '../types.ts';
 import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
@@ -9,6 +17,7 @@ import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFl
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { buildMatrix } from './matrix.ts';
+import { visibleControls } from './output.ts';
 import { retestNotes, retestText } from './staleness.ts';
 import { runIdOf } from './oscal.ts';
 
@@ -28,15 +37,9 @@ export interface HtmlInput {
   bundleDir: string;
 }
 
-/** The integrity of the bundle in words: signed by which key and how to check it, or unsigned and what that means. */
-function integrityText(signing: Signing): string {
-  return signing.signed
-    ? `Signed: manifest.sha256 (the SHA-256 of every file) carries an ed25519 signature (manifest.sha256.sig) by the key with public fingerprint ${signing.keyFingerprint ?? 'not recorded'}. Check it with flowproof verify <bundle> --pubkey <that public key>.`
-    : 'Unsigned: manifest.sha256 lists the SHA-256 of every file, but without a signature anyone who can write the bundle can rewrite it together with its manifest. Sign runs with --sign-key; flowproof verify accepts an unsigned bundle only with --no-signature.';
-}
-
+/** Text as HTML: the five markup characters as entities, controls (but tab and line breaks) made visible. */
 export function esc(s: unknown): string {
-  return String(s ?? '')
+  return visibleControls(String(s ?? ''), '\n\t\r')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -44,33 +47,91 @@ export function esc(s: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
+/** Markup made by `h` (or a constant of this file): the only thing inserted into the page unescaped. */
+export class Html {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html;
+  }
+}
+
+type Part = Html | string | number | boolean | null | undefined | readonly Part[];
+
+function render(v: Part): string {
+  if (v instanceof Html) return v.html;
+  if (Array.isArray(v)) return v.map(render).join('');
+  if (v === null || v === undefined) return '';
+  return esc(v);
+}
+
+/** The one place values enter the page: every interpolated value is escaped unless it is Html; arrays are joined. */
+export function h(strings: TemplateStringsArray, ...values: Part[]): Html {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    out += render(v) + strings[i + 1]!;
+  });
+  return new Html(out);
+}
+
+/** A constant of this file as markup. */
+function trusted(html: string): Html {
+  return new Html(html);
+}
+
+function joined(parts: Html[], sep: string): Html {
+  return new Html(parts.map((p) => p.html).join(sep));
+}
+
+/**
+ * A link to a file of the bundle: only a relative path that stays inside it, each segment
+ * percent-encoded (so `javascript:…` is a file name, never a scheme: its colon is %3A);
+ * anything else gets no link.
+ */
+export function bundleHref(path: string): string | undefined {
+  if (typeof path !== 'string' || path === '' || path.startsWith('/') || path.includes('\\')) return undefined;
+  const segments = path.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return undefined;
+  return segments.map(encodeURIComponent).join('/');
+}
+
+function fileLink(path: string): Html {
+  const href = bundleHref(path);
+  return href ? h`<a href="${href}">${path}</a>` : h`${path}`;
+}
+
+/** The integrity of the bundle in words: signed by which key and how to check it, or unsigned and what that means. */
+function integrityText(signing: Signing): string {
+  return signing.signed
+    ? `Signed: manifest.sha256 (the SHA-256 of every file) carries an ed25519 signature (manifest.sha256.sig) by the key with public fingerprint ${signing.keyFingerprint ?? 'not recorded'}. Check it with flowproof verify <bundle> --pubkey <that public key>.`
+    : 'Unsigned: manifest.sha256 lists the SHA-256 of every file, but without a signature anyone who can write the bundle can rewrite it together with its manifest. Sign runs with --sign-key; flowproof verify accepts an unsigned bundle only with --no-signature.';
+}
 
 function effectClass(e: 'allow' | 'deny' | undefined): string {
   return e ?? 'unknown';
 }
 
-function chip(f: FlowResult): string {
+function chip(f: FlowResult): Html {
   const obs = observedEffect(f.observed);
   const title = `${f.name}: ${f.from} → ${f.to} ${portText(f)} | declared ${f.expect}, observed ${observedText(f)} | ${verdictWord(f)}`;
   const finding = findingOfFlow(f);
-  return `<a class="chip v-${f.verdict}${finding ? ` f-${finding}` : ''}" href="#flow-${slug(f.name)}" title="${esc(title)}"><span class="half ${f.expect}">${f.expect === 'allow' ? 'A' : 'D'}</span><span class="half ${effectClass(obs)}">${obs === 'allow' ? 'A' : obs === 'deny' ? 'D' : '?'}</span></a>`;
+  return h`<a class="chip v-${f.verdict}${finding ? ` f-${finding}` : ''}" href="#flow-${slug(f.name)}" title="${title}"><span class="half ${f.expect}">${f.expect === 'allow' ? 'A' : 'D'}</span><span class="half ${effectClass(obs)}">${obs === 'allow' ? 'A' : obs === 'deny' ? 'D' : '?'}</span></a>`;
 }
 
-function pill(f: FlowResult): string {
+function pill(f: FlowResult): Html {
   const finding = findingOfFlow(f);
-  return `<span class="pill v-${f.verdict}${finding ? ` f-${finding}` : ''}">${verdictWord(f)}</span>`;
+  return h`<span class="pill v-${f.verdict}${finding ? ` f-${finding}` : ''}">${verdictWord(f)}</span>`;
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'flow';
+  return String(s).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'flow';
 }
 
 /** Destination columns per printed table: a wider matrix is printed as several tables, so no column is ever cut off. */
 export const PRINT_MATRIX_COLUMNS = 6;
 
-function matrixCell(m: ReturnType<typeof buildMatrix>, r: string, c: string): string {
+function matrixCell(m: ReturnType<typeof buildMatrix>, r: string, c: string): Html {
   const cell = m.cell(r, c);
-  if (cell.flows.length === 0) return `<td class="cell empty" data-from="${esc(r)}" data-to="${esc(c)}"><span class="none">not tested</span></td>`;
+  if (cell.flows.length === 0) return h`<td class="cell empty" data-from="${r}" data-to="${c}"><span class="none">not tested</span></td>`;
   const { fail, error: err } = countVerdicts(cell.flows);
   const declAllow = cell.flows.filter((f) => f.expect === 'allow').length;
   const obsAllow = cell.flows.filter((f) => observedEffect(f.observed) === 'allow').length;
@@ -79,143 +140,144 @@ function matrixCell(m: ReturnType<typeof buildMatrix>, r: string, c: string): st
   const found = countFindings(cell.flows);
   const other = fail - found.leak - found.blocked;
   const badges = [
-    found.leak ? `<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : '',
-    found.blocked ? `<span class="badge blocked">${found.blocked} blocked</span>` : '',
-    other > 0 ? `<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : '',
-    err ? `<span class="badge error">${err} inconclusive</span>` : '',
-  ].join('');
-  const badge = badges || '<span class="badge pass">as declared</span>';
-  return `<td class="cell w-${cell.worst}" data-from="${esc(r)}" data-to="${esc(c)}">${badge}<div class="chips">${cell.flows.map(chip).join('')}</div><div class="counts">${counts}</div></td>`;
+    found.leak ? h`<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : h``,
+    found.blocked ? h`<span class="badge blocked">${found.blocked} blocked</span>` : h``,
+    other > 0 ? h`<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : h``,
+    err ? h`<span class="badge error">${err} inconclusive</span>` : h``,
+  ];
+  const badge = badges.some((b) => b.html) ? badges : h`<span class="badge pass">as declared</span>`;
+  return h`<td class="cell w-${cell.worst}" data-from="${r}" data-to="${c}">${badge}<div class="chips">${cell.flows.map(chip)}</div><div class="counts">${counts}</div></td>`;
 }
 
-function matrixTable(m: ReturnType<typeof buildMatrix>, cols: string[], attrs: string): string {
-  const head = `<tr><th class="corner">from ↓ &nbsp; to →</th>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr>`;
-  const body = m.rows.map((r) => `<tr><th scope="row">${esc(r)}</th>${cols.map((c) => matrixCell(m, r, c)).join('')}</tr>`).join('\n');
-  return `<table ${attrs}><thead>${head}</thead><tbody>${body}</tbody></table>`;
+function matrixTable(m: ReturnType<typeof buildMatrix>, cols: string[], attrs: Html): Html {
+  const head = h`<tr><th class="corner">from ↓ &nbsp; to →</th>${cols.map((c) => h`<th scope="col">${c}</th>`)}</tr>`;
+  const body = joined(
+    m.rows.map((r) => h`<tr><th scope="row">${r}</th>${cols.map((c) => matrixCell(m, r, c))}</tr>`),
+    '\n',
+  );
+  return h`<table ${attrs}><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
-function renderMatrix(run: RunResult): string {
+function renderMatrix(run: RunResult): Html {
   const m = buildMatrix(run);
-  if (m.rows.length === 0) return '<p>No flows were tested.</p>';
-  const legend = `<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>`;
-  if (m.cols.length <= PRINT_MATRIX_COLUMNS) return `${legend}\n${matrixTable(m, m.cols, 'class="matrix" id="ns-matrix"')}`;
+  if (m.rows.length === 0) return h`<p>No flows were tested.</p>`;
+  const legend = h`<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>`;
+  const whole = trusted('class="matrix" id="ns-matrix"');
+  if (m.cols.length <= PRINT_MATRIX_COLUMNS) return h`${legend}\n${matrixTable(m, m.cols, whole)}`;
   // Too wide for a printed page: on paper, the same matrix in several tables of a few destination columns each.
-  const chunks: string[] = [];
+  const chunks: Html[] = [];
   for (let i = 0; i < m.cols.length; i += PRINT_MATRIX_COLUMNS) {
     const cols = m.cols.slice(i, i + PRINT_MATRIX_COLUMNS);
-    chunks.push(`<p class="chunk-caption">Destinations ${i + 1}–${i + cols.length} of ${m.cols.length}</p>${matrixTable(m, cols, 'class="matrix matrix-part"')}`);
+    chunks.push(h`<p class="chunk-caption">Destinations ${i + 1}–${i + cols.length} of ${m.cols.length}</p>${matrixTable(m, cols, trusted('class="matrix matrix-part"'))}`);
   }
-  return `${legend}\n<div class="matrix-wrap screen-only">${matrixTable(m, m.cols, 'class="matrix" id="ns-matrix"')}</div>\n<div class="print-only matrix-print">${chunks.join('\n')}</div>`;
+  return h`${legend}\n<div class="matrix-wrap screen-only">${matrixTable(m, m.cols, whole)}</div>\n<div class="print-only matrix-print">${joined(chunks, '\n')}</div>`;
 }
 
-function transcriptBlock(f: FlowResult, open: boolean): string {
-  const parts: string[] = [];
-  if (f.control) parts.push(`<h5>Liveness check from inside the target: ${esc(f.control.outcome)} (${esc(f.control.detail)}), ${esc(f.control.startedAt)}, ${f.control.durationMs} ms</h5><pre>${esc(f.control.transcript)}</pre>`);
-  (f.attempts ?? []).forEach((a, i) => {
-    parts.push(`<h5>Attempt ${i + 1}: ${esc(a.outcome)} (${esc(a.detail)}), ${esc(a.startedAt)}, ${a.durationMs} ms</h5><pre>${esc(a.transcript)}</pre>`);
+function transcriptBlock(f: FlowResult, open: boolean): Html {
+  const parts: Html[] = [];
+  if (f.control) parts.push(h`<h5>Liveness check from inside the target: ${f.control.outcome} (${f.control.detail}), ${f.control.startedAt}, ${f.control.durationMs} ms</h5><pre>${f.control.transcript}</pre>`);
+  const attempts = Array.isArray(f.attempts) ? f.attempts : [];
+  attempts.forEach((a, i) => {
+    parts.push(h`<h5>Attempt ${i + 1}: ${a.outcome} (${a.detail}), ${a.startedAt}, ${a.durationMs} ms</h5><pre>${a.transcript}</pre>`);
   });
-  if (parts.length === 0) parts.push('<p class="muted">No probe attempt was recorded for this flow.</p>');
-  return `<details class="transcript"${open ? ' open' : ''}><summary>Raw transcript (${(f.attempts ?? []).length} attempt${(f.attempts ?? []).length === 1 ? '' : 's'})</summary>${parts.join('')}</details>`;
+  if (parts.length === 0) parts.push(h`<p class="muted">No probe attempt was recorded for this flow.</p>`);
+  return h`<details class="transcript"${open ? trusted(' open') : ''}><summary>Raw transcript (${attempts.length} attempt${attempts.length === 1 ? '' : 's'})</summary>${parts}</details>`;
 }
 
-function flowCard(f: FlowResult): string {
-  return `<article class="flow-card v-${f.verdict}" id="flow-${slug(f.name)}">
-<h4>${pill(f)} ${esc(f.name)}</h4>
-<p class="path">${esc(endpointText(f.source))} → ${esc(endpointText(f.destination))} · port ${esc(portText(f))} · probe ${esc(f.probe)}${f.family ? ` · ${esc(f.family)}` : ''}</p>
+function flowCard(f: FlowResult): Html {
+  const controls = Array.isArray(f.controls) ? f.controls : [];
+  return h`<article class="flow-card v-${f.verdict}" id="flow-${slug(f.name)}">
+<h4>${pill(f)} ${f.name}</h4>
+<p class="path">${endpointText(f.source)} → ${endpointText(f.destination)} · port ${portText(f)} · probe ${f.probe}${f.family ? ` · ${f.family}` : ''}</p>
 <table class="dpo"><tr><th>Declared</th><th>Predicted (deciding rule)</th><th>Observed</th></tr>
-<tr><td class="eff ${f.expect}">${esc(f.expect)}</td><td class="eff ${f.predicted}">${esc(f.predicted)}<div class="rule">${esc(f.decidedBy)}</div></td><td class="eff ${effectClass(observedEffect(f.observed))}">${esc(observedText(f))}</td></tr></table>
-<p class="reason"><b>Why:</b> ${esc(f.reason)}${f.justification ? `<br><b>Justification in the suite:</b> ${esc(f.justification)}` : ''}${f.targetProvenUp === false && f.expect === 'deny' ? '<br><b>Note:</b> the target was not proven up in this run, so a deny is not credited.' : ''}</p>
-${f.controls?.length ? `<p class="controls-line">Controls: ${f.controls.map((c) => `<code>${esc(c)}</code>`).join(' ')}</p>` : ''}
+<tr><td class="eff ${f.expect}">${f.expect}</td><td class="eff ${f.predicted}">${f.predicted}<div class="rule">${f.decidedBy}</div></td><td class="eff ${effectClass(observedEffect(f.observed))}">${observedText(f)}</td></tr></table>
+<p class="reason"><b>Why:</b> ${f.reason}${f.justification ? h`<br><b>Justification in the suite:</b> ${f.justification}` : ''}${f.targetProvenUp === false && f.expect === 'deny' ? h`<br><b>Note:</b> the target was not proven up in this run, so a deny is not credited.` : ''}</p>
+${controls.length ? h`<p class="controls-line">Controls: ${joined(controls.map((c) => h`<code>${c}</code>`), ' ')}</p>` : ''}
 ${transcriptBlock(f, f.verdict !== 'pass')}
 </article>`;
 }
 
 /** Leaks, then blocked allows (and other violations), then inconclusive flows: each group under its own heading. */
-function renderProblems(problems: FlowResult[]): string {
+function renderProblems(problems: FlowResult[]): Html {
   const groups: Array<{ id: string; title: string; flows: FlowResult[] }> = [
     { id: 'leaks', title: `Leaks: ${FINDING_TEXT.leak.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'leak') },
     { id: 'blocked', title: `Blocked allows: ${FINDING_TEXT.blocked.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'blocked') },
     { id: 'other-violations', title: 'Other violations', flows: problems.filter((f) => f.verdict === 'fail' && !findingOfFlow(f)) },
     { id: 'inconclusive', title: 'Inconclusive: not evidence either way', flows: problems.filter((f) => f.verdict === 'error') },
   ];
-  return groups
-    .filter((g) => g.flows.length > 0)
-    .map((g) => `<h3 id="${g.id}">${esc(g.title)} (${g.flows.length})</h3>\n${g.flows.map(flowCard).join('\n')}`)
-    .join('\n');
+  return joined(
+    groups.filter((g) => g.flows.length > 0).map((g) => h`<h3 id="${g.id}">${g.title} (${g.flows.length})</h3>\n${joined(g.flows.map(flowCard), '\n')}`),
+    '\n',
+  );
 }
 
-function renderControls(input: HtmlInput): string {
+function renderControls(input: HtmlInput): Html {
   const used = input.evaluations.filter((e) => e.status !== 'no-flows');
   const unused = input.evaluations.filter((e) => e.status === 'no-flows');
-  const tables = used
-    .map((e) => {
-      const listed = listedFlows(e);
-      const row = (f: FlowResult) =>
-        `<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td><td>${esc(f.from)} → ${esc(f.to)} ${esc(portText(f))}</td><td>${esc(f.expect)}</td><td>${esc(observedText(f))}</td><td>${pill(f)}</td></tr>`;
-      const head = '<thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead>';
-      // What counts against the control in full; the tagged flows that passed folded away (and not printed).
-      // Tagged flows that did not pass in full; the run's untagged ones that count against a
-      // segmentation control named in one line (their cards are under Violations); the tagged
-      // flows that passed folded away (and not printed).
-      const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && e.flows.includes(f)));
-      const untagged = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f)));
-      const passed = listed.filter((f) => f.verdict === 'pass');
-      const table = [
-        against.length ? `<table class="flows">${head}<tbody>${against.map(row).join('')}</tbody></table>` : '',
-        untagged.length
-          ? `<p class="untagged">Also counted against this segmentation control, not tagged with it (${untagged.length}): ${untagged.map((f) => `<a href="#flow-${slug(f.name)}">${esc(f.name)}</a> (${pill(f)})`).join('; ')}.</p>`
-          : '',
-        passed.length ? `<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row).join('')}</tbody></table></details>` : '',
-      ].join('');
-      const passedElsewhere = e.judged.length - listed.length;
-      const more = passedElsewhere > 0 ? `<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
-      return `<section class="control s-${e.status}" data-control="${esc(e.control.id)}">
-<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${esc(e.control.framework)} ${esc(e.control.reference)}: ${esc(e.control.title)} <span class="strength">evidence: ${esc(e.control.evidence)}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : ''}</span></h3>
-<p>${esc(e.why)}</p>
-<dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${esc(e.control.shows)}</dd><dt>What it does NOT show</dt><dd>${esc(e.control.doesNotShow)}</dd></dl>
+  const tables = used.map((e) => {
+    const listed = listedFlows(e);
+    const row = (f: FlowResult) =>
+      h`<tr class="v-${f.verdict}"><td><a href="#flow-${slug(f.name)}">${f.name}</a></td><td>${f.from} → ${f.to} ${portText(f)}</td><td>${f.expect}</td><td>${observedText(f)}</td><td>${pill(f)}</td></tr>`;
+    const head = h`<thead><tr><th>Flow</th><th>Path</th><th>Declared</th><th>Observed</th><th>Verdict</th></tr></thead>`;
+    // Tagged flows that did not pass in full; the run's untagged ones that count against a
+    // segmentation control named in one line (their cards are under Violations); the tagged
+    // flows that passed folded away (and not printed).
+    const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && e.flows.includes(f)));
+    const untagged = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f)));
+    const passed = listed.filter((f) => f.verdict === 'pass');
+    const table = h`${against.length ? h`<table class="flows">${head}<tbody>${against.map(row)}</tbody></table>` : ''}${
+      untagged.length
+        ? h`<p class="untagged">Also counted against this segmentation control, not tagged with it (${untagged.length}): ${joined(
+            untagged.map((f) => h`<a href="#flow-${slug(f.name)}">${f.name}</a> (${pill(f)})`),
+            '; ',
+          )}.</p>`
+        : ''
+    }${passed.length ? h`<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row)}</tbody></table></details>` : ''}`;
+    const passedElsewhere = e.judged.length - listed.length;
+    const more = passedElsewhere > 0 ? h`<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
+    return h`<section class="control s-${e.status}" data-control="${e.control.id}">
+<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${e.control.framework} ${e.control.reference}: ${e.control.title} <span class="strength">evidence: ${e.control.evidence}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : ''}</span></h3>
+<p>${e.why}</p>
+<dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${e.control.shows}</dd><dt>What it does NOT show</dt><dd>${e.control.doesNotShow}</dd></dl>
 ${table}${more}
 </section>`;
-    })
-    .join('\n');
+  });
   const unmapped = input.unmapped.length
-    ? `<section class="control s-unmapped"><h3>Control ids without a mapping</h3><p>These ids are tagged on flows but not described in the control map; extend it with <code>--controls-map</code>. No claim is made for them.</p><ul>${input.unmapped
-        .map((u) => `<li><code>${esc(u.id)}</code>: ${u.flows.length} flow(s)</li>`)
-        .join('')}</ul></section>`
+    ? h`<section class="control s-unmapped"><h3>Control ids without a mapping</h3><p>These ids are tagged on flows but not described in the control map; extend it with <code>--controls-map</code>. No claim is made for them.</p><ul>${input.unmapped.map(
+        (u) => h`<li><code>${u.id}</code>: ${u.flows.length} flow(s)</li>`,
+      )}</ul></section>`
     : '';
-  const rest = unused.length
-    ? `<p class="muted">Controls in the map with no flow in this run (no claim made): ${unused.map((e) => `${esc(e.control.framework)} ${esc(e.control.reference)}`).join('; ')}.</p>`
-    : '';
-  return (tables || '<p>No flow in this run is tagged with a control.</p>') + unmapped + rest;
+  const rest = unused.length ? h`<p class="muted">Controls in the map with no flow in this run (no claim made): ${unused.map((e) => `${e.control.framework} ${e.control.reference}`).join('; ')}.</p>` : '';
+  return h`${tables.length ? joined(tables, '\n') : h`<p>No flow in this run is tagged with a control.</p>`}${unmapped}${rest}`;
 }
 
-function kv(rows: Array<[string, string | undefined]>): string {
-  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v === undefined || v === '' ? '<span class="muted">not recorded</span>' : esc(v)}</td></tr>`).join('')}</table>`;
+function kv(rows: Array<[string, string | undefined]>): Html {
+  return h`<table class="kv">${rows.map(([k, v]) => h`<tr><th>${k}</th><td>${v === undefined || v === '' ? h`<span class="muted">not recorded</span>` : v}</td></tr>`)}</table>`;
 }
 
 /** The suite file and policy files with their digests and copies, and the repository revision they came from. */
-function renderIntent(intent: Intent | undefined): string {
-  if (!intent) return '<p class="muted">Not recorded (a bundle made before flowproof copied the suite and its policy files).</p>';
-  const rows = intent.files
-    .map((f) => `<tr><td>${f.role === 'suite' ? 'suite' : 'policy file'}</td><td>${esc(f.file)}</td><td><code>${esc(f.sha256)}</code></td><td><a href="${esc(f.copy)}">${esc(f.copy)}</a></td></tr>`)
-    .join('');
-  return `<table class="flows" id="intent-files"><thead><tr><th>Role</th><th>File</th><th>SHA-256 as read</th><th>Copy in bundle</th></tr></thead><tbody>${rows}</tbody></table>
-${kv([['Source revision', revisionText(intent.git)]])}`;
+function renderIntent(intent: Intent | undefined): Html {
+  if (!intent) return h`<p class="muted">Not recorded (a bundle made before flowproof copied the suite and its policy files).</p>`;
+  const files = Array.isArray(intent.files) ? intent.files : [];
+  const rows = files.map((f) => h`<tr><td>${f.role === 'suite' ? 'suite' : 'policy file'}</td><td>${f.file}</td><td><code>${f.sha256}</code></td><td>${fileLink(f.copy)}</td></tr>`);
+  return h`<table class="flows" id="intent-files"><thead><tr><th>Role</th><th>File</th><th>SHA-256 as read</th><th>Copy in bundle</th></tr></thead><tbody>${rows}</tbody></table>
+${kv([['Source revision', intent.git ? revisionText(intent.git) : undefined]])}`;
 }
 
-
-function renderFlowsTable(run: RunResult): string {
-  const rows = violationsFirst(run.flows)
-    .map(
-      (f) => `<tr class="v-${f.verdict}" data-verdict="${f.verdict}">
-<td><a href="#flow-${slug(f.name)}">${esc(f.name)}</a></td>
-<td>${esc(f.source?.ref ?? f.from)}<div class="muted">${esc(f.source?.ip ?? '')} ${esc(labelsText(f.source?.labels))}</div></td>
-<td>${esc(f.destination?.ref ?? f.to)}<div class="muted">${esc(f.destination?.ip ?? '')} ${esc(labelsText(f.destination?.labels))}</div></td>
-<td>${esc(portText(f))}</td><td>${esc(f.probe)}</td><td>${esc(f.expect)}</td><td>${esc(f.predicted)}</td><td>${esc(observedText(f))}</td>
+function renderFlowsTable(run: RunResult): Html {
+  const rows = joined(
+    violationsFirst(run.flows).map(
+      (f) => h`<tr class="v-${f.verdict}" data-verdict="${f.verdict}">
+<td><a href="#flow-${slug(f.name)}">${f.name}</a></td>
+<td>${f.source?.ref ?? f.from}<div class="muted">${f.source?.ip ?? ''} ${labelsText(f.source?.labels)}</div></td>
+<td>${f.destination?.ref ?? f.to}<div class="muted">${f.destination?.ip ?? ''} ${labelsText(f.destination?.labels)}</div></td>
+<td>${portText(f)}</td><td>${f.probe}</td><td>${f.expect}</td><td>${f.predicted}</td><td>${observedText(f)}</td>
 <td>${pill(f)}</td>
-<td>${f.expect === 'allow' ? esc(f.justification ?? '') || '<span class="muted">no justification recorded</span>' : ''}</td></tr>`,
-    )
-    .join('\n');
-  return `<div class="filters noprint"><label><input type="checkbox" id="only-problems"> show only violations and inconclusive flows</label></div>
+<td>${f.expect === 'allow' ? (f.justification ? f.justification : h`<span class="muted">no justification recorded</span>`) : ''}</td></tr>`,
+    ),
+    '\n',
+  );
+  return h`<div class="filters noprint"><label><input type="checkbox" id="only-problems"> show only violations and inconclusive flows</label></div>
 <table class="flows all-flows" id="all-flows"><thead><tr><th>Flow</th><th>Source (IP, labels)</th><th>Destination (IP, labels)</th><th>Port</th><th>Probe</th><th>Declared</th><th>Predicted</th><th>Observed</th><th>Verdict</th><th>Open-path justification</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -287,6 +349,14 @@ const SCRIPT = `
 })();
 `;
 
+/** A recorded list as text (a crafted results.json may hold anything there). */
+function listText(v: unknown): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : undefined;
+}
+
+/** Scripts run only when the policy names their SHA-256: the one inline script below, nothing injected. */
+const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; img-src data:; base-uri 'none'; form-action 'none'; object-src 'none'`;
+
 export function renderIndexHtml(input: HtmlInput): string {
   const { run } = input;
   const verdict = overallVerdict(run);
@@ -304,25 +374,23 @@ export function renderIndexHtml(input: HtmlInput): string {
   const found = countFindings(run.flows);
   const retests = retestNotes(run, input.evaluations);
   const fp = meta?.fingerprint;
-  const policyRows = (meta?.policies ?? [])
-    .map((p) => {
-      const inBundle = input.policyFiles[`${safeFileName(p.namespace)}/${safeFileName(p.name)}`]; // keyed by the copy's path segments
-      return `<tr><td>${esc(p.namespace)}/${esc(p.name)}</td><td>${esc(p.file)}</td><td><code>${esc(p.sha256)}</code></td><td>${inBundle ? `<a href="${esc(inBundle)}">${esc(inBundle)}</a>` : ''}</td></tr>`;
-    })
-    .join('');
+  const policyRows = (Array.isArray(meta?.policies) ? meta.policies : []).map((p) => {
+    const inBundle = input.policyFiles[`${safeFileName(String(p.namespace))}/${safeFileName(String(p.name))}`]; // keyed by the copy's path segments
+    return h`<tr><td>${p.namespace}/${p.name}</td><td>${p.file}</td><td><code>${p.sha256}</code></td><td>${inBundle ? fileLink(inBundle) : ''}</td></tr>`;
+  });
   const tools = Object.entries({ flowproof: meta?.toolVersion ?? '', ...(fp?.tools ?? {}) }).filter(([, v]) => v);
-  const fileRows = input.files.map((f) => `<tr><td><a href="${esc(f.path)}">${esc(f.path)}</a></td><td><code>${esc(f.sha256)}</code></td></tr>`).join('');
+  const fileRows = input.files.map((f) => h`<tr><td>${fileLink(f.path)}</td><td><code>${f.sha256}</code></td></tr>`);
 
-  return `<!DOCTYPE html>
+  return h`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<title>flowproof compliance report: ${esc(run.suite)}</title><style>${CSS}</style></head>
+<meta http-equiv="Content-Security-Policy" content="${trusted(CSP)}">
+<title>flowproof compliance report: ${run.suite}</title><style>${trusted(CSS)}</style></head>
 <body><main>
-<header><h1>Network segmentation evidence: ${esc(run.suite)}</h1>
-<div class="muted">flowproof compliance report · run ${esc(runIdOf(run))}</div></header>
+<header><h1>Network segmentation evidence: ${run.suite}</h1>
+<div class="muted">flowproof compliance report · run ${runIdOf(run)}</div></header>
 <section id="verdict-banner" class="banner ${verdict}" data-verdict="${verdict}"><div class="word">${word}</div>
-<div><div>${esc(sentence)}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
-<section id="evidence-class" class="evidence-class ec-${cls ?? 'unknown'}" data-evidence-class="${cls ?? 'unknown'}"><b>Evidence class: ${esc(cls ? EVIDENCE_CLASS_TITLE[cls] : 'not recorded')}.</b> ${esc(evidenceStatement(run))}</section>
+<div><div>${sentence}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
+<section id="evidence-class" class="evidence-class ec-${cls ?? 'unknown'}" data-evidence-class="${cls ?? 'unknown'}"><b>Evidence class: ${cls ? EVIDENCE_CLASS_TITLE[cls] : 'not recorded'}.</b> ${evidenceStatement(run)}</section>
 <div class="facts">
 ${kv([
   ['Suite', `${run.suite}${meta?.suiteFile ? ` (${meta.suiteFile})` : ''}`],
@@ -339,16 +407,16 @@ ${kv([
   ['Report rendered (UTC)', `${input.renderedAt}${input.rerendered ? ' (re-rendered from results.json; the manifest was refreshed and any earlier signature no longer applies)' : ''}`],
 ])}
 </div>
-${meta?.suiteDescription ? `<p>${esc(meta.suiteDescription)}</p>` : ''}
+${meta?.suiteDescription ? h`<p>${meta.suiteDescription}</p>` : ''}
 
 <h2 id="scope">Scope and method</h2>
 ${kv([
-  ['Namespaces in scope', meta?.scope.namespaces.join(', ')],
-  ['Workloads (pods)', meta?.scope.pods.join(', ')],
-  ['Services', meta?.scope.services.join(', ')],
-  ['External endpoints', meta?.scope.externals.join(', ')],
+  ['Namespaces in scope', listText(meta?.scope?.namespaces)],
+  ['Workloads (pods)', listText(meta?.scope?.pods)],
+  ['Services', listText(meta?.scope?.services)],
+  ['External endpoints', listText(meta?.scope?.externals)],
   ['Out of scope', 'Everything not listed above; paths not declared as flows in the suite were not probed.'],
-  ['Probe kinds', (meta?.method.probeKinds ?? [...new Set(run.flows.map((f) => f.probe))]).join(', ')],
+  ['Probe kinds', listText(meta?.method?.probeKinds ?? [...new Set(run.flows.map((f) => f.probe))])],
   ['Probe timeout', meta ? `${meta.method.timeoutMs} ms` : undefined],
   ['Retries', meta ? `expected-allow flows retry up to ${meta.method.allowRetries} time(s); expected-deny flows are probed ${meta.method.denyAttempts} time(s) and one answer is a violation` : undefined],
   ['Parallel probes', meta ? String(meta.method.parallel) : undefined],
@@ -372,7 +440,7 @@ ${kv([
 ${renderMatrix(run)}
 
 <h2 id="violations">Violations and inconclusive flows</h2>
-${problems.length ? renderProblems(problems) : '<p>None: every flow behaved as declared.</p>'}
+${problems.length ? renderProblems(problems) : h`<p>None: every flow behaved as declared.</p>`}
 
 <h2 id="controls">Controls</h2>
 <p class="muted">A live allow/deny test is evidence about network paths only. Each control says what this evidence shows and what it does not; nothing more is claimed.</p>
@@ -382,25 +450,25 @@ ${renderControls(input)}
 ${renderFlowsTable(run)}
 
 <h2 id="policies">Policies tested (SHA-256 of the document as written)</h2>
-${policyRows ? `<table class="flows"><thead><tr><th>Policy</th><th>Source file</th><th>SHA-256</th><th>Copy in bundle</th></tr></thead><tbody>${policyRows}</tbody></table>` : '<p class="muted">No policy digests recorded.</p>'}
+${policyRows.length ? h`<table class="flows"><thead><tr><th>Policy</th><th>Source file</th><th>SHA-256</th><th>Copy in bundle</th></tr></thead><tbody>${policyRows}</tbody></table>` : h`<p class="muted">No policy digests recorded.</p>`}
 
 <h2 id="intent">Declared intent (suite and policy files as read for the run)</h2>
 ${renderIntent(meta?.intent)}
 
 <h2 id="tools">Tool versions</h2>
-${tools.length ? kv(tools as Array<[string, string]>) : '<p class="muted">Not recorded.</p>'}
+${tools.length ? kv(tools as Array<[string, string]>) : h`<p class="muted">Not recorded.</p>`}
 
 <section id="passes-section">
 <h2 id="passes">Flows that passed (${passes.length})</h2>
-${passes.map(flowCard).join('\n') || '<p class="muted">None.</p>'}
+${passes.length ? joined(passes.map(flowCard), '\n') : h`<p class="muted">None.</p>`}
 </section>
 <p class="print-only muted">The ${passes.length} flows that passed are listed in "Every tested path"; their cards and raw transcripts are not printed (see this report on screen, or results.json in the bundle, whose SHA-256 is below).</p>
 
 <h2 id="files">Bundle files</h2>
-<p id="integrity" data-signed="${input.signing.signed}">${esc(integrityText(input.signing))}</p>
-<p>Every file of this bundle is listed with its SHA-256 in <code>manifest.sha256</code>. Check it with <code>${input.signing.signed ? 'flowproof verify &lt;bundle&gt; --pubkey key.pub.pem' : 'flowproof verify &lt;bundle&gt; --no-signature'}</code>.${input.allureHtml ? ' The Allure test report is in <a href="allure-report/index.html">allure-report/index.html</a>.' : ' The Allure results are in <code>allure-results/</code>; <code>flowproof report &lt;bundle&gt; --allure</code> makes their HTML report (allure-report/index.html).'}</p>
+<p id="integrity" data-signed="${input.signing.signed}">${integrityText(input.signing)}</p>
+<p>Every file of this bundle is listed with its SHA-256 in <code>manifest.sha256</code>. Check it with <code>${input.signing.signed ? 'flowproof verify <bundle> --pubkey key.pub.pem' : 'flowproof verify <bundle> --no-signature'}</code>.${input.allureHtml ? h` The Allure test report is in <a href="allure-report/index.html">allure-report/index.html</a>.` : h` The Allure results are in <code>allure-results/</code>; <code>flowproof report &lt;bundle&gt; --allure</code> makes their HTML report (allure-report/index.html).`}</p>
 <table class="flows"><thead><tr><th>File</th><th>SHA-256 at rendering</th></tr></thead><tbody>${fileRows}</tbody></table>
-<footer>Generated by flowproof${meta?.toolVersion ? ` ${esc(meta.toolVersion)}` : ''}. This page loads nothing from the network. Printed (or saved as PDF), it shows the transcripts of violations and inconclusive flows and leaves out those of passing flows.</footer>
-</main><script>${SCRIPT}</script></body></html>
-`;
+<footer>Generated by flowproof${meta?.toolVersion ? ` ${meta.toolVersion}` : ''}. This page loads nothing from the network. Printed (or saved as PDF), it shows the transcripts of violations and inconclusive flows and leaves out those of passing flows.</footer>
+</main><script>${trusted(SCRIPT)}</script></body></html>
+`.html;
 }
