@@ -6,7 +6,7 @@
 // policies as they are now (STALE when their digests differ, or the retest the run's controls
 // require is overdue). Exit 1 naming each changed, missing or extra file, a bad or unchecked
 // signature, or what made it stale.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../errors.ts';
@@ -33,7 +33,16 @@ async function reportStaleness(dir: string, target: string, out: NodeJS.Writable
     out.write(`STALE ${dir}: no results.json, nothing to compare with ${target}\n`);
     return true;
   }
-  const run = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResult;
+  // Only a regular file is read (a FIFO would never end), and only JSON is a record.
+  let run: RunResult;
+  try {
+    if (!lstatSync(resultsPath).isFile()) throw new Error('not a regular file');
+    run = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResult;
+    if (!Array.isArray(run.flows)) throw new Error('no flows');
+  } catch (err) {
+    out.write(`STALE ${dir}: results.json is not a flowproof record (${(err as Error).message}), nothing to compare with ${target}\n`);
+    return true;
+  }
   const current = await currentPolicies(target);
   const result = compareWithRun(run, current, target);
   const bundleControls = join(dir, CONTROLS_FILE);
