@@ -1,7 +1,8 @@
 // `flowproof cleanup`: removes what crashed or killed netns runs left behind (network
-// namespaces, veths, servers, /etc/netns dirs, work dirs) and the temporary results of
-// killed runs. Runs whose process is still alive are left alone; only objects of a prefix
-// whose run record exists are ever removed (lib/providers/netns/cleanup.ts).
+// namespaces, veths, servers, /etc/netns dirs, work dirs), and the temporary files and
+// partial bundles of killed processes (lib/runner/temp-results.ts). Runs whose process is
+// still alive are left alone; only objects of a prefix whose run record exists are ever
+// removed (lib/providers/netns/cleanup.ts).
 import type { Command } from 'commander';
 import { ExitCode, InfrastructureError } from '../errors.ts';
 
@@ -18,13 +19,13 @@ export async function action(flags: { json?: boolean }): Promise<number> {
   const { isRootUser } = await import('../providers/netns/tools.ts');
   if (!isRootUser()) throw new InfrastructureError('cleanup', 'removing network namespaces needs root', 'run as root (sudo flowproof cleanup)');
   const report = await cleanupAbandonedRuns();
-  const { removeAbandonedAllureDirs } = await import('../runner/temp-results.ts');
-  const tempDirs = removeAbandonedAllureDirs();
+  const { removeAbandonedTempDirs } = await import('../runner/temp-results.ts');
+  const tempDirs = removeAbandonedTempDirs();
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ ...report, tempDirs }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  if (tempDirs.length > 0) process.stdout.write(`temporary results of killed runs: removed ${tempDirs.join(', ')}\n`);
+  if (tempDirs.length > 0) process.stdout.write(`temporary files and partial bundles of killed runs: removed ${tempDirs.join(', ')}\n`);
   for (const run of report.runs) {
     process.stdout.write(`run ${run.prefix} (pid ${run.pid} is gone): removed ${run.removed.length ? run.removed.join(', ') : 'nothing left'}\n`);
   }

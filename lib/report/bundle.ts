@@ -1,7 +1,7 @@
 // Writes the evidence bundle of one run (reports/<suite>-<timestamp>/) and re-renders an
 // existing one, both by looping over the one table of formats (formats.ts); the manifest
 // over everything comes after it, then the signature.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { safeFileName } from '../safe-name.ts';
@@ -11,6 +11,7 @@ import { type ControlDef, evaluateControls, loadControls, loadControlsFile } fro
 import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat, type Signing } from './formats.ts';
 import { keyFingerprint, listBundleFiles, loadSigningKey, MANIFEST, sha256File, sha256Hex, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
 import { makeScrubber, type Scrubber } from './scrub.ts';
+import { stageBundle } from './staging.ts';
 
 export { safeSegment } from './formats.ts';
 
@@ -48,14 +49,6 @@ export function bundleDirName(suiteName: string, startedAt: Date): string {
   return `${safeFileName(suiteName)}-${stamp}`;
 }
 
-/** A fresh directory: outDir itself, or outDir-2, -3… when a run in the same second left one. */
-export function freshDir(outDir: string): string {
-  let dir = outDir;
-  for (let n = 2; existsSync(dir) && readdirSync(dir).length > 0; n++) dir = `${outDir}-${n}`;
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
 function write(dir: string, rel: string, content: string): void {
   const full = join(dir, rel);
   mkdirSync(dirname(full), { recursive: true });
@@ -77,7 +70,8 @@ function htmlFileList(dir: string): Array<{ path: string; sha256: string }> {
     .map((path) => ({ path, sha256: sha256File(join(dir, path)) }));
 }
 
-function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; intent?: CapturedIntent; scrub: Scrubber; rerendered: boolean; signing: Signing }): FormatContext {
+/** `dir` is where the files are; `opts.bundleDir` the name they go by (the final name of a bundle still being written). */
+function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; intent?: CapturedIntent; scrub: Scrubber; rerendered: boolean; signing: Signing; bundleDir?: string }): FormatContext {
   const { evaluations, unmapped } = evaluateControls(controls, run.flows);
   return {
     suite: opts.suite,
@@ -93,7 +87,7 @@ function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: {
     allureHtml: existsSync(join(dir, ALLURE_HTML)),
     renderedAt: new Date().toISOString(),
     signing: opts.signing,
-    bundleDir: dir,
+    bundleDir: opts.bundleDir ?? dir,
   };
 }
 
@@ -127,7 +121,6 @@ function appendStepSummary(summary: string, warnings: string[]): void {
 export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   const warnings: string[] = [];
   const controls = loadControls(input.controlsMapPath);
-  const dir = freshDir(input.outDir);
   const scrub = makeScrubber(process.env);
 
   // The suite's justification for each flow travels with the record (optional field).
@@ -138,13 +131,25 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   });
 
   const signing = signingWith(input.signKeyPath);
-  const written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, intent: input.intent, scrub, rerendered: false, signing }), () => true);
+  // Written whole into a partial directory, renamed into place once the manifest (and
+  // signature) exist; a failure or a signal on the way removes it (staging.ts).
+  const stage = stageBundle(input.outDir);
+  const dir = stage.partial;
+  let written: Map<string, string>;
+  let manifest: string;
+  let files: string[];
+  try {
+    written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, intent: input.intent, scrub, rerendered: false, signing, bundleDir: stage.final }), () => true);
+    manifest = writeManifest(dir);
+    if (input.signKeyPath) signManifest(dir, input.signKeyPath);
+    files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
+    stage.commit();
+  } catch (err) {
+    stage.abort();
+    throw err;
+  }
   appendStepSummary(written.get('summary.md') ?? '', warnings);
-
-  const manifest = writeManifest(dir);
-  if (input.signKeyPath) signManifest(dir, input.signKeyPath);
-  const files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
-  return { dir, files, warnings, manifestSha256: sha256Hex(manifest), signing, run };
+  return { dir: stage.final, files, warnings, manifestSha256: sha256Hex(manifest), signing, run };
 }
 
 export interface RerenderOptions {

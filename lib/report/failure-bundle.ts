@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { InfrastructureError } from '../errors.ts';
 import type { DiagnosticFile } from '../provider.ts';
-import { freshDir, safeSegment } from './bundle.ts';
+import { safeSegment } from './bundle.ts';
 import { writeManifest } from './manifest.ts';
 import { makeScrubber } from './scrub.ts';
+import { stageBundle } from './staging.ts';
 
 export interface FailureBundleInput {
   suite: string;
@@ -23,7 +24,20 @@ export interface FailureBundleInput {
 /** Writes the failure bundle; returns its directory. */
 export function writeFailureBundle(input: FailureBundleInput): string {
   const scrub = makeScrubber();
-  const dir = freshDir(input.outDir);
+  // Like every bundle: written whole into a partial directory, then renamed into place.
+  const stage = stageBundle(input.outDir);
+  try {
+    writeFailureFiles(stage.partial, input, scrub);
+    writeManifest(stage.partial);
+    stage.commit();
+  } catch (err) {
+    stage.abort();
+    throw err;
+  }
+  return stage.final;
+}
+
+function writeFailureFiles(dir: string, input: FailureBundleInput, scrub: ReturnType<typeof makeScrubber>): void {
   const failure = {
     suite: input.suite,
     provider: input.provider,
@@ -41,6 +55,4 @@ export function writeFailureBundle(input: FailureBundleInput): string {
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, scrub.file(full, f.text));
   }
-  writeManifest(dir);
-  return dir;
 }

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prefixPattern } from './names.ts';
+import { processStartTime } from '../../owner.ts';
 
 export const stateRoot = process.env.FLOWPROOF_STATE_DIR ?? '/run/flowproof';
 
@@ -83,33 +84,5 @@ export function readRecords(): RunRecord[] {
     .filter((r): r is RunRecord => r !== undefined);
 }
 
-/** /proc/<pid>/stat field 22 (start time in clock ticks since boot), or undefined. */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The run's owner still runs: its pid is alive and, when recorded, started when the owner did. */
-export function ownerAlive(rec: Pick<RunRecord, 'pid' | 'pidStart'>): boolean {
-  if (!processAlive(rec.pid)) return false;
-  if (rec.pidStart === undefined) return true;
-  const now = processStartTime(rec.pid);
-  return now === undefined || now === rec.pidStart;
-}
-
-export function processAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// The process checks live in lib/owner.ts (bundle staging and temp dirs use them too).
+export { ownerAlive, processAlive, processStartTime } from '../../owner.ts';
