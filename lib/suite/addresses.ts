@@ -81,6 +81,9 @@ function planAddresses4(suite: Suite): FamilyAddresses {
 
   // kube-dns gets the 10th address, as kubeadm and kind configure the kubelet's clusterDNS.
   const dnsIPNumber = serviceCIDR.base + 10;
+  if (suite.services.some((s) => s.namespace === dnsNamespace && s.name === dnsServiceName) && dnsIPNumber > serviceCIDR.base + serviceCIDR.size - 2) {
+    throw new InputError([{ location: { file: suite.file, line: 1 }, message: `serviceCIDR ${suite.serviceCIDR} is too small: kube-dns takes its 10th address (write a /28 or larger)` }]);
+  }
   const serviceIPs = new Map<string, string>();
   const nextServiceIP = allocator(serviceCIDR, new Set([dnsIPNumber]), `serviceCIDR ${suite.serviceCIDR}`, suite.file);
   for (const s of suite.services) {

@@ -6,6 +6,7 @@ import type { InputProblem } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import type { ByteBudget } from '../input-file.ts';
 import type { Suite } from '../types.ts';
+import { planAddresses } from './addresses.ts';
 import { buildSuite } from './build.ts';
 import { suiteSchema } from './schema.ts';
 import { parseYamlFile } from '../yaml-input.ts';
@@ -21,9 +22,29 @@ export async function loadSuite(path: string): Promise<Suite> {
   const parsed = suiteSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(sortProblems(zodProblems(parsed.error.issues, src, raw)));
   const suite = await buildSuite(path, src, parsed.data, budget);
+  checkAddressPlan(suite, src);
   // What was read, so the copy in the evidence bundle can be checked against it.
   suite.sha256 = createHash('sha256').update(text).digest('hex');
   return suite;
+}
+
+/**
+ * Every address the suite needs fits its ranges (a /30 podCIDR, a serviceCIDR without room
+ * for kube-dns): found at load, so validate, plan and run all refuse it at the range's line.
+ */
+function checkAddressPlan(suite: Suite, src: ReturnType<typeof parseYamlFile>): void {
+  try {
+    planAddresses(suite);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const field = (m: string) => (['podCIDR6', 'serviceCIDR6', 'podCIDR', 'serviceCIDR'] as const).find((f) => m.includes(`${f} `));
+    throw new InputError(
+      err.problems.map((p) => {
+        const f = field(p.message);
+        return f ? { ...p, location: src.locate(['spec', f]) } : p;
+      }),
+    );
+  }
 }
 
 /** Loads every suite; problems of all files are reported together. */

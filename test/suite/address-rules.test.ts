@@ -90,3 +90,29 @@ describe('addresses a suite may use', () => {
     expect(r.stdout).to.not.match(/ALL FLOWS AS DECLARED/);
   });
 });
+
+describe('the address plan is checked at load (validate, plan and run alike)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'flowproof-plan-addr-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const validate = (name: string, text: string) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, text);
+    return spawnSync(process.execPath, ['bin/flowproof.js', 'validate', file], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+  };
+
+  it('a podCIDR with no room for the pods is exit 2 at its own line and column', () => {
+    const r = validate('tiny-pods', suiteText({ podCIDR: '10.1.0.0/30' }).replace('  externals:', '    - {name: db, namespace: shop, labels: {app: db}}\n    - {name: cache, namespace: shop, labels: {app: cache}}\n  externals:'));
+    expect(r.status, r.stdout).to.equal(2);
+    expect(r.stderr).to.match(/tiny-pods\.yaml:5:12: podCIDR 10\.1\.0\.0\/30 has no free address left/);
+  });
+
+  it('a serviceCIDR without room for kube-dns is exit 2, not silent', () => {
+    const r = validate('tiny-services', suiteText({ serviceCIDR: '10.96.0.0/29' }));
+    expect(r.status, r.stdout).to.equal(2);
+    expect(r.stderr).to.match(/tiny-services\.yaml:5:16: serviceCIDR 10\.96\.0\.0\/29 is too small: kube-dns takes its 10th address/);
+  });
+});
