@@ -2,9 +2,10 @@
 // document) and inline objects. Problems inside a policy file point at that file's lines.
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { stringify, visit } from 'yaml';
+import { isPair, isScalar, stringify, visit } from 'yaml';
 import type { Node } from 'yaml';
 import { InputError } from '../errors.ts';
+import { isCidr } from '../ip.ts';
 import type { InputProblem } from '../errors.ts';
 import { readConfinedFile } from '../input-file.ts';
 import type { ByteBudget } from '../input-file.ts';
@@ -32,13 +33,41 @@ export interface PolicyContext {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** The key of the mapping entry a scalar sits under (directly, or as an item of its list). */
+function fieldOf(path: readonly unknown[]): string | undefined {
+  for (let i = path.length - 1; i >= 0 && i >= path.length - 2; i--) {
+    const p = path[i];
+    if (isPair(p) && isScalar(p.key)) return String(p.key.value);
+  }
+  return undefined;
+}
+
+/**
+ * An ipBlock cidr or except written with placeholders must be a CIDR once filled: each
+ * placeholder stands for an address of its own family ({{podIP}}: the suite's primary one),
+ * so "{{podIP a/b}}/99" cannot pass as an IPv6 prefix for an IPv4 address.
+ */
+function cidrPlaceholderProblem(value: string, path: readonly unknown[], ctx: PolicyContext): string | undefined {
+  const field = fieldOf(path);
+  if (field !== 'cidr' && field !== 'except') return undefined;
+  const primary = ctx.families?.[0] ?? 'IPv4';
+  const filled = value.replace(placeholderPattern, (_m, inner: string) => {
+    const family = parsePodIPPlaceholder(inner)?.family ?? primary;
+    return family === 'IPv6' ? '2001:db8::1' : '192.0.2.1';
+  });
+  if (isCidr(filled)) return undefined;
+  return `ipBlock ${field} "${value}" is not a CIDR once its placeholders are filled (a pod's ${primary === 'IPv6' ? 'IPv6' : 'IPv4'} address${field === 'cidr' ? ', e.g. {{podIP ns/pod}}/32' : ''})`;
+}
+
 /** Checks `{{…}}` placeholders in the string values under `node`. */
 function placeholderProblems(node: Node | null, src: YamlSource, ctx: PolicyContext): InputProblem[] {
   const out: InputProblem[] = [];
   if (!node) return out;
   visit(node, {
-    Scalar(_key, scalar) {
+    Scalar(_key, scalar, path) {
       if (typeof scalar.value !== 'string' || !scalar.value.includes('{{')) return;
+      const smuggled = cidrPlaceholderProblem(scalar.value, path, ctx);
+      if (smuggled) out.push({ location: src.at(scalar.range?.[0] ?? 0), message: smuggled });
       for (const m of scalar.value.matchAll(placeholderPattern)) {
         const location = src.at(scalar.range?.[0] ?? 0);
         const ref = parsePodIPPlaceholder(m[1]);

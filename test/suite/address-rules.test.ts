@@ -116,3 +116,27 @@ describe('the address plan is checked at load (validate, plan and run alike)', (
     expect(r.stderr).to.match(/tiny-services\.yaml:5:16: serviceCIDR 10\.96\.0\.0\/29 is too small: kube-dns takes its 10th address/);
   });
 });
+
+describe('a {{podIP}} placeholder cannot smuggle a non-CIDR past validation', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'flowproof-placeholder-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const withCidr = async (cidr: string) => {
+    writeFileSync(join(dir, 'p.yaml'), ['apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {name: p, namespace: shop}', 'spec:', '  podSelector: {matchLabels: {app: web}}', `  ingress: [{from: [{ipBlock: {cidr: "${cidr}"}}]}]`, ''].join('\n'));
+    writeFileSync(join(dir, 's.yaml'), suiteText({}).replace('  flows:', '  policies: [{file: p.yaml}]\n  flows:'));
+    return loadSuite(join(dir, 's.yaml')).catch((e: unknown) => e);
+  };
+
+  it('an IPv4 pod address with an IPv6-sized prefix is exit 2 at the value', async () => {
+    const err = await withCidr('{{podIP shop/web}}/99');
+    expect(err).to.be.instanceOf(InputError);
+    expect((err as Error).message).to.match(/p\.yaml:6:\d+: ipBlock cidr "\{\{podIP shop\/web\}\}\/99" is not a CIDR once its placeholders are filled/);
+  });
+
+  it('a /32 of the pod address loads', async () => {
+    expect(await withCidr('{{podIP shop/web}}/32')).to.not.be.instanceOf(Error);
+  });
+});
