@@ -8,11 +8,12 @@
 // (`flowproof report <bundle> --allure`): Java takes seconds per bundle, which no run should
 // wait for. Allure needs Java (apt: openjdk-17-jre-headless).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { InfrastructureError, InputError } from '../errors.ts';
+import { registerTeardown } from '../lifecycle.ts';
 import { repoRoot } from '../paths.ts';
 import type { Attempt, FlowResult, RunResult } from '../types.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
@@ -21,6 +22,8 @@ import { runIdOf, stableUuid } from './oscal.ts';
 import { makeScrubber, type Scrubber } from './scrub.ts';
 
 export const allureBin = join(repoRoot, 'node_modules', '.bin', 'allure');
+/** The shell script behind allureBin's node wrapper: it execs java, so java is its process. */
+const allureScript = join(repoRoot, 'node_modules', 'allure-commandline', 'dist', 'bin', 'allure');
 /** The results folder in a bundle, and the folder the HTML is generated into. */
 export const ALLURE_RESULTS = 'allure-results';
 export const ALLURE_REPORT = 'allure-report';
@@ -250,38 +253,84 @@ const STEP = 'generate the Allure HTML';
 
 /** Checks that the Allure HTML can be made here (allure-commandline and Java), before anything is changed. */
 export async function checkAllureTools(): Promise<void> {
-  if (!existsSync(allureBin)) throw new InfrastructureError(STEP, `${allureBin} not found`, 'npm ci installs allure-commandline');
+  if (!existsSync(allureBin) || !existsSync(allureScript)) throw new InfrastructureError(STEP, `${existsSync(allureBin) ? allureScript : allureBin} not found`, 'npm ci installs allure-commandline');
   if (!(await javaAvailable())) throw new InfrastructureError(STEP, 'java not found', 'apt-get install openjdk-17-jre-headless');
 }
 
 /**
  * The bundle's allure-results/ as Allure may read them: every file through the scrubber (a
- * secret of today's environment, or one the run did not know, never reaches the HTML), in a
- * temp dir `cleanup` recognises (flowproof-allure-<pid>-…) should the process be killed.
+ * secret of today's environment, or one the run did not know, never reaches the HTML).
  */
-function scrubbedResults(results: string, scrub: Scrubber): string {
-  const copy = mkdtempSync(join(tmpdir(), `flowproof-allure-${process.pid}-`));
+function copyScrubbed(results: string, copy: string, scrub: Scrubber): void {
+  mkdirSync(copy);
   for (const entry of readdirSync(results, { withFileTypes: true })) {
     if (!entry.isFile()) continue; // Allure reads files only; nothing else is copied or followed
     const name = entry.name;
     writeFileSync(join(copy, name), scrub.file(name, readFileSync(join(results, name), 'utf8')));
   }
-  return copy;
 }
 
-/** Generates allure-report/index.html (one file, offline) from the bundle's allure-results/, scrubbed. */
+/**
+ * Runs the Allure CLI (its shell script execs java) in a process group of its own, under a
+ * watchdog that kills java as soon as this process is gone, whatever ended it (SIGKILL too).
+ */
+const WATCHDOG = [
+  'owner=$1; shift',
+  '"$@" & j=$!',
+  '( while kill -0 "$owner" 2>/dev/null; do sleep 0.2; done; kill -9 "$j" 2>/dev/null ) & w=$!',
+  'wait "$j"; rc=$?',
+  'kill "$w" 2>/dev/null',
+  'exit $rc',
+].join('\n');
+
+/**
+ * Generates allure-report/index.html (one file, offline) from the bundle's allure-results/,
+ * scrubbed. Allure reads a scrubbed copy and writes into a temp dir (flowproof-allure-<pid>-…,
+ * which `cleanup` removes once this process is gone); only a finished report is copied into
+ * the bundle. On SIGINT, SIGTERM or SIGHUP java's whole process group is killed and the temp
+ * dir removed before flowproof exits; on SIGKILL the watchdog kills java.
+ */
 export async function generateAllureHtml(bundleDir: string, scrub: Scrubber = makeScrubber(process.env)): Promise<void> {
   const results = join(bundleDir, ALLURE_RESULTS);
   if (!existsSync(results)) throw new InputError([{ location: { file: results, line: 1 }, message: 'not found: this bundle has no Allure results to render' }]);
   await checkAllureTools();
-  const input = scrubbedResults(results, scrub);
+  const work = mkdtempSync(join(tmpdir(), `flowproof-allure-${process.pid}-`));
+  let group: number | undefined;
+  const killGroup = () => {
+    if (group === undefined) return;
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const release = registerTeardown('Allure (java)', async () => {
+    killGroup();
+    rmSync(work, { recursive: true, force: true });
+  });
   try {
-    await execa(allureBin, ['generate', '--single-file', input, '-o', join(bundleDir, ALLURE_REPORT), '--clean'], { timeout: 300_000, env: { ALLURE_NO_ANALYTICS: '1' } });
-  } catch (err) {
-    const e = err as { shortMessage?: string; message: string };
-    throw new InfrastructureError(STEP, e.shortMessage ?? e.message, undefined, { cause: err });
+    const input = join(work, 'results');
+    const output = join(work, 'report');
+    copyScrubbed(results, input, scrub);
+    const child = execa('sh', ['-c', WATCHDOG, 'allure-watchdog', String(process.pid), allureScript, 'generate', '--single-file', input, '-o', output, '--clean'], {
+      timeout: 300_000,
+      env: { ALLURE_NO_ANALYTICS: '1' },
+      detached: true,
+      cleanup: false,
+    });
+    group = child.pid;
+    try {
+      await child;
+    } catch (err) {
+      const e = err as { shortMessage?: string; message: string };
+      throw new InfrastructureError(STEP, e.shortMessage ?? e.message, undefined, { cause: err });
+    }
+    if (!existsSync(join(output, 'index.html'))) throw new InfrastructureError(STEP, `allure generate finished but ${ALLURE_HTML} is missing`);
+    // Only a finished report enters the bundle (synchronously: no signal lands half-way).
+    rmSync(join(bundleDir, ALLURE_REPORT), { recursive: true, force: true });
+    cpSync(output, join(bundleDir, ALLURE_REPORT), { recursive: true });
   } finally {
-    rmSync(input, { recursive: true, force: true });
+    killGroup(); // whatever of it is left (a timeout kills only the shell)
+    await release(); // and the temp dir
   }
-  if (!existsSync(join(bundleDir, ALLURE_HTML))) throw new InfrastructureError(STEP, `allure generate finished but ${ALLURE_HTML} is missing`);
 }
