@@ -7,6 +7,9 @@
 // /dev/stdin. So a small sh script stores the shipped scenario (fed on stdin) in a temp dir,
 // runs sipp, prints the message trace on stdout and sipp's errors and screen on stderr, and
 // removes the dir. It runs unchanged in a pod's sipp container that lacks flowproof's files.
+// On SIGHUP, SIGINT or SIGTERM it stops sipp and removes the dir before it exits; the dir is
+// named flowproof-sipp-<the script's pid>-…, so what a SIGKILL leaves, `flowproof cleanup`
+// removes once that pid is gone (lib/runner/temp-results.ts).
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { libAsset } from '../paths.ts';
@@ -17,13 +20,29 @@ import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 export const sipOptionsScenarioPath = libAsset('probes/assets/sip-options-uac.xml');
 export const sipOptionsScenario = readFileSync(sipOptionsScenarioPath, 'utf8');
 
-/** Runs `sipp -sf <scenario from stdin> "$@"`; sipp's own exit status is the script's. */
+/** The files the wrapper puts in its temp dir (cleanup removes a leftover dir holding nothing else). */
+export const sippTempFiles = ['sip-options-uac.xml', 'messages.log', 'errors.log', 'screen.log'];
+
+/**
+ * Runs `sipp -sf <scenario from stdin> "$@"`; sipp's own exit status is the script's. sipp
+ * runs in the background and the script waits for it, so a signal is handled at once (a
+ * shell runs traps only between commands): sipp is killed, the dir removed, and the script
+ * exits 128 + the signal's number.
+ */
 export const sippWrapperScript = [
-  'd=$(mktemp -d) || exit 125',
-  `trap 'rm -rf "$d"' EXIT`,
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/flowproof-sipp-$$-XXXXXX") || exit 125',
+  'p=',
+  `gone() { if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi; rm -rf "$d"; }`,
+  `trap 'gone' EXIT`,
+  `trap 'gone; trap - EXIT; exit 129' HUP`,
+  `trap 'gone; trap - EXIT; exit 130' INT`,
+  `trap 'gone; trap - EXIT; exit 143' TERM`,
   'cat >"$d/sip-options-uac.xml"',
-  'sipp -sf "$d/sip-options-uac.xml" "$@" -message_file "$d/messages.log" -error_file "$d/errors.log" >"$d/screen.log" 2>&1',
+  'sipp -sf "$d/sip-options-uac.xml" "$@" -message_file "$d/messages.log" -error_file "$d/errors.log" >"$d/screen.log" 2>&1 </dev/null &',
+  'p=$!',
+  'wait "$p"',
   'rc=$?',
+  'p=',
   'cat "$d/messages.log" 2>/dev/null',
   'cat "$d/errors.log" "$d/screen.log" >&2 2>/dev/null',
   'exit $rc',

@@ -6,11 +6,14 @@
 // - a bundle being written: its record flowproof-bundle-<pid>-….json in the temp dir names
 //   <reports>/.<name>.partial-<pid> and the reserved <reports>/<name>; the partial directory
 //   goes when its name is the one that pid makes for that bundle, the reserved one only
-//   while it is still empty (lib/report/staging.ts).
+//   while it is still empty (lib/report/staging.ts);
+// - flowproof-sipp-<pid>-… in the temp dir: a sip-options probe's scenario and traces, when
+//   the probe's script is gone and the dir holds only those files (lib/probes/sip-options.ts).
 import { lstatSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownerAlive, processAlive } from '../owner.ts';
+import { sippTempFiles } from '../probes/sip-options.ts';
 import { BUNDLE_RECORD_PREFIX, type BundleRecord, provenRecord } from '../report/staging.ts';
 
 const allurePrefix = 'flowproof-allure-';
@@ -57,7 +60,27 @@ export function removeAbandonedBundles(root: string = tmpdir()): string[] {
   return removed;
 }
 
+/**
+ * Removes the temp dirs of sip-options probes killed with SIGKILL (flowproof-sipp-<pid>-…,
+ * pid the probe script's): only when that process is gone and the dir holds nothing but the
+ * probe's own files (a netns probe's dir is in this machine's temp dir).
+ */
+export function removeAbandonedSippDirs(root: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const m = /^flowproof-sipp-(\d+)-[A-Za-z0-9]+$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const path = join(root, name);
+    if (!lstatSync(path).isDirectory()) continue;
+    const entries = readdirSync(path, { withFileTypes: true });
+    if (!entries.every((e) => e.isFile() && sippTempFiles.includes(e.name))) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
 /** Everything above, in one call for `flowproof cleanup`. */
 export function removeAbandonedTempDirs(root: string = tmpdir()): string[] {
-  return [...removeAbandonedAllureDirs(root), ...removeAbandonedBundles(root)];
+  return [...removeAbandonedAllureDirs(root), ...removeAbandonedBundles(root), ...removeAbandonedSippDirs(root)];
 }
