@@ -20,6 +20,25 @@ function sipScript(g: ServerGroup): string {
 
 const sipp = { debianPackage: 'sip-tester', version: { args: ['-v'], pattern: /SIPp (v[0-9.]+[^\s.]*)/ } };
 
+/**
+ * `-mp <media> -cp <control>` for the `instance`-th sipp of a namespace. sipp opens sockets of
+ * its own besides the SIP port (media on -mp and -mp+2, RTCP beside them, control on -cp; 6000
+ * and 8888 unless told): each sipp gets a block of four media ports and a control port that
+ * hold no port of the suite, and no other sipp's (the instance-th free block and port).
+ */
+export function sippOwnPorts(suitePorts: ReadonlySet<number>, instance: number): string[] {
+  const media: number[] = [];
+  for (let base = 46000; base + 3 <= 65535 && media.length <= instance; base += 4) {
+    if (![0, 1, 2, 3].some((d) => suitePorts.has(base + d))) media.push(base);
+  }
+  const control: number[] = [];
+  for (let port = 48000; port <= 65535 && control.length <= instance; port++) {
+    if (!suitePorts.has(port) && !media.some((m) => port >= m && port <= m + 3)) control.push(port);
+  }
+  if (media[instance] === undefined || control[instance] === undefined) throw new Error(`no free ports for sipp's media and control sockets (instance ${instance})`);
+  return ['-mp', String(media[instance]), '-cp', String(control[instance])];
+}
+
 export const sipApp = defineApp({
   summary: 'answers SIP OPTIONS with 200 over UDP and TCP',
   probe: 'sip-options',
@@ -45,11 +64,8 @@ export const sipApp = defineApp({
           '-t',
           s.protocol === 'TCP' ? 't1' : 'u1',
           '-nostdin',
-          // Keep sipp's media and control sockets away from ports a suite is likely to serve.
-          '-mp',
-          String(46000 + ctx.instance * 20),
-          '-cp',
-          String(48000 + ctx.instance),
+          // sipp's own media and control sockets, off every port the suite serves or probes.
+          ...sippOwnPorts(ctx.suitePorts ?? new Set([s.port]), ctx.instance),
         ],
         cwd: ctx.workDir,
         ports: [{ port: s.port, protocol: s.protocol }],

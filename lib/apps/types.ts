@@ -48,6 +48,8 @@ export interface NetnsServeContext extends NetnsRunContext {
   prepared: Promise<string>;
   /** The names kube-dns serves (app: dns). */
   services: ServiceAddress[];
+  /** Every port the suite serves or probes (any protocol): a server's own extra sockets (sipp's media and control) stay off them. */
+  suitePorts?: ReadonlySet<number>;
 }
 
 /** How the netns provider serves an app. */

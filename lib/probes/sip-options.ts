@@ -49,14 +49,25 @@ export const sippWrapperScript = [
 ].join('\n');
 
 /**
- * sipp binds 5060 when it is free; probing a local 5060 with nothing listening would then
- * send the OPTIONS to itself. A random high local port, never the target's, avoids that.
+ * The UAC's own ports: its SIP port, a block of four media ports (-mp: RTP and RTCP for audio
+ * and video) and a control port (-cp). sipp binds 5060 when it is free (probing a local 5060
+ * with nothing listening would then send the OPTIONS to itself) and 6000 and 8888 for media
+ * and control unless told: fixed ports a suite may serve or probe in the source pod. So all of
+ * them are random high ports, distinct, and never the target's.
  */
-function localPort(targetPort: number): number {
-  for (;;) {
-    const p = randomInt(20000, 60000);
-    if (p !== targetPort) return p;
-  }
+function localPorts(targetPort: number): { sip: number; media: number; control: number } {
+  const taken = new Set([targetPort]);
+  const pick = (width: number): number => {
+    for (;;) {
+      const p = randomInt(20000, 60000 - width + 1);
+      const span = Array.from({ length: width }, (_, d) => p + d);
+      if (span.every((x) => !taken.has(x))) {
+        for (const x of span) taken.add(x);
+        return p;
+      }
+    }
+  };
+  return { sip: pick(1), media: pick(4), control: pick(1) };
 }
 
 /** A status line in the message trace: only responses start with "SIP/2.0 ", requests end with it. */
@@ -69,12 +80,15 @@ export const sipOptionsProbe: ProbeDefinition = {
   protocols: ['UDP', 'TCP'],
   command(t: ProbeTarget, timeoutMs: number) {
     const ms = String(Math.max(1, Math.round(timeoutMs)));
+    const own = localPorts(t.port);
     return {
       argv: [
         'sh', '-c', sippWrapperScript, 'sip-options-probe',
         `${hostForUrl(t.host)}:${t.port}`,
         '-t', t.protocol === 'TCP' ? 't1' : 'u1',
-        '-p', String(localPort(t.port)),
+        '-p', String(own.sip),
+        '-mp', String(own.media),
+        '-cp', String(own.control),
         '-m', '1', '-nd', '-nostdin',
         '-timeout', `${ms}ms`, '-timeout_error', '-recv_timeout', ms,
         '-trace_msg', '-trace_err',

@@ -22,6 +22,17 @@ export interface ServerContext {
   sctp: { ok: boolean; reason?: string };
   /** The suite has IPv6: every server listens on both families (else on IPv4 only, as always). */
   ipv6?: boolean;
+  /** Every port the suite serves or probes (sipp's own sockets stay off them). */
+  suitePorts?: ReadonlySet<number>;
+}
+
+/** Every port a suite serves (pods, externals), exposes (Services) or probes (flows): no server's extra socket may take one. */
+export function suitePorts(suite: { pods: Array<{ serve: ServePort[] }>; externals: Array<{ serve: ServePort[] }>; services: Array<{ ports: Array<{ port: number; targetPort: number | string }> }>; flows: Array<{ port: number | string }> }): Set<number> {
+  const ports = new Set<number>();
+  for (const w of [...suite.pods, ...suite.externals]) for (const s of w.serve) ports.add(s.port);
+  for (const svc of suite.services) for (const p of svc.ports) for (const n of [p.port, p.targetPort]) if (typeof n === 'number') ports.add(n);
+  for (const f of suite.flows) if (typeof f.port === 'number') ports.add(f.port);
+  return ports;
 }
 
 /** The apps a suite's pods serve, for the preflight tool check. */
@@ -84,6 +95,7 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
         return ctx.prepared(s.app);
       },
       services: ctx.services,
+      suitePorts: ctx.suitePorts ?? new Set(w.serve.map((x) => x.port)),
     };
     out.push(() => netns.launch(s, serve));
   }

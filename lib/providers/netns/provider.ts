@@ -19,7 +19,7 @@ import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript } from './nft-policy.ts';
-import { appHelpers, appsServed, firstFailure, servedByAppServer, startWorkloadServers, type ServerContext } from './pod-servers.ts';
+import { appHelpers, appsServed, firstFailure, servedByAppServer, startWorkloadServers, suitePorts, type ServerContext } from './pod-servers.ts';
 import { execInsideNetns, loopbackOf } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
 import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
@@ -148,6 +148,7 @@ export class NetnsProvider implements Provider {
         ipv6: suiteFamilies(suite).includes('IPv6'),
         warn: this.warn,
         sctp,
+        suitePorts: suitePorts(suite),
       };
       const started = await Promise.allSettled([
         ...suite.pods.map((pod, i) => startWorkloadServers({ key: plan.pods[i].key, id: String(i), serve: pod.serve }, plan.pods[i].netns, ctx)),
