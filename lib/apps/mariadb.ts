@@ -87,6 +87,7 @@ async function mariadbLaunch(s: ServePort, ctx: NetnsServeContext) {
 export const mariadbApp = defineApp({
   summary: 'a MariaDB server (the MySQL protocol)',
   probe: 'mysql',
+  protocols: ['TCP'],
   image: 'mariadb',
   clients: {
     role: 'mariadb',

@@ -80,6 +80,7 @@ async function postgresLaunch(s: ServePort, ctx: NetnsServeContext) {
 export const postgresApp = defineApp({
   summary: 'a PostgreSQL server',
   probe: 'psql',
+  protocols: ['TCP'],
   image: 'postgres',
   clients: {
     role: 'psql',

@@ -9,6 +9,7 @@ import { defineApp } from './types.ts';
 export const redisApp = defineApp({
   summary: 'a Redis server',
   probe: 'redis',
+  protocols: ['TCP'],
   image: 'redis',
   clients: {
     role: 'redis',

@@ -7,7 +7,7 @@
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
 import type { BuildContext, ServerGroup } from '../providers/k8s-common/manifests.ts';
 import type { ServerLaunch } from '../providers/netns/servers/launch.ts';
-import type { ProbeKind, ServePort } from '../types.ts';
+import type { ProbeKind, Protocol, ServePort } from '../types.ts';
 
 /** A binary flowproof runs on this machine (the netns provider) and the Debian package that installs it. */
 export interface DebianTool {
@@ -84,6 +84,11 @@ export interface AppDefinition {
   summary: string;
   /** The probe a flow to it gets when the flow does not say and this probe speaks the flow's protocol; none: the protocol's plain probe. */
   probe?: ProbeKind;
+  /**
+   * The transport protocols it answers on; a suite serving it on another is exit 2 at load
+   * (postgres on UDP would only ever end inconclusive). Absent: TCP and UDP (SCTP is echo's alone).
+   */
+  protocols?: readonly Protocol[];
   /** The image that serves it on a cluster: a key of clusters/versions.yaml `images`, which pins its tag. */
   image: string;
   /**

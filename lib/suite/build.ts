@@ -5,14 +5,14 @@ import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import type { ByteBudget } from '../input-file.ts';
 import { limits, limitValue, overLimit } from '../limits.ts';
-import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, ServiceSpec, Suite } from '../types.ts';
+import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, Protocol, ServiceSpec, Suite } from '../types.ts';
 import { canonicalIP, cidr4Contains, cidrsOverlap, parseCidr, parseCidr4, parseIP, parseIPv4 } from '../ip.ts';
 import { externalFamilies, familyFlowName, familyOfIP, unusableAddress } from './families.ts';
 import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implicitDnsPod, implicitDnsService } from './dns.ts';
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
 import { loadPolicies } from './policies.ts';
-import { defaultProbe, probeFits, probeProtocols, probesFor } from './probe-defaults.ts';
+import { appProtocols, defaultProbe, probeFits, probeProtocols, probesFor } from './probe-defaults.ts';
 import { parseRef, probePodName, refText } from './refs.ts';
 import type { SuiteDocument } from './schema.ts';
 import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
@@ -119,6 +119,15 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     serve.forEach((s, k) => {
       if (s.protocol === 'SCTP' && s.app !== 'echo') {
         problems.push({ location: src.locate([...path, k, 'app']), message: `${what} serves ${s.app} on ${s.port}/SCTP, but only app: echo serves SCTP: write app: echo (SCTP flows are probed by connecting)` });
+        return;
+      }
+      // An app that answers only over TCP (the registry says so) on UDP would only ever be inconclusive.
+      const speaks = appProtocols(s.app);
+      if (s.protocol !== 'SCTP' && !speaks.includes(s.protocol as Protocol)) {
+        problems.push({
+          location: src.locate([...path, k, 'protocol']),
+          message: `${what} serves ${s.app} on ${s.port}/${s.protocol}, but ${s.app} answers only over ${speaks.join(' and ')}: write protocol: ${speaks[0]}, or app: echo for a ${s.protocol} port`,
+        });
       }
     });
   }

@@ -30,3 +30,9 @@ export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): 
   if (app?.probe && probeFits(app.probe, protocol)) return app.probe;
   return plainProbe[protocol];
 }
+
+/** The transport protocols an app answers on: its registry entry's `protocols`, else TCP and UDP. */
+export function appProtocols(app: string): readonly Protocol[] {
+  const def: AppDefinition | undefined = (apps as Record<string, AppDefinition>)[app];
+  return def?.protocols ?? ['TCP', 'UDP'];
+}
