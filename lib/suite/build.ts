@@ -224,6 +224,8 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   if (tooMany) throw new InputError([tooMany]);
   const drafts: DraftFlow[] = [...spec.flows.map((f, i) => draftFlow(f, i)), ...spec.matrix.flatMap((m, i) => expandMatrix(m, i, src, problems))];
   const objects = { pods, services, externals };
+  /** Declared pods named like a selector's probe pod (each reported once). */
+  const clashes = new Set<PodSpec>();
   const flows: Flow[] = [];
   const declared: Array<{ name: string; source: Flow['source'] }> = [];
   for (const d of drafts) {
@@ -243,8 +245,17 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       if (!nsNames.has(from.namespace)) bad(d.paths.from, `unknown namespace ${from.namespace}`);
       else {
         const name = probePodName(from.namespace, from.labels);
-        if (!findPod(objects, from.namespace, name)) {
+        const existing = findPod(objects, from.namespace, name);
+        if (!existing) {
           pods.push({ name, namespace: from.namespace, labels: { ...from.labels }, serve: [], probeOnly: true, source: src.locate(d.paths.from) });
+        } else if (!existing.probeOnly && !clashes.has(existing)) {
+          // A declared pod of that name would silently stand in for the selector's probe pod.
+          clashes.add(existing);
+          const i = spec.pods.findIndex((p) => p.namespace === from.namespace && p.name === name);
+          problems.push({
+            location: src.locate(['spec', 'pods', i, 'name']),
+            message: `pod ${from.namespace}/${name} has the name flowproof gives the probe pod of the source ${refText(from)} (line ${src.locate(d.paths.from).line}): rename the pod`,
+          });
         }
       }
     }
