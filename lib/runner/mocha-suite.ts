@@ -19,6 +19,8 @@ class FlowNotPassed extends Error {
 
 /** Lists the flows under mocha's spec reporter; resolves with the number of flows that did not pass. */
 export async function listUnderMocha(suiteName: string, flows: FlowResult[]): Promise<number> {
+  // Colours only on a terminal: a listing redirected to a file or a CI log stays plain text.
+  Mocha.reporters.Base.useColors = Boolean(process.stdout.isTTY);
   const mocha = new Mocha({ reporter: 'spec', timeout: 0 });
   // Titles and messages reach the terminal: scrubbed, control characters made visible.
   const root = Mocha.Suite.create(mocha.suite, terminalText(suiteName).replace(/\n/g, ' '));
