@@ -20,7 +20,10 @@ class FlowNotPassed extends Error {
 /** Lists the flows under mocha's spec reporter; resolves with the number of flows that did not pass. */
 export async function listUnderMocha(suiteName: string, flows: FlowResult[]): Promise<number> {
   // Colours only on a terminal: a listing redirected to a file or a CI log stays plain text.
-  Mocha.reporters.Base.useColors = Boolean(process.stdout.isTTY);
+  const base = Mocha.reporters.Base;
+  base.useColors = Boolean(process.stdout.isTTY);
+  // log-symbols colours its marks by itself (FORCE_COLOR, CI): plain marks off a terminal.
+  if (!base.useColors) Object.assign(base.symbols, { ok: '✔', err: '✖' });
   const mocha = new Mocha({ reporter: 'spec', timeout: 0 });
   // Titles and messages reach the terminal: scrubbed, control characters made visible.
   const root = Mocha.Suite.create(mocha.suite, terminalText(suiteName).replace(/\n/g, ' '));
