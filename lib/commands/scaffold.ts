@@ -1,11 +1,12 @@
 // `flowproof scaffold <policy files...> [-o file]`: a starting suite from policies alone.
-// The draft is written, validated by the suite loader, planned, and every expectation is
-// set to what the policies say (with the deciding rule as the justification), so `plan` agrees.
-import { unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+// The draft is validated by the suite loader, planned, and every expectation is set to what
+// the policies say (with the deciding rule as the justification), so `plan` agrees; only a
+// draft that validated is written or printed.
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode, InfrastructureError, InputError } from '../errors.ts';
 import { parsePolicyFile } from '../policy/lint/source.ts';
 import { scaffoldDraft, type ScaffoldDraft } from '../policy/scaffold.ts';
 import { planSuite } from '../plan/prepare.ts';
@@ -25,27 +26,61 @@ function suiteYaml(name: string, draft: ScaffoldDraft, policyFiles: string[], re
       flows: draft.flows.map((f) => ({ name: f.name, from: f.from, to: f.to, port: f.port, protocol: f.protocol, expect: f.expect, ...(reasons.has(f.name) ? { justification: reasons.get(f.name) } : {}) })),
     },
   };
-  return `# Scaffolded by \`flowproof scaffold\`: expectations are what the policies say today.\n${stringify(doc, { lineWidth: 0 })}`;
+  const skipped = draft.skippedBlocks.length
+    ? `# No external was made for these ipBlocks (no TEST-NET address inside them; a probe to a public address would leave for the internet),\n# so their rules have no flow here: ${draft.skippedBlocks.join('; ')}\n`
+    : '';
+  return `# Scaffolded by \`flowproof scaffold\`: expectations are what the policies say today.\n${skipped}${stringify(doc, { lineWidth: 0 })}`;
 }
 
-/** Writes the scaffolded suite to `out` and returns its text (expectations from the model). */
-export async function scaffoldSuite(policyFiles: string[], out: string): Promise<string> {
+/**
+ * A draft the loader refuses is flowproof's own mistake (the policies parsed): said as such,
+ * with the draft's lines quoted, never pointing at the temp file it was checked in.
+ */
+function draftRefused(err: InputError, text: string): InfrastructureError {
+  const lines = text.split('\n');
+  const detail = err.problems.map((p) => `draft line ${p.location.line}: ${p.message}${lines[p.location.line - 1] !== undefined ? `\n    ${lines[p.location.line - 1]!.trim()}` : ''}`).join('\n  ');
+  return new InfrastructureError('scaffold a suite', `the draft made from these policies does not validate:\n  ${detail}`, 'this is a flowproof bug: please report it with the policy files', { cause: err });
+}
+
+/**
+ * The scaffolded suite for `out` (policy paths relative to it): the draft is validated by the
+ * loader and planned (expectations set from the model) under a temp name beside `out`, which
+ * is removed again; with `write`, `out` is written only once its draft validated.
+ */
+export async function scaffoldSuite(policyFiles: string[], out: string, write = true): Promise<string> {
   const policies = policyFiles.flatMap((f) => parsePolicyFile(f).policies.map((p) => p.policy));
   if (policies.length === 0) throw new InputError([{ location: { file: policyFiles[0] ?? '-', line: 1 }, message: 'no NetworkPolicy found' }]);
   const draft = scaffoldDraft(policies);
   const name = `${basename(policyFiles[0]!).replace(/\.[^.]+$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'policies'}-scaffold`;
   const rel = policyFiles.map((f) => relative(dirname(resolve(out)), resolve(f)));
-  writeFileSync(out, suiteYaml(name, draft, rel, new Map()));
-  const plan = planSuite(await loadSuite(out)); // validates: a bad draft is exit 2 with file:line
-  const reasons = new Map<string, string>();
-  for (const { resolved, prediction } of plan.planned) {
-    const f = draft.flows.find((x) => x.name === resolved.flow.name)!;
-    if (f.expect !== prediction.verdict) reasons.set(f.name, `scaffold expected ${f.expect}, but the policies ${prediction.verdict} it: ${prediction.decidedBy}`);
-    else reasons.set(f.name, `policies: ${prediction.decidedBy}`);
-    f.expect = prediction.verdict;
+  const checkAt = join(dirname(resolve(out)), `.${basename(out)}.flowproof-scaffold-${process.pid}.yaml`);
+  const validated = async (text: string) => {
+    writeFileSync(checkAt, text);
+    try {
+      return planSuite(await loadSuite(checkAt));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // Problems of the policy files are the user's (exit 2 at them); of the draft itself, flowproof's.
+      const theirs = err.problems.filter((p) => resolve(p.location.file) !== checkAt);
+      throw theirs.length > 0 ? new InputError(theirs) : draftRefused(err, text);
+    }
+  };
+  let text: string;
+  try {
+    const plan = await validated(suiteYaml(name, draft, rel, new Map()));
+    const reasons = new Map<string, string>();
+    for (const { resolved, prediction } of plan.planned) {
+      const f = draft.flows.find((x) => x.name === resolved.flow.name)!;
+      if (f.expect !== prediction.verdict) reasons.set(f.name, `scaffold expected ${f.expect}, but the policies ${prediction.verdict} it: ${prediction.decidedBy}`);
+      else reasons.set(f.name, `policies: ${prediction.decidedBy}`);
+      f.expect = prediction.verdict;
+    }
+    text = suiteYaml(name, draft, rel, reasons);
+    await validated(text);
+  } finally {
+    rmSync(checkAt, { force: true });
   }
-  const text = suiteYaml(name, draft, rel, reasons);
-  writeFileSync(out, text);
+  if (write) writeFileSync(out, text);
   return text;
 }
 
@@ -63,15 +98,7 @@ export async function action(files: string[], flags: { output?: string }): Promi
     process.stdout.write(`wrote ${flags.output}\n`);
     return ExitCode.ok;
   }
-  const tmp = `.flowproof-scaffold-${process.pid}.yaml`;
-  try {
-    process.stdout.write(await scaffoldSuite(files, tmp));
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-  }
+  // Printed: policy paths relative to the working directory, as for a suite written there.
+  process.stdout.write(await scaffoldSuite(files, 'scaffold.yaml', false));
   return ExitCode.ok;
 }

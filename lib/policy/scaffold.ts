@@ -32,10 +32,19 @@ export interface ScaffoldDraft {
   pods: ScaffoldPod[];
   externals: ScaffoldExternal[];
   flows: ScaffoldFlow[];
+  /** ipBlocks no external could be made for (no TEST-NET address inside, or IPv6), with the rule naming them. */
+  skippedBlocks: string[];
 }
 
 const NEIGHBOUR: Labels = { 'flowproof.io/role': 'neighbour' };
-const sanitize = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'x';
+/** A DNS-1123 label of at most 50 characters (room for a "-2" suffix): cut first, then trimmed, so it never ends in "-". */
+const sanitize = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 50)
+    .replace(/-+$/, '') || 'x';
 
 /** Labels that satisfy a selector: matchLabels, the first value of In, a value for Exists. */
 export function labelsFor(sel: LabelSelector | undefined): Labels {
@@ -65,7 +74,7 @@ function pickIP(cidrText: string, except: string[]): string | undefined {
 }
 
 export function scaffoldDraft(policies: NetworkPolicy[]): ScaffoldDraft {
-  const draft: ScaffoldDraft = { namespaces: {}, pods: [], externals: [], flows: [] };
+  const draft: ScaffoldDraft = { namespaces: {}, pods: [], externals: [], flows: [], skippedBlocks: [] };
   const ensureNs = (name: string, labels: Labels = {}) => {
     const ns = (draft.namespaces[name] ??= { labels: {} });
     Object.assign(ns.labels, labels);
@@ -126,13 +135,17 @@ export function scaffoldDraft(policies: NetworkPolicy[]): ScaffoldDraft {
     if (!namedNumbers.has(key)) namedNumbers.set(key, 9000 + namedNumbers.size);
     return { port: namedNumbers.get(key)!, protocol, name: p.port };
   };
-  const peerWorkload = (peer: NetworkPolicyPeer | undefined, ns: string, hint: string): { ref: string; w: { serve: ScaffoldPod['serve'] }; pod: boolean } | undefined => {
+  const peerWorkload = (peer: NetworkPolicyPeer | undefined, ns: string, hint: string, ruleLabel: string): { ref: string; w: { serve: ScaffoldPod['serve'] }; pod: boolean } | undefined => {
     if (!peer) {
       const e = anywhere();
       return { ref: `ext:${e.name}`, w: e, pod: false };
     }
     if (peer.ipBlock) {
       const e = externalFor(peer.ipBlock.cidr, peer.ipBlock.except ?? []);
+      if (!e) {
+        const text = `${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(', ')}` : ''} (${ruleLabel})`;
+        if (!draft.skippedBlocks.includes(text)) draft.skippedBlocks.push(text);
+      }
       return e ? { ref: `ext:${e.name}`, w: e, pod: false } : undefined;
     }
     if (!peer.podSelector && !peer.namespaceSelector) return undefined;
@@ -164,7 +177,7 @@ export function scaffoldDraft(policies: NetworkPolicy[]): ScaffoldDraft {
         for (const port of ports) {
           const cp = concrete(port);
           if (!cp) continue;
-          const other = peerWorkload(peer, rule.policy.namespace, rule.policy.name);
+          const other = peerWorkload(peer, rule.policy.namespace, rule.policy.name, rule.label);
           if (!other) continue;
           const portText = port ? describePort(port) : 'any port';
           if (rule.direction === 'ingress') {
