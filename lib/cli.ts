@@ -6,6 +6,7 @@ import { addCommand, commands } from './commands/index.ts';
 import { ExitCode, InfrastructureError, InputError } from './errors.ts';
 import { guardOutputStreams } from './lifecycle.ts';
 import { packageVersion } from './paths.ts';
+import { terminalText } from './report/output.ts';
 
 /**
  * Registers the command being run, and only it (module loading is most of a short
@@ -21,17 +22,19 @@ async function loadCommands(program: Command, argv: string[], exit: (code: numbe
 }
 
 function reportError(err: unknown): number {
+  // Messages quote suite text (flow names, labels): scrubbed, controls made visible.
+  const say = (text: string) => process.stderr.write(terminalText(text));
   if (err instanceof InputError) {
-    process.stderr.write(`${err.message}\n`);
+    say(`${err.message}\n`);
     return ExitCode.badInput;
   }
   if (err instanceof InfrastructureError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    if (process.env.FLOWPROOF_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    say(`error: ${err.message}\n`);
+    if (process.env.FLOWPROOF_DEBUG && err.cause) say(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return ExitCode.infrastructure;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ExitCode.badInput;
-  process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  say(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return ExitCode.infrastructure;
 }
 

@@ -7,6 +7,7 @@ import { familyNumber, receiverOf, toPolicyEndpoint } from '../plan/flows.ts';
 import { planSuite } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
 import type { Suite } from '../types.ts';
+import { stdoutJson, terminalText } from '../report/output.ts';
 
 
 export function suiteCoverage(suite: Suite): CoverageReport {
@@ -38,7 +39,7 @@ export function register(program: Command): Command {
 export async function action(files: string[], flags: { json?: boolean }): Promise<number> {
   const suites = await loadSuites(files);
   const reports = suites.map((s) => ({ suite: s.name, ...suiteCoverage(s) }));
-  if (flags.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
-  else process.stdout.write(`${reports.map((r) => formatCoverage(r.suite, r)).join('\n\n')}\n`);
+  if (flags.json) process.stdout.write(stdoutJson(reports.length === 1 ? reports[0] : reports));
+  else process.stdout.write(terminalText(`${reports.map((r) => formatCoverage(r.suite, r)).join('\n\n')}\n`));
   return ExitCode.ok;
 }
