@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { ExitCode, formatProblem } from '../errors.ts';
 import { lintInputs } from '../plan/lint.ts';
 import { formatFinding } from '../policy/lint/index.ts';
+import { stdoutJson, terminalText } from '../report/output.ts';
 
 
 export function register(program: Command): Command {
@@ -26,10 +27,11 @@ export async function action(files: string[], flags: { podCidr: string; json?: b
   const infos = count('info');
   if (flags.json) {
     const bad = inputErrors.map((p) => ({ file: p.location.file, line: p.location.line, col: p.location.col ?? null, message: p.message }));
-    process.stdout.write(`${JSON.stringify({ findings, errors, warnings, infos, inputErrors: bad }, null, 2)}\n`);
+    process.stdout.write(stdoutJson({ findings, errors, warnings, infos, inputErrors: bad }));
   } else {
-    for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
-    for (const p of inputErrors) process.stderr.write(`${formatProblem(p)}\n`);
+    // Findings quote policy and suite text: scrubbed, controls made visible.
+    for (const f of findings) process.stdout.write(terminalText(`${formatFinding(f)}\n`));
+    for (const p of inputErrors) process.stderr.write(terminalText(`${formatProblem(p)}\n`));
     const counts = findings.length === 0 ? 'no findings' : `${errors} error(s), ${warnings} warning(s), ${infos} info`;
     process.stdout.write(`${counts}${inputErrors.length ? `; ${inputErrors.length} input error(s), not linted: ${[...new Set(inputErrors.map((p) => p.location.file))].join(', ')}` : ''}\n`);
   }

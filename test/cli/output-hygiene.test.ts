@@ -45,6 +45,18 @@ describe('cli: errors and other commands print through the output boundary', fun
     expect(RAW.test(r.stderr), JSON.stringify(r.stderr)).to.equal(false);
   });
 
+  it('lint: an input it cannot lint, as text and as JSON', async () => {
+    const file = join(dir, 'bad-lint.yaml');
+    writeFileSync(file, suite('shop/nope'));
+    for (const args of [[], ['--json']]) {
+      const r = await execa(process.execPath, ['bin/flowproof.js', 'lint', file, ...args], { cwd: repo, reject: false });
+      expect(r.exitCode).to.equal(2);
+      expect(r.stdout + r.stderr).to.include('unknown pod shop/nope');
+      expect(r.stdout + r.stderr).to.not.include('hunter2-planted');
+      expect(RAW.test(r.stdout + r.stderr), JSON.stringify(r.stdout + r.stderr)).to.equal(false);
+    }
+  });
+
   it('coverage, as a table and as JSON', async () => {
     const file = join(dir, 'ok.yaml');
     writeFileSync(file, suite('shop/db'));
