@@ -33,18 +33,7 @@ export async function loadSuite(path: string): Promise<Suite> {
  * for kube-dns): found at load, so validate, plan and run all refuse it at the range's line.
  */
 function checkAddressPlan(suite: Suite, src: ReturnType<typeof parseYamlFile>): void {
-  try {
-    planAddresses(suite);
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    const field = (m: string) => (['podCIDR6', 'serviceCIDR6', 'podCIDR', 'serviceCIDR'] as const).find((f) => m.includes(`${f} `));
-    throw new InputError(
-      err.problems.map((p) => {
-        const f = field(p.message);
-        return f ? { ...p, location: src.locate(['spec', f]) } : p;
-      }),
-    );
-  }
+  planAddresses(suite, (field) => src.locate(['spec', field]));
 }
 
 /** Loads every suite; problems of all files are reported together. */
