@@ -61,7 +61,7 @@ export async function benchSchedule(timeoutMs = 1000, parallel = 16): Promise<Ar
     try {
       const state = await provider.up(suite, execNeeds(suite));
       const prepared = prepare(suite, state);
-      await provider.apply(prepared.policies);
+      await provider.apply(prepared.policies, prepared.admin);
       const planned = prepared.planned.map((p) => ({ ...p, resolved: { ...p.resolved, flow: { ...p.resolved.flow, expect: p.prediction.verdict } } }));
       const denies = planned.filter((p) => p.prediction.verdict === 'deny').length;
       const retry = { allowRetries: 0, denyAttempts: 1, backoffMs: 0 };

@@ -1,6 +1,7 @@
 // The contract every provider (netns, kind, kubeconfig) implements. Nothing
 // provider-specific leaks outside lib/providers: the runner and probes only see this.
 import type { Fingerprint, IPFamily, NetworkPolicy, ResolvedEndpoint, Suite } from './types.ts';
+import type { AdminInForce } from './policy/admin.ts';
 
 /** A command to run inside a workload's network namespace (netns) or container (kind). */
 export interface ExecRequest {
@@ -68,8 +69,11 @@ export interface Provider {
   readonly name: string;
   /** Creates the cluster (or connects), the suite's namespaces, pods, services and externals. */
   up(suite: Suite, needs: ExecNeeds): Promise<ClusterState>;
-  /** Replaces the set of NetworkPolicies in force (already templated with pod IPs). */
-  apply(policies: NetworkPolicy[]): Promise<void>;
+  /**
+   * Replaces the set of policies in force (already templated with pod IPs): the namespaced
+   * NetworkPolicies and the cluster-scoped admin policies (ANP, BANP, CNP; may be empty).
+   */
+  apply(policies: NetworkPolicy[], admin: AdminInForce[]): Promise<void>;
   /** Runs a command from a workload (a pod of the suite, probe-only pod, or external). */
   exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
   /**

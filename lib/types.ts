@@ -3,6 +3,7 @@
 // What a suite can say is the zod schema's (lib/suite/schema.ts): those types derive from it.
 import type { z } from 'zod';
 import type { appKind, networkPolicySchema, probeKind, protocol } from './suite/schema.ts';
+import type { AdminPolicyDocument } from './policy/admin.ts';
 
 /** A transport protocol, as the schema's enum has it: TCP, UDP or SCTP. */
 export type Protocol = z.output<typeof protocol>;
@@ -154,6 +155,24 @@ export interface LoadedPolicy {
   fileSha256?: string;
 }
 
+/**
+ * A cluster-scoped admin policy as loaded from a suite (AdminNetworkPolicy,
+ * BaselineAdminNetworkPolicy, ClusterNetworkPolicy; lib/policy/admin.ts).
+ */
+export interface LoadedAdminPolicy {
+  /** The validated document, as it is applied (kubectl apply) once placeholders are filled. */
+  document: AdminPolicyDocument;
+  /** "anp/<name>", "banp/<name>", "cnp/<name>" */
+  id: string;
+  source: SourceLocation;
+  /** SHA-256 of the document text as written (before `{{podIP}}` substitution). */
+  sha256: string;
+  /** The document text as written. */
+  text: string;
+  /** SHA-256 of the whole policy file the document came from (absent for inline policies). */
+  fileSha256?: string;
+}
+
 export interface Suite {
   /** Path of the suite file as given on the command line. */
   file: string;
@@ -174,6 +193,8 @@ export interface Suite {
   services: ServiceSpec[];
   externals: ExternalSpec[];
   policies: LoadedPolicy[];
+  /** Cluster-scoped admin policies (ANP, BANP, CNP), in input order; absent = none. */
+  adminPolicies?: LoadedAdminPolicy[];
   flows: Flow[];
 }
 
@@ -188,6 +209,15 @@ export interface Prediction {
   explanation: string;
   egress: DirectionDecision;
   ingress: DirectionDecision;
+  /**
+   * Same-priority admin policies disagree about this flow and the choice changes the verdict:
+   * the API leaves it to the implementation, so no observation can confirm a declaration.
+   */
+  ambiguity?: string;
+  /** What the prediction rests on beyond the packet (a domainNames peer: DNS answers). */
+  assumptions?: string[];
+  /** Admin policies ("anp/x", "banp/default", "cnp/y") whose subject selects an end of the flow. */
+  adminPolicies?: string[];
 }
 
 export interface DirectionDecision {
@@ -197,8 +227,12 @@ export interface DirectionDecision {
   allowed: boolean;
   /** Policies that select the pod for this direction, as "<ns>/<name>". */
   selectingPolicies: string[];
-  /** The first rule that allows the traffic, as "<ns>/<name> ingress[i]". */
+  /** The first rule that allows the traffic, as "<ns>/<name> ingress[i]" (or an admin rule's label). */
   allowedBy?: string;
+  /** Set when an admin or baseline rule decided (not NetworkPolicy, not the default). */
+  tier?: 'admin' | 'baseline';
+  /** Admin policies whose subject selects the pod and that have rules for this direction. */
+  adminPolicies?: string[];
 }
 
 // ---- Observation (probes) ----

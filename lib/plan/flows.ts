@@ -1,5 +1,6 @@
 // Predictions for resolved flows, and the plan records (RunResult shape without observed
 // or attempts). Pure: the caller brings resolved flows, the world and the policies in force.
+import type { AdminPolicy } from '../policy/admin.ts';
 import { predict } from '../policy/predict.ts';
 import { podAddresses, type PolicyEndpoint, type PolicyWorld } from '../policy/world.ts';
 import { countVerdicts, type FlowResult, type IPFamily, type NetworkPolicy, type Prediction, type ResolvedEndpoint, type ResolvedFlow, type RunResult } from '../types.ts';
@@ -24,7 +25,7 @@ export function toPolicyEndpoint(e: ResolvedEndpoint, world: PolicyWorld): Polic
 }
 
 /** Predicts a resolved flow on the packet after Service DNAT, as CNIs evaluate it. */
-export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorld, r: ResolvedFlow): Prediction {
+export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorld, r: ResolvedFlow, admin?: AdminPolicy[]): Prediction {
   const receiver = receiverOf(r);
   if (!receiver) {
     const text = `denied: no backend behind ${r.destination.ref}, nothing can answer`;
@@ -35,7 +36,7 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
   const targets = r.backends && r.backends.length > 1 ? r.backends : [{ endpoint: receiver, port: r.backendPort }];
   const per = targets.map((t) => ({
     ref: t.endpoint.ref,
-    prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol, family: familyNumber(r.flow.family) }),
+    prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol, family: familyNumber(r.flow.family) }, admin),
   }));
   if (per.length === 1 || per.every((p) => p.prediction.verdict === per[0]!.prediction.verdict)) return per[0]!.prediction;
   // Backends disagree: the DNAT may pick any of them, so some connections get through.

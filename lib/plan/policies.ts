@@ -9,6 +9,7 @@ import type { ClusterState } from '../provider.ts';
 import { familyOfIP, stateFor } from '../suite/families.ts';
 import { parsePodIPPlaceholder, placeholderPattern } from '../suite/template.ts';
 import type { IPFamily, LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
+import { normalizeAdminPolicy, type AdminInForce, type AdminPolicyDocument } from '../policy/admin.ts';
 
 /** A pod's address (of one family, or the primary one): the cluster state, or a plain primary-address map. */
 export type PodIPSource = Map<string, string> | ClusterState;
@@ -47,4 +48,14 @@ export function renderPolicy(loaded: LoadedPolicy, podIPs: PodIPSource): Network
 /** Every policy of the suite as it is applied once the provider has assigned pod IPs. */
 export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolicy[] {
   return suite.policies.map((lp) => renderPolicy(lp, state));
+}
+
+/** Every admin policy of the suite as it is applied: placeholders filled, then normalized for the model. */
+export function adminPoliciesInForce(suite: Suite, state: ClusterState): AdminInForce[] {
+  return (suite.adminPolicies ?? []).map((lp) => {
+    const document = lp.text.includes('{{')
+      ? { ...decodeNulls<AdminPolicyDocument>(parse(fillPodIPs(lp.text, state), { maxAliasCount: limitValue(limits.yamlAliases) })), metadata: lp.document.metadata }
+      : lp.document;
+    return { document, policy: normalizeAdminPolicy(document) };
+  });
 }

@@ -2,13 +2,14 @@
 // the planner's addresses) gives the policy world, the policies in force (placeholders
 // filled) and every flow resolved to addresses and predicted. `run`, `plan`, `coverage`,
 // `scaffold`, `lint`, the bench and the tests all start here.
+import type { AdminInForce } from '../policy/admin.ts';
 import { compilePolicies } from '../policy/compile.ts';
 import type { PolicyWorld } from '../policy/world.ts';
 import type { ClusterState } from '../provider.ts';
 import { planAddresses } from '../suite/addresses.ts';
 import type { NetworkPolicy, Suite } from '../types.ts';
 import { predictResolvedFlow, type PlannedPrediction } from './flows.ts';
-import { policiesInForce } from './policies.ts';
+import { adminPoliciesInForce, policiesInForce } from './policies.ts';
 import { resolveFlow } from './resolve.ts';
 import { worldFromSuite } from './world.ts';
 
@@ -17,19 +18,23 @@ export interface Prepared {
   world: PolicyWorld;
   /** The suite's policies as they are applied (placeholders filled). */
   policies: NetworkPolicy[];
+  /** The suite's admin policies (ANP, BANP, CNP) as they are applied (placeholders filled). */
+  admin: AdminInForce[];
   /** Every flow resolved in this cluster state and predicted under `policies`. */
   planned: PlannedPrediction[];
 }
 
 export function prepare(suite: Suite, state: ClusterState): Prepared {
   const policies = policiesInForce(suite, state);
+  const admin = adminPoliciesInForce(suite, state);
+  const adminPolicies = admin.map((a) => a.policy);
   compilePolicies(policies); // compile once; predict() reuses it for every flow
   const world = worldFromSuite(suite, state);
   const planned = suite.flows.map((flow) => {
     const resolved = resolveFlow(suite, state, flow);
-    return { resolved, prediction: predictResolvedFlow(policies, world, resolved) };
+    return { resolved, prediction: predictResolvedFlow(policies, world, resolved, adminPolicies) };
   });
-  return { world, policies, planned };
+  return { world, policies, admin, planned };
 }
 
 export interface SuitePlan extends Prepared {

@@ -21,7 +21,13 @@ export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
     });
   }
   const namespaces = suite.namespaces.map((ns) => ({ name: ns.name, labels: { ...ns.labels, 'kubernetes.io/metadata.name': ns.name } }));
-  return { namespaces, pods };
+  // hostnames: the helper adding them to the suite contract makes this a typed field.
+  const externals = suite.externals.map((e) => ({
+    name: e.name,
+    ips: [e.ip, ...(e.ip6 && e.ip6 !== e.ip ? [e.ip6] : [])],
+    ...((e as { hostnames?: string[] }).hostnames ? { hostnames: [...((e as { hostnames?: string[] }).hostnames ?? [])] } : {}),
+  }));
+  return { namespaces, pods, externals };
 }
 
 /** Pods and namespaces of a suite as labels only (lint needs no addresses). */

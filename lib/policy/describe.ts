@@ -1,5 +1,6 @@
 // Words for rules, peers and ports: every message about a policy is built here.
 import type { NetworkPolicyPort } from '../types.ts';
+import type { AdminPeer, AdminPort } from './admin.ts';
 import type { CompiledPeer, Direction } from './compile.ts';
 import { describeSelector } from './selectors.ts';
 
@@ -38,4 +39,36 @@ export function describePeerAt(direction: Direction, peer: CompiledPeer | undefi
 export function joinNames(names: string[]): string {
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** "namespaces tenant=a", "pods ns tenant=a, pod app=web", "networks 192.0.2.0/24" */
+export function describeAdminPeer(peer: AdminPeer): string {
+  switch (peer.kind) {
+    case 'namespaces':
+      return `namespaces ${describeSelector(peer.namespaceSelector)}`;
+    case 'pods':
+      return `pods: namespaces ${describeSelector(peer.namespaceSelector)} AND pods ${describeSelector(peer.podSelector)}`;
+    case 'nodes':
+      return `nodes ${describeSelector(peer.nodeSelector)}`;
+    case 'networks':
+      return `networks ${peer.networks.join(',')}`;
+    case 'domainNames':
+      return `domainNames ${peer.domainNames.join(',')}`;
+    case 'invalid':
+      return `invalid peer: ${peer.reason} (fails closed)`;
+  }
+}
+
+/** "port 80/TCP", "ports 8000-9000/TCP", "port metrics (9090)", "any UDP port" */
+export function describeAdminPort(entry: AdminPort, resolved?: number): string {
+  switch (entry.kind) {
+    case 'number':
+      return `port ${entry.port}/${entry.protocol}`;
+    case 'range':
+      return `ports ${entry.start}-${entry.end}/${entry.protocol}`;
+    case 'protocol':
+      return `any ${entry.protocol} port`;
+    case 'named':
+      return `port ${entry.name}${resolved !== undefined ? ` (${resolved})` : ''}`;
+  }
 }

@@ -7,6 +7,9 @@ import { compilePolicies, indexWorld, type CompiledPeer, type CompiledPolicies, 
 import { describePeerAt, describePort, joinNames } from './describe.ts';
 import { peerMatches, portMatches } from './matching.ts';
 import { matchesSelector } from './selectors.ts';
+import type { AdminEffect, AdminPolicy } from './admin.ts';
+import { describeAdminPeer, describeAdminPort } from './describe.ts';
+import { compileAdmin, evaluateTier, type AdminMatch, type CompiledAdmin, type TierResult } from './tiers.ts';
 import { endpointText, podKey, queryFamily, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
 
 export interface RuleMatch {
@@ -120,14 +123,147 @@ function directionSummary(ev: DirectionEvaluation, endpoint: PolicyEndpoint, por
 }
 
 /** Predicts one flow. Policies are defaulted and compiled once per array (cached). */
-export function predict(policies: NetworkPolicy[], world: PolicyWorld, q: PolicyQuery): Prediction {
-  return predictCompiled(compilePolicies(policies), indexWorld(world), q);
+export function predict(policies: NetworkPolicy[], world: PolicyWorld, q: PolicyQuery, admin?: AdminPolicy[]): Prediction {
+  return predictCompiled(compilePolicies(policies), indexWorld(world), q, world, compileAdmin(admin));
 }
 
-export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q: PolicyQuery): Prediction {
+/** One direction through the tiers (lib/policy/tiers.ts): admin, NetworkPolicy, baseline. */
+export interface TieredDirection {
+  np: DirectionEvaluation;
+  decision: DirectionDecision;
+  /** Which tier decided; 'none' = no tier did (allowed by default). */
+  decider: 'admin' | 'networkpolicy' | 'baseline' | 'none';
+  admin?: TierResult;
+  baseline?: TierResult;
+  /** The admin-tier Pass the packet went through, when one did. */
+  passed?: AdminMatch;
+  /** The admin or baseline rule that decided. */
+  tierMatch?: AdminMatch;
+  /** Same-priority policies disagree and the choice changes this direction's outcome. */
+  ambiguity?: string;
+  assumptions: string[];
+}
+
+export function evaluateTiered(
+  compiled: CompiledPolicies,
+  admin: CompiledAdmin,
+  world: PolicyWorld | undefined,
+  index: WorldIndex,
+  direction: Direction,
+  self: PolicyEndpoint,
+  other: PolicyEndpoint,
+  port: number,
+  protocol: Protocol,
+  family?: 4 | 6,
+): TieredDirection {
+  const np = evaluateDirection(compiled, index, direction, self, other, port, protocol, family);
+  if (self.kind !== 'pod' || (admin.admin.length === 0 && admin.baseline.length === 0)) {
+    return { np, decision: np.decision, decider: np.decision.isolated ? 'networkpolicy' : 'none', assumptions: [] };
+  }
+  const w = world ?? { namespaces: [], pods: [] };
+  const tier = (list: AdminPolicy[]) => (list.length ? evaluateTier(list, direction, self.pod, other, port, protocol, w, index, family) : undefined);
+  const adminResult = tier(admin.admin);
+  let baselineResult: TierResult | undefined;
+  // What happens when the admin tier does not decide (no match, or Pass).
+  const belowAdmin = (): { allowed: boolean; decider: TieredDirection['decider']; match?: AdminMatch } => {
+    if (np.decision.isolated) return { allowed: np.decision.allowed, decider: 'networkpolicy' };
+    baselineResult ??= tier(admin.baseline);
+    const m = baselineResult?.match;
+    if (m && m.rule.effect !== 'pass') return { allowed: m.rule.effect === 'allow', decider: 'baseline', match: m };
+    return { allowed: true, decider: 'none' };
+  };
+  const effectAllows = (effect: AdminEffect, below: () => boolean) => (effect === 'allow' ? true : effect === 'deny' ? false : below());
+  const am = adminResult?.match;
+  let allowed: boolean;
+  let decider: TieredDirection['decider'];
+  let tierMatch: AdminMatch | undefined;
+  let passed: AdminMatch | undefined;
+  if (am && am.rule.effect !== 'pass') {
+    allowed = am.rule.effect === 'allow';
+    decider = 'admin';
+    tierMatch = am;
+  } else {
+    if (am) passed = am;
+    const below = belowAdmin();
+    allowed = below.allowed;
+    decider = below.decider;
+    tierMatch = below.match;
+  }
+  // Rivals at the deciding priority: does picking one of them change the outcome?
+  const ambiguous: AdminMatch[] = [];
+  for (const r of adminResult?.rivals ?? []) if (effectAllows(r.rule.effect, () => belowAdmin().allowed) !== allowed) ambiguous.push(r);
+  if (decider === 'baseline' || (decider === 'none' && baselineResult?.match)) {
+    for (const r of baselineResult?.rivals ?? []) if (effectAllows(r.rule.effect, () => true) !== allowed) ambiguous.push(r);
+  }
+  const chosen = decider === 'admin' || passed ? am : baselineResult?.match;
+  const ambiguity = ambiguous.length && chosen
+    ? `${[chosen, ...ambiguous].map((m) => m.rule.label).join(' and ')} match the same ${direction} packet at the same priority with different actions; the API leaves the choice to the implementation`
+    : undefined;
+  const allowedBy = allowed ? (decider === 'admin' || decider === 'baseline' ? tierMatch?.rule.label : np.decision.allowedBy) : undefined;
+  const adminSelecting = [...(adminResult?.selecting ?? []), ...(tier(admin.baseline)?.selecting ?? [])].map((p) => p.id);
+  const decision: DirectionDecision = {
+    direction,
+    isolated: np.decision.isolated,
+    allowed,
+    selectingPolicies: np.decision.selectingPolicies,
+    ...(allowedBy ? { allowedBy } : {}),
+    ...(decider === 'admin' || decider === 'baseline' ? { tier: decider } : {}),
+    ...(adminSelecting.length ? { adminPolicies: adminSelecting } : {}),
+  };
+  const assumptions = [tierMatch, passed].flatMap((m) => (m?.assumption ? [m.assumption] : []));
+  return {
+    np,
+    decision,
+    decider,
+    ...(adminResult ? { admin: adminResult } : {}),
+    ...(baselineResult ? { baseline: baselineResult } : {}),
+    ...(passed ? { passed } : {}),
+    ...(tierMatch ? { tierMatch } : {}),
+    ...(ambiguity ? { ambiguity } : {}),
+    assumptions,
+  };
+}
+
+function describeAdminMatch(m: AdminMatch, port: number, protocol: Protocol): string {
+  const word = m.rule.direction === 'ingress' ? 'from' : 'to';
+  const portText = m.port ? describeAdminPort(m.port, m.port.kind === 'named' ? port : undefined) : `any port (${port}/${protocol})`;
+  const name = m.rule.name ? ` "${m.rule.name}"` : '';
+  return `${m.rule.label}${name} ${word}[${m.peer.index}] (${describeAdminPeer(m.peer)}) ${portText}`;
+}
+
+/** The short name of what decided one direction, or undefined when nothing did (allowed by default). */
+function ruleText(t: TieredDirection, endpoint: PolicyEndpoint): string | undefined {
+  const via = t.passed ? `${t.passed.rule.label} → ` : '';
+  switch (t.decider) {
+    case 'admin':
+      return t.tierMatch!.rule.label;
+    case 'baseline':
+      return `${via}${t.tierMatch!.rule.label}`;
+    case 'networkpolicy':
+      if (t.np.match) return `${via ? `${via}netpol ` : ''}${t.np.match.rule.label}`;
+      return `${via}${denialSentence(t.np, endpoint)}`;
+    case 'none':
+      return t.passed ? `${via}no NetworkPolicy isolates ${roleText(t.np.decision.direction, endpoint)} for ${t.np.decision.direction} and no baseline rule decides` : undefined;
+  }
+}
+
+/** The longer words for one direction, for the explanation. */
+function tieredSummary(t: TieredDirection, endpoint: PolicyEndpoint, port: number, protocol: Protocol): string {
+  const d = t.np.decision.direction;
+  const via = t.passed ? `after ${describeAdminMatch(t.passed, port, protocol)}: ` : '';
+  if (t.decider === 'admin' || t.decider === 'baseline') {
+    const m = t.tierMatch!;
+    return `${via}${d} ${m.rule.effect === 'allow' ? 'allowed' : 'denied'} by ${describeAdminMatch(m, port, protocol)}`;
+  }
+  const base = directionSummary(t.np, endpoint, port, protocol);
+  const tiers = t.admin || t.baseline ? (t.decider === 'none' && endpoint.kind === 'pod' ? ' and no admin or baseline rule decides' : '') : '';
+  return `${via}${base}${tiers}`;
+}
+
+export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q: PolicyQuery, world?: PolicyWorld, admin: CompiledAdmin = compileAdmin(undefined)): Prediction {
   const family = queryFamily(q);
-  const egress = evaluateDirection(compiled, index, 'egress', q.src, q.dst, q.port, q.protocol, family);
-  const ingress = evaluateDirection(compiled, index, 'ingress', q.dst, q.src, q.port, q.protocol, family);
+  const egress = evaluateTiered(compiled, admin, world, index, 'egress', q.src, q.dst, q.port, q.protocol, family);
+  const ingress = evaluateTiered(compiled, admin, world, index, 'ingress', q.dst, q.src, q.port, q.protocol, family);
   const allowed = egress.decision.allowed && ingress.decision.allowed;
   const flow = `${endpointText(q.src)} -> ${endpointText(q.dst)} ${q.port}/${q.protocol}`;
   const loopback = q.src.kind === 'pod' && q.dst.kind === 'pod' && podKey(q.src.pod) === podKey(q.dst.pod);
@@ -137,8 +273,10 @@ export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q
   let decidedBy: string;
   let explanation: string;
   if (allowed) {
-    if (ingress.match) decidedBy = ingress.match.rule.label;
-    else if (egress.match) decidedBy = egress.match.rule.label;
+    const ingressRule = ruleText(ingress, q.dst);
+    const egressRule = ruleText(egress, q.src);
+    if (ingressRule) decidedBy = ingressRule;
+    else if (egressRule) decidedBy = egressRule;
     else if (q.src.kind !== 'pod' && q.dst.kind !== 'pod') decidedBy = 'allowed: neither end is a pod, so no NetworkPolicy applies';
     else {
       const parts: string[] = [];
@@ -146,20 +284,34 @@ export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q
       if (q.dst.kind === 'pod') parts.push(`target ${endpointText(q.dst)} for ingress`);
       decidedBy = `allowed: no policy isolates ${parts.join(' or ')}`;
     }
-    const first = ingress.match ? ingress : egress;
-    const second = first === ingress ? egress : ingress;
-    const head = first.match
-      ? `allowed by ${describeMatch(first.match, q.port, q.protocol)}`
-      : decidedBy;
-    const rest = first.match ? directionSummary(second, second === ingress ? q.dst : q.src, q.port, q.protocol) : '';
-    explanation = `${head}${rest ? `; ${rest}` : ''} [${flow}]${loopNote}`;
+    const first = ingressRule ? ingress : egressRule ? egress : undefined;
+    if (first) {
+      const second = first === ingress ? egress : ingress;
+      const firstText = tieredSummary(first, first === ingress ? q.dst : q.src, q.port, q.protocol);
+      const head = first.decider === 'networkpolicy' && first.np.match && !first.passed ? `allowed by ${describeMatch(first.np.match, q.port, q.protocol)}` : firstText;
+      explanation = `${head}; ${tieredSummary(second, second === ingress ? q.dst : q.src, q.port, q.protocol)} [${flow}]${loopNote}`;
+    } else explanation = `${decidedBy} [${flow}]${loopNote}`;
   } else {
     // The packet meets the source's egress first, so an egress denial is named first.
     const denying = !egress.decision.allowed ? egress : ingress;
     const other = denying === egress ? ingress : egress;
-    decidedBy = denialSentence(denying, denying === egress ? q.src : q.dst);
-    const otherText = directionSummary(other, other === egress ? q.src : q.dst, q.port, q.protocol);
-    explanation = `${directionSummary(denying, denying === egress ? q.src : q.dst, q.port, q.protocol)}; ${otherText} [${flow}]${loopNote}`;
+    const denyingEnd = denying === egress ? q.src : q.dst;
+    decidedBy = ruleText(denying, denyingEnd)!;
+    const otherText = tieredSummary(other, other === egress ? q.src : q.dst, q.port, q.protocol);
+    explanation = `${tieredSummary(denying, denyingEnd, q.port, q.protocol)}; ${otherText} [${flow}]${loopNote}`;
   }
-  return { verdict: allowed ? 'allow' : 'deny', decidedBy, explanation, egress: egress.decision, ingress: ingress.decision };
+  const ambiguity = [egress.ambiguity, ingress.ambiguity].filter(Boolean).join('; ');
+  const assumptions = [...egress.assumptions, ...ingress.assumptions];
+  const adminPolicies = [...new Set([...(egress.decision.adminPolicies ?? []), ...(ingress.decision.adminPolicies ?? [])])];
+  if (assumptions.length) explanation += ` (assuming ${assumptions.join('; ')})`;
+  return {
+    verdict: allowed ? 'allow' : 'deny',
+    decidedBy,
+    explanation,
+    egress: egress.decision,
+    ingress: ingress.decision,
+    ...(ambiguity ? { ambiguity } : {}),
+    ...(assumptions.length ? { assumptions } : {}),
+    ...(adminPolicies.length ? { adminPolicies } : {}),
+  };
 }

@@ -23,9 +23,20 @@ export interface WorldPod {
   ports: WorldPort[];
 }
 
+/** An address outside the pods: what admin `networks` and `domainNames` peers may name. */
+export interface WorldExternal {
+  name: string;
+  /** Its addresses, one per family. */
+  ips: string[];
+  /** DNS names the suite says resolve to it (matched by domainNames peers, as a stated assumption). */
+  hostnames?: string[];
+}
+
 export interface PolicyWorld {
   namespaces: NamespaceSpec[];
   pods: WorldPod[];
+  /** Externals with their hostnames; absent = none (only admin domainNames peers read them). */
+  externals?: WorldExternal[];
 }
 
 /** One end of a flow as the model sees it: a pod of the world, or an address outside it. */

@@ -56,8 +56,8 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
   try {
-    const { policies, planned } = prepare(suite, await provider.up(suite, execNeeds(suite)));
-    await provider.apply(policies);
+    const { policies, admin, planned } = prepare(suite, await provider.up(suite, execNeeds(suite)));
+    await provider.apply(policies, admin);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     try {
       flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
