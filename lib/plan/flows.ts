@@ -72,10 +72,13 @@ export function planRecord({ resolved, prediction }: PlannedPrediction): FlowRes
     expect: flow.expect,
     predicted: prediction.verdict,
     decidedBy: prediction.decidedBy,
-    verdict: agrees ? 'pass' : 'fail',
-    reason: agrees
-      ? prediction.explanation
-      : `the policies contradict the declaration: expected ${flow.expect}, the policies ${prediction.verdict}: ${prediction.explanation}`,
+    // Same-priority admin policies that disagree: the API leaves the outcome to the implementation.
+    verdict: prediction.ambiguity ? 'error' : agrees ? 'pass' : 'fail',
+    reason: prediction.ambiguity
+      ? `undefined by the API: ${prediction.ambiguity}; give the policies distinct priorities (flowproof's netns provider applies them in name order: ${prediction.explanation})`
+      : agrees
+        ? prediction.explanation
+        : `the policies contradict the declaration: expected ${flow.expect}, the policies ${prediction.verdict}: ${prediction.explanation}`,
     controls: flow.controls,
     // The suite author's note, apart from flowproof's own `reason` above.
     ...(flow.justification !== undefined ? { justification: flow.justification } : {}),

@@ -74,7 +74,7 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
       control = (down >= 0 ? proofs[down] : proofs.find((p) => p.control))?.control;
       if (down >= 0) downRef = receivers[down]!.endpoint.ref;
     }
-    const v = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp });
+    const v = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp, ...(prediction.ambiguity ? { ambiguity: prediction.ambiguity } : {}) });
     const reason =
       needsProof && receivers.length === 0
         ? `${v.reason} The Service has no ready backend, so there is nothing that could answer.`

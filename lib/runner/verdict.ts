@@ -9,6 +9,8 @@ export interface VerdictInput {
   attempts: Attempt[];
   /** The target was shown to serve in this run (control check or an allowed flow to it). */
   targetProvenUp: boolean;
+  /** The policies leave the outcome to the implementation (same-priority admin policies disagree). */
+  ambiguity?: string;
 }
 
 export interface VerdictOutput {
@@ -29,7 +31,7 @@ export function observedOutcome(attempts: Attempt[]): Outcome {
 }
 
 export function decideVerdict(input: VerdictInput): VerdictOutput {
-  const out = judge(input);
+  const out = undefinedByPolicy(input, judge(input));
   return { ...out, finding: findingOf({ expect: input.expect, observed: out.observed, verdict: out.verdict }) };
 }
 
@@ -75,6 +77,19 @@ function judge(input: VerdictInput): Omit<VerdictOutput, 'finding'> {
     observed: raw,
     verdict: 'fail',
     reason: `Blocked: declared allow, but the flow was ${raw === 'REJECTED' ? 'rejected' : 'dropped'} while the target serves.${modelNote}${fault}`,
+  };
+}
+
+/**
+ * A pass or fail needs the policies to define the outcome: when same-priority admin policies
+ * disagree, the wire shows only which one this provider picked, so the flow is inconclusive.
+ */
+function undefinedByPolicy(input: VerdictInput, out: Omit<VerdictOutput, 'finding'>): Omit<VerdictOutput, 'finding'> {
+  if (!input.ambiguity || out.verdict === 'error') return out;
+  return {
+    observed: out.observed,
+    verdict: 'error',
+    reason: `Inconclusive: ${input.ambiguity}, so the observed ${out.observed} shows which one this provider applied, not what the policies define; give the policies distinct priorities.`,
   };
 }
 
