@@ -173,6 +173,17 @@ export interface LoadedAdminPolicy {
   fileSha256?: string;
 }
 
+/** A tested policy as results.json records it (lib/suite/policy-records.ts). */
+export interface PolicyRecord {
+  name: string;
+  /** '' for a cluster-scoped admin policy. */
+  namespace: string;
+  /** Absent: a networking.k8s.io/v1 NetworkPolicy. */
+  kind?: AdminPolicyDocument['kind'];
+  file: string;
+  sha256: string;
+}
+
 export interface Suite {
   /** Path of the suite file as given on the command line. */
   file: string;
@@ -360,7 +371,7 @@ export interface RunMeta {
   toolVersion: string;
   method: { timeoutMs: number; allowRetries: number; denyAttempts: number; parallel: number; probeKinds: ProbeKind[] };
   fingerprint: Fingerprint;
-  policies: Array<{ name: string; namespace: string; file: string; sha256: string }>;
+  policies: PolicyRecord[];
   /** How the operator was identified: "--operator", a CI actor variable, the git identity, or an unverified local account. */
   operatorSource?: string;
   /** The CI job that ran flowproof, when one did (GitHub Actions, GitLab CI, Jenkins). */

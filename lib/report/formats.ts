@@ -6,6 +6,7 @@
 // and the signature come after the table, over everything.
 import { stringify } from 'yaml';
 import { safeFileName } from '../safe-name.ts';
+import { policyCopySegments, policyLabel } from './policy-ref.ts';
 import type { CapturedIntent, RunResult, Suite } from '../types.ts';
 import { renderAllureResults } from './allure.ts';
 import type { ControlDef, ControlEvaluation } from './controls.ts';
@@ -95,13 +96,17 @@ export const formats: readonly ReportFormat[] = [
     file: 'policies/',
     rerender: false,
     render: (_run, ctx) =>
-      (ctx.suite?.policies ?? []).map((p) => {
+      [
+        ...(ctx.suite?.policies ?? []).map((p) => ({ ref: { name: p.policy.metadata.name, namespace: p.namespace }, kind: 'NetworkPolicy', text: p.text, sha256: p.sha256 })),
+        ...(ctx.suite?.adminPolicies ?? []).map((a) => ({ ref: { name: a.document.metadata.name, namespace: '', kind: a.document.kind }, kind: a.document.kind, text: a.text, sha256: a.sha256 })),
+      ].map((p) => {
         const text = ctx.scrub.text(p.text);
         const note = text === p.text ? '' : ' Secret-looking values were redacted from this copy, so its digest differs from the recorded one.';
+        const [dir, name] = policyCopySegments(p.ref);
         return {
-          path: `policies/${safeSegment(p.namespace)}/${safeSegment(p.policy.metadata.name)}.yaml`,
+          path: `policies/${dir}/${name}.yaml`,
           content: text,
-          evidence: { mediaType: 'application/yaml', description: `NetworkPolicy ${p.namespace}/${p.policy.metadata.name} as tested (recorded SHA-256 of the original: ${p.sha256}).${note}` },
+          evidence: { mediaType: 'application/yaml', description: `${p.kind} ${policyLabel(p.ref)} as tested (recorded SHA-256 of the original: ${p.sha256}).${note}` },
         };
       }),
   },

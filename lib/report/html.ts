@@ -10,7 +10,7 @@
 // inside the bundle (`bundleHref`), and the Content-Security-Policy runs no script but the one
 // whose SHA-256 it names.
 import { createHash } from 'node:crypto';
-import { safeFileName } from '../safe-name.ts';
+import { policyCopySegments, policyLabel } from './policy-ref.ts';
 import { countVerdicts, type FlowResult, type Intent, type RunResult } from '../types.ts';
 import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
 import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, revisionText, verdictWord, violationsFirst } from './flow-view.ts';
@@ -375,8 +375,8 @@ export function renderIndexHtml(input: HtmlInput): string {
   const retests = retestNotes(run, input.evaluations);
   const fp = meta?.fingerprint;
   const policyRows = (Array.isArray(meta?.policies) ? meta.policies : []).map((p) => {
-    const inBundle = input.policyFiles[`${safeFileName(String(p.namespace))}/${safeFileName(String(p.name))}`]; // keyed by the copy's path segments
-    return h`<tr><td>${p.namespace}/${p.name}</td><td>${p.file}</td><td><code>${p.sha256}</code></td><td>${inBundle ? fileLink(inBundle) : ''}</td></tr>`;
+    const inBundle = input.policyFiles[policyCopySegments(p).join('/')]; // keyed by the copy's path segments
+    return h`<tr><td>${policyLabel(p)}</td><td>${p.file}</td><td><code>${p.sha256}</code></td><td>${inBundle ? fileLink(inBundle) : ''}</td></tr>`;
   });
   const tools = Object.entries({ flowproof: meta?.toolVersion ?? '', ...(fp?.tools ?? {}) }).filter(([, v]) => v);
   const fileRows = input.files.map((f) => h`<tr><td>${fileLink(f.path)}</td><td><code>${f.sha256}</code></td></tr>`);

@@ -5,6 +5,7 @@
 import type { CurrentPolicies } from '../suite/current-policies.ts';
 import type { RunResult } from '../types.ts';
 import { type ControlEvaluation } from './controls.ts';
+import { policyLabel } from './policy-ref.ts';
 
 export interface Staleness {
   stale: boolean;
@@ -22,17 +23,19 @@ export function compareWithRun(run: RunResult, current: CurrentPolicies, target:
   if (!recorded) return { stale: true, changes: ['the bundle records no policy digests, so it cannot be compared with the policies of today'], unchanged: 0 };
   const changes: string[] = [];
   const matched = new Set<number>();
-  const fits = (c: CurrentPolicies['policies'][number], r: (typeof recorded)[number]) => c.name === r.name && (c.namespace === undefined || c.namespace === r.namespace);
+  // Same kind (absent = NetworkPolicy), same name, and for a NetworkPolicy the same namespace when the document names one.
+  const fits = (c: CurrentPolicies['policies'][number], r: (typeof recorded)[number]) =>
+    c.name === r.name && c.kind === r.kind && (r.kind !== undefined || c.namespace === undefined || c.namespace === r.namespace);
   let unchanged = 0;
   for (const r of recorded) {
     const candidates = current.policies.map((c, i) => ({ c, i })).filter(({ c }) => fits(c, r));
     for (const { i } of candidates) matched.add(i);
-    if (candidates.length === 0) changes.push(`missing: ${r.namespace}/${r.name} was tested; ${target} holds it no longer`);
+    if (candidates.length === 0) changes.push(`missing: ${policyLabel(r)} was tested; ${target} holds it no longer`);
     else if (candidates.some(({ c }) => c.sha256 === r.sha256)) unchanged++;
-    else changes.push(`changed: ${r.namespace}/${r.name} (tested sha256 ${short(r.sha256)}, now ${short(candidates[0]!.c.sha256)} in ${candidates[0]!.c.file})`);
+    else changes.push(`changed: ${policyLabel(r)} (tested sha256 ${short(r.sha256)}, now ${short(candidates[0]!.c.sha256)} in ${candidates[0]!.c.file})`);
   }
   current.policies.forEach((c, i) => {
-    if (!matched.has(i)) changes.push(`new: ${c.namespace ? `${c.namespace}/` : ''}${c.name} in ${c.file} was not tested`);
+    if (!matched.has(i)) changes.push(`new: ${c.kind || c.namespace ? policyLabel({ ...c, namespace: c.namespace ?? '' }) : c.name} in ${c.file} was not tested`);
   });
   const testedSuite = run.meta?.intent?.files.find((f) => f.role === 'suite');
   if (current.suiteSha256 && testedSuite && current.suiteSha256 !== testedSuite.sha256) {

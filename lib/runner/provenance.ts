@@ -119,8 +119,9 @@ export async function captureIntent(suite: Suite): Promise<CapturedIntent> {
   if (suite.sha256 && sha256(suiteText) !== suite.sha256) throw changed(suite.file);
   const files: CapturedIntent['files'] = [{ role: 'suite', file: suite.file, sha256: sha256(suiteText), copy: copyOf(suite.file), text: suiteText }];
 
-  const byFile = new Map<string, LoadedPolicy[]>();
-  for (const p of suite.policies) {
+  // Both scopes: a policy file may hold NetworkPolicies and admin policies side by side.
+  const byFile = new Map<string, Array<Pick<LoadedPolicy, 'source' | 'text' | 'fileSha256'>>>();
+  for (const p of [...suite.policies, ...(suite.adminPolicies ?? [])]) {
     if (resolve(p.source.file) === resolve(suite.file)) continue; // inline in the suite
     byFile.set(p.source.file, [...(byFile.get(p.source.file) ?? []), p]);
   }

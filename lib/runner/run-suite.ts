@@ -14,6 +14,7 @@ import { execNeeds, probeFlows } from './probe-flows.ts';
 import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenance.ts';
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
+import { policyRecords } from '../suite/policy-records.ts';
 
 export interface RunSettings {
   timeoutMs: number;
@@ -99,7 +100,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
         probeKinds: [...new Set(suite.flows.map((f) => f.probe))].sort() as ProbeKind[],
       },
       fingerprint,
-      policies: suite.policies.map((p) => ({ name: p.policy.metadata.name, namespace: p.namespace, file: p.source.file, sha256: p.sha256 })),
+      policies: policyRecords(suite),
       intent: intentRecord(intent),
       scope: {
         namespaces: suite.namespaces.map((n) => n.name),

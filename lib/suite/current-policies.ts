@@ -7,12 +7,16 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import { loadSuite } from './load.ts';
+import { policyRecords } from './policy-records.ts';
+import type { PolicyRecord } from '../types.ts';
 import { parseYamlDocuments } from '../yaml-input.ts';
 
 export interface CurrentPolicy {
   name: string;
-  /** Absent when the document names none (the loader would default it from the suite). */
+  /** Absent when the document names none (the loader would default it from the suite); '' for a cluster-scoped admin policy. */
   namespace?: string;
+  /** Absent: a NetworkPolicy. */
+  kind?: PolicyRecord['kind'];
   sha256: string;
   file: string;
 }
@@ -37,7 +41,13 @@ function yamlFilesUnder(dir: string): string[] {
     .sort();
 }
 
-/** NetworkPolicy documents of one file; other documents (a kustomization, a Deployment) are skipped. */
+const adminKinds: Record<string, string> = {
+  AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  ClusterNetworkPolicy: 'policy.networking.k8s.io/v1alpha2',
+};
+
+/** NetworkPolicy and admin policy documents of one file; other documents (a kustomization, a Deployment) are skipped. */
 function policiesOf(file: string): CurrentPolicy[] {
   const text = readInputFile(file, { what: 'cannot read policy file' });
   const { sources, texts } = parseYamlDocuments(file, text);
@@ -45,7 +55,12 @@ function policiesOf(file: string): CurrentPolicy[] {
   sources.forEach((src, i) => {
     if (src.doc.errors.length > 0) throw new InputError(src.syntaxProblems());
     const obj = src.data() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
-    if (!obj || obj.apiVersion !== 'networking.k8s.io/v1' || obj.kind !== 'NetworkPolicy' || typeof obj.metadata?.name !== 'string') return;
+    if (!obj || typeof obj.metadata?.name !== 'string') return;
+    if (typeof obj.kind === 'string' && adminKinds[obj.kind] !== undefined && obj.apiVersion === adminKinds[obj.kind]) {
+      out.push({ name: obj.metadata.name, namespace: '', kind: obj.kind as PolicyRecord['kind'], sha256: sha256(texts[i]!), file });
+      return;
+    }
+    if (obj.apiVersion !== 'networking.k8s.io/v1' || obj.kind !== 'NetworkPolicy') return;
     out.push({ name: obj.metadata.name, ...(typeof obj.metadata.namespace === 'string' ? { namespace: obj.metadata.namespace } : {}), sha256: sha256(texts[i]!), file });
   });
   return out;
@@ -71,7 +86,7 @@ export async function currentPolicies(target: string): Promise<CurrentPolicies> 
     const suite = await loadSuite(target);
     return {
       kind: 'suite',
-      policies: suite.policies.map((p) => ({ name: p.policy.metadata.name, namespace: p.namespace, sha256: p.sha256, file: p.source.file })),
+      policies: policyRecords(suite),
       suiteSha256: suite.sha256,
     };
   }
