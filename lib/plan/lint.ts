@@ -1,18 +1,30 @@
 // lint over files: policy files are read as written; a suite brings its pods and namespaces
 // (so selector and named-port rules can check against them), its policies and its flows as
-// `plan` predicts them.
+// `plan` predicts them, and for its admin policies the world `plan` predicts over (pods with
+// addresses and served ports, externals, the NetworkPolicies and admin policies in force).
 import { dirname, join, resolve } from 'node:path';
 import { InputError, type InputProblem } from '../errors.ts';
-import { lintPolicies, parsePolicyFile, sortFindings, type Finding, type LintContext, type LintFlows, type PolicySource } from '../policy/lint/index.ts';
+import {
+  lintAdminPolicies,
+  lintPolicies,
+  parsePolicyFile,
+  sortFindings,
+  type AdminLintWorld,
+  type AdminPolicySource,
+  type Finding,
+  type LintContext,
+  type LintFlows,
+  type PolicySource,
+} from '../policy/lint/index.ts';
 import { loadSuite } from '../suite/load.ts';
 import type { Expectation, Suite } from '../types.ts';
 import { predictResolvedFlow, type PlannedPrediction } from './flows.ts';
-import { planSuite } from './prepare.ts';
+import { planSuite, type SuitePlan } from './prepare.ts';
 import { labelWorld } from './world.ts';
 
 /** The suite's flows as `plan` predicts them (planner addresses, policies in force), under those policies or a variant. */
-export function suiteFlows(suite: Suite): LintFlows {
-  const { policies, world, planned } = planSuite(suite);
+export function suiteFlows(suite: Suite, plan: SuitePlan = planSuite(suite)): LintFlows {
+  const { policies, world, planned } = plan;
   const run = (verdictOf: (p: PlannedPrediction) => Expectation) => planned.map((p) => ({ name: p.resolved.flow.name, expect: p.resolved.flow.expect, verdict: verdictOf(p) }));
   const inForce = run((p) => p.prediction.verdict);
   return {
@@ -22,11 +34,26 @@ export function suiteFlows(suite: Suite): LintFlows {
   };
 }
 
+/** The world the admin rules of lint decide over: the one `plan` predicts in. */
+export function adminLintWorld(suite: Suite, plan: SuitePlan): AdminLintWorld {
+  return {
+    world: plan.world,
+    policies: plan.policies,
+    externalPorts: Object.fromEntries(suite.externals.map((e) => [e.name, e.serve.map((s) => ({ port: s.port, protocol: s.protocol }))])),
+    inForce: new Map(plan.admin.map((a) => [a.policy.id, a.policy])),
+  };
+}
+
 /** Lints a suite's policies against its pods; policy locations come from re-reading the files. */
 export function lintSuite(suite: Suite): Finding[] {
   const own = parsePolicyFile(suite.file);
   const sources: PolicySource[] = [...own.policies];
-  for (const rel of own.policyFiles) sources.push(...parsePolicyFile(join(dirname(suite.file), rel)).policies);
+  const adminSources: AdminPolicySource[] = [...own.adminPolicies];
+  for (const rel of own.policyFiles) {
+    const parsed = parsePolicyFile(join(dirname(suite.file), rel));
+    sources.push(...parsed.policies);
+    adminSources.push(...parsed.adminPolicies);
+  }
   // Policies without a namespace take the one the loader gave them.
   for (const s of sources) {
     if (!s.policy.metadata?.namespace) {
@@ -34,7 +61,9 @@ export function lintSuite(suite: Suite): Finding[] {
       if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
     }
   }
-  return lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR, flows: suiteFlows(suite) });
+  const plan = planSuite(suite);
+  const admin = lintAdminPolicies(adminSources, { where: 'this suite', world: adminLintWorld(suite, plan) });
+  return sortFindings([...lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR, flows: suiteFlows(suite, plan) }), ...admin]);
 }
 
 /** What lint found over many inputs: the findings of every readable input, the problems of every other. */
@@ -53,6 +82,8 @@ export async function lintInputs(files: string[], ctx: LintContext): Promise<Lin
   const findings: Finding[] = [];
   const inputErrors: InputProblem[] = [];
   const plain: PolicySource[] = [];
+  const plainAdmin: AdminPolicySource[] = [];
+  let plainFiles = 0;
   const seen = new Set<string>();
   for (const file of files) {
     if (seen.has(resolve(file))) continue;
@@ -60,12 +91,17 @@ export async function lintInputs(files: string[], ctx: LintContext): Promise<Lin
     try {
       const parsed = parsePolicyFile(file);
       if (parsed.kinds.includes('ConnectivitySuite')) findings.push(...lintSuite(await loadSuite(file)));
-      else plain.push(...parsed.policies);
+      else {
+        plain.push(...parsed.policies);
+        plainAdmin.push(...parsed.adminPolicies);
+        plainFiles++;
+      }
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       inputErrors.push(...err.problems);
     }
   }
   if (plain.length) findings.push(...lintPolicies(plain, ctx));
+  if (plainAdmin.length) findings.push(...lintAdminPolicies(plainAdmin, { where: plainFiles === 1 ? 'this file' : 'these files' }));
   return { findings: sortFindings(findings), inputErrors };
 }

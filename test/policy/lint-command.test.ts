@@ -86,6 +86,21 @@ describe('lint command over many inputs', () => {
     expect(doc.errors).to.be.greaterThan(0);
   });
 
+  it('a file with admin policies: their findings at file:line:col with rule id and severity, exit 1 for the certain ones', async () => {
+    const adminFile = 'test/fixtures/lint/admin-order.yaml';
+    const r = await runCommand(lintCommand, ['lint', adminFile]);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.contain(`${adminFile}:15:7: error [admin-rule-shadowed] anp/deny-first: ingress[1] "allow-tenant-a" (Allow) can never apply`);
+    expect(r.stdout).to.contain(`${adminFile}:80:13: warning [admin-same-priority-overlap] anp/tie-deny:`);
+    expect(r.stdout).to.contain(`${adminFile}:89:18: info [admin-nodes-peer]`);
+    expect(r.stdout).to.match(/3 error\(s\), 3 warning\(s\), 3 info\n$/);
+    const j = await runCommand(lintCommand, ['lint', '--json', adminFile]);
+    const doc = JSON.parse(j.stdout) as LintJson;
+    expect(doc.errors).to.equal(3);
+    expect(doc.findings.map((f) => f.ruleId)).to.include.members(['admin-rule-shadowed', 'baseline-rule-unreachable', 'admin-same-priority-overlap', 'admin-mixed-api-versions', 'admin-domain-names']);
+    expect(doc.findings.find((f) => f.ruleId === 'admin-mixed-api-versions')!.location).to.deep.equal({ file: adminFile, line: 129, col: 13 });
+  });
+
   it('a file named twice is linted once', async () => {
     const once = await runCommand(lintCommand, ['lint', '--json', good1]);
     const twice = await runCommand(lintCommand, ['lint', '--json', good1, `./${good1}`]);

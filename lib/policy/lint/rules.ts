@@ -203,7 +203,7 @@ function splitPeers(src: PolicySource, ctx: LintContext, deadPeers: Set<string>)
 }
 
 /** "a", "a and b", "a, b, c and 2 more" */
-function joinFew(items: string[]): string {
+export function joinFew(items: string[]): string {
   const shown = items.slice(0, 3);
   const more = items.length - shown.length;
   if (more > 0) return `${shown.join(', ')} and ${more} more`;

@@ -1,5 +1,6 @@
 // Finds NetworkPolicy objects in YAML files with their line numbers: each document of a
-// policy file, or the inline entries of a suite's spec.policies. Tolerant on purpose: lint
+// policy file, or the inline entries of a suite's spec.policies; the cluster-scoped admin
+// policies (ANP, BANP, CNP) the same way (admin-source.ts). Tolerant on purpose: lint
 // must read policies the API server would reject (the point is to find their mistakes), so
 // values are not validated; only a shape the rules cannot read at all (a list that is not a
 // list, a selector that is not a mapping) makes the file an input error, like bad YAML.
@@ -8,6 +9,7 @@ import { readInputFile } from '../../input-file.ts';
 import type { NetworkPolicy, SourceLocation } from '../../types.ts';
 import { parseYamlDocuments, pathText } from '../../yaml-input.ts';
 import { decodeNulls } from '../decode.ts';
+import { adminShapeProblems, decodeAdminNulls, isAdminKind, type AdminPolicySource } from './admin-source.ts';
 
 export type YamlPath = Array<string | number>;
 
@@ -24,6 +26,8 @@ export interface ParsedFile {
   /** kind of each document, for telling suites from policy files. */
   kinds: string[];
   policies: PolicySource[];
+  /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy documents. */
+  adminPolicies: AdminPolicySource[];
   /** `file:` references of a suite's spec.policies, relative to the suite. */
   policyFiles: string[];
 }
@@ -93,7 +97,7 @@ function shapeProblems(policy: Json, locate: (path: YamlPath) => SourceLocation)
 
 export function parsePolicyText(file: string, text: string): ParsedFile {
   const { sources } = parseYamlDocuments(file, text);
-  const out: ParsedFile = { file, kinds: [], policies: [], policyFiles: [] };
+  const out: ParsedFile = { file, kinds: [], policies: [], adminPolicies: [], policyFiles: [] };
   // Every syntax error of every document, in the loader's words (no "at line x" repeated).
   const syntax: InputProblem[] = sources.flatMap((src) => src.syntaxProblems());
   if (syntax.length > 0) throw new InputError(syntax);
@@ -110,8 +114,17 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
       if (problems.length > 0) shape.push(...problems);
       else out.policies.push({ file, policy: policy as NetworkPolicy, locate });
     };
+    const addAdmin = (written: Json, base: YamlPath) => {
+      const document = decodeAdminNulls(written); // a null field is pruned, as the API server does for custom resources
+      const locate = (path: YamlPath): SourceLocation => src.locate([...base, ...path]);
+      const problems = adminShapeProblems(document, locate);
+      if (problems.length > 0) shape.push(...problems);
+      else out.adminPolicies.push({ file, document: document as AdminPolicySource['document'], locate });
+    };
     if (kind === 'NetworkPolicy') {
       add(value, []);
+    } else if (isAdminKind(kind)) {
+      addAdmin(value, []);
     } else if (kind === 'ConnectivitySuite') {
       const policies = isMap(value.spec) ? value.spec.policies : undefined;
       const entries = Array.isArray(policies) ? policies : [];
@@ -119,6 +132,7 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
         if (!isMap(entry)) return;
         if (typeof entry.file === 'string') out.policyFiles.push(entry.file);
         else if (entry.kind === 'NetworkPolicy') add(entry, ['spec', 'policies', i]);
+        else if (isAdminKind(entry.kind)) addAdmin(entry, ['spec', 'policies', i]);
       });
     }
   }
