@@ -7,6 +7,6 @@ export { compilePolicies, compilePolicy } from './compile.ts';
 export type { CompiledPolicies, CompiledPolicy, CompiledRule, CompiledPeer, Direction } from './compile.ts';
 export { predict, predictCompiled, evaluateDirection, selectingPolicies } from './predict.ts';
 export type { RuleMatch, RuleMiss, DirectionEvaluation } from './predict.ts';
-export { materialize, entryMatches, enforcementAllows } from './materialize.ts';
-export type { MaterializedEntry, MaterializedPeer, MaterializedPort, MaterializedRule, PodEnforcement } from './materialize.ts';
+export { materialize, entryMatches, enforcementAllows, directionAllows } from './materialize.ts';
+export type { DirectionEnforcement, MaterializedEntry, MaterializedPeer, MaterializedPort, MaterializedRule, MaterializedTierRule, PodEnforcement } from './materialize.ts';
 export { parseCidr, parseIP, cidrWithin, cidrsOverlap } from '../ip.ts';

@@ -1,8 +1,13 @@
 // The enforcement view of the policies for one pod: concrete peers (pod selectors become the
 // IPs of the pods they select in the finite world) and concrete ports (named ports resolved
-// on the destination pod). The netns provider compiles this to nftables; the semantics live
-// here only, and test/policy/materialize.test.ts checks it cell by cell against predict().
+// on the destination pod), per direction in the tiers' order: admin rules, NetworkPolicy,
+// baseline rules (lib/policy/tiers.ts). The netns provider compiles this to nftables; the
+// semantics live here only, and test/policy/materialize.test.ts checks it cell by cell
+// against predict().
 import type { NetworkPolicy, NetworkPolicyPort, Protocol } from '../types.ts';
+import type { AdminEffect, AdminPolicy } from './admin.ts';
+import { materializeTier } from './materialize-tiers.ts';
+import { compileAdmin } from './tiers.ts';
 import { compilePolicies, indexWorld, type CompiledPeer, type CompiledRule, type WorldIndex } from './compile.ts';
 import { cidrContainsIP, parseCidr, parseIP } from '../ip.ts';
 import { ipBlockMatches, selectorPeerMatchesPod } from './matching.ts';
@@ -28,10 +33,31 @@ export interface MaterializedRule {
   entries: MaterializedEntry[];
 }
 
+/** An admin or baseline rule: its entries decide with the rule's effect (the first matching rule of the tier). */
+export interface MaterializedTierRule extends MaterializedRule {
+  /** "anp/<name>", "banp/<name>", "cnp/<name>" */
+  policy: string;
+  /** "anp/tenant-isolation ingress[1] (priority 10, Deny)" */
+  label: string;
+  effect: AdminEffect;
+}
+
+/** One direction of one pod, walked in this order: admin, then NetworkPolicy (when isolated), else baseline. */
+export interface DirectionEnforcement {
+  /** Selected by a NetworkPolicy for this direction: its rules decide (default deny), the baseline does not apply. */
+  isolated: boolean;
+  /** The NetworkPolicy rules (any match allows). */
+  rules: MaterializedRule[];
+  /** Admin-tier rules in precedence order; absent or empty = none. Pass hands over to NetworkPolicy. */
+  admin?: MaterializedTierRule[];
+  /** Baseline-tier rules in precedence order, for a pod no NetworkPolicy isolates; absent or empty = none. */
+  baseline?: MaterializedTierRule[];
+}
+
 export interface PodEnforcement {
   pod: WorldPod;
-  ingress: { isolated: boolean; rules: MaterializedRule[] };
-  egress: { isolated: boolean; rules: MaterializedRule[] };
+  ingress: DirectionEnforcement;
+  egress: DirectionEnforcement;
 }
 
 /** A policy port entry made concrete for one destination pod (or for a non-pod destination). */
@@ -130,8 +156,10 @@ function materializeEgressRule(rule: CompiledRule, world: PolicyWorld, index: Wo
   return ruleWith(rule, entries);
 }
 
-export function materialize(policies: NetworkPolicy[], world: PolicyWorld, pod: WorldPod): PodEnforcement {
+/** `admin`: the cluster-scoped admin policies in force (ANP, BANP, CNP), in any order. */
+export function materialize(policies: NetworkPolicy[], world: PolicyWorld, pod: WorldPod, admin?: AdminPolicy[]): PodEnforcement {
   const compiled = compilePolicies(policies);
+  const tiers = compileAdmin(admin);
   const index = indexWorld(world);
   const ingressPolicies = selectingPolicies(compiled, pod, 'ingress');
   const egressPolicies = selectingPolicies(compiled, pod, 'egress');
@@ -140,10 +168,14 @@ export function materialize(policies: NetworkPolicy[], world: PolicyWorld, pod: 
     ingress: {
       isolated: ingressPolicies.length > 0,
       rules: ingressPolicies.flatMap((p) => p.ingress.map((r) => materializeIngressRule(r, pod, world, index))),
+      admin: materializeTier(tiers.admin, 'ingress', pod, world, index),
+      baseline: materializeTier(tiers.baseline, 'ingress', pod, world, index),
     },
     egress: {
       isolated: egressPolicies.length > 0,
       rules: egressPolicies.flatMap((p) => p.egress.map((r) => materializeEgressRule(r, world, index))),
+      admin: materializeTier(tiers.admin, 'egress', pod, world, index),
+      baseline: materializeTier(tiers.baseline, 'egress', pod, world, index),
     },
   };
 }
@@ -173,6 +205,20 @@ export function entryMatches(entry: MaterializedEntry, peerIP: string, port: num
   return entry.ports.some((p) => p.protocol === protocol && port >= p.port && port <= (p.endPort ?? p.port));
 }
 
+/**
+ * One direction walked as the tiers are (and as the netns chains are): the first matching
+ * admin rule decides (Pass goes on to NetworkPolicy); an isolated pod's NetworkPolicy rules
+ * decide; else the first matching baseline rule (Pass: no decision); else allowed.
+ */
+export function directionAllows(side: DirectionEnforcement, peerIP: string, port: number, protocol: Protocol): boolean {
+  const hits = (r: MaterializedRule) => r.entries.some((e) => entryMatches(e, peerIP, port, protocol));
+  const admin = (side.admin ?? []).find(hits);
+  if (admin && admin.effect !== 'pass') return admin.effect === 'allow';
+  if (side.isolated) return side.rules.some(hits);
+  const baseline = (side.baseline ?? []).find(hits);
+  return !baseline || baseline.effect !== 'deny';
+}
+
 /** The verdict the enforcement view gives a flow between two IPs (either may be a world pod). */
 export function enforcementAllows(
   srcEnforcement: PodEnforcement | undefined,
@@ -182,13 +228,7 @@ export function enforcementAllows(
   port: number,
   protocol: Protocol,
 ): boolean {
-  const egressOk =
-    !srcEnforcement ||
-    !srcEnforcement.egress.isolated ||
-    srcEnforcement.egress.rules.some((r) => r.entries.some((e) => entryMatches(e, dstIP, port, protocol)));
-  const ingressOk =
-    !dstEnforcement ||
-    !dstEnforcement.ingress.isolated ||
-    dstEnforcement.ingress.rules.some((r) => r.entries.some((e) => entryMatches(e, srcIP, port, protocol)));
+  const egressOk = !srcEnforcement || directionAllows(srcEnforcement.egress, dstIP, port, protocol);
+  const ingressOk = !dstEnforcement || directionAllows(dstEnforcement.ingress, srcIP, port, protocol);
   return egressOk && ingressOk;
 }
