@@ -1,6 +1,8 @@
 // Per-rule packet counters from every pod's policy table (`nft -j list table`), summed by
-// the rule comment: "<ns>/<policy> ingress[0]" -> packets that rule accepted, and
-// "<ns>/<pod> ingress default-deny" -> packets the isolation dropped.
+// the rule comment and reported under the rule's label: "<ns>/<policy> ingress[0]" ->
+// packets that rule accepted, "<ns>/<pod> ingress default-deny" -> packets the isolation
+// dropped, "anp/x ingress[1] (priority 10, Deny)" -> packets that admin rule decided (a
+// comment is at most 128 bytes: nft-policy.ts scriptComments() maps comments to labels).
 import { execa } from 'execa';
 import { policyTable } from './nft-policy.ts';
 import { findTool } from './tools.ts';
@@ -28,7 +30,17 @@ export function sumCounters(json: string, into = new Map<string, number>()): Map
   return into;
 }
 
-export async function readRuleCounters(namespaces: string[]): Promise<Map<string, number>> {
+/** Counts by comment -> counts by label (`labels`: comment -> label; a comment it lacks stays as it is). */
+export function countersByLabel(byComment: Map<string, number>, labels: ReadonlyMap<string, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [comment, packets] of byComment) {
+    const label = labels.get(comment) ?? comment;
+    out.set(label, (out.get(label) ?? 0) + packets);
+  }
+  return out;
+}
+
+export async function readRuleCounters(namespaces: string[], labels: ReadonlyMap<string, string> = new Map()): Promise<Map<string, number>> {
   const ip = findTool('ip') ?? 'ip';
   const outputs = await Promise.all(
     namespaces.map(async (ns) => {
@@ -38,5 +50,5 @@ export async function readRuleCounters(namespaces: string[]): Promise<Map<string
   );
   const total = new Map<string, number>();
   for (const out of outputs) sumCounters(out, total);
-  return total;
+  return countersByLabel(total, labels);
 }

@@ -1,10 +1,20 @@
 // NetworkPolicy enforcement for one pod as nftables text. Pure: it takes lib/policy's
 // materialize() output (which holds all the semantics: selectors, named ports, ipBlock,
-// isolation) and only spells it in nft syntax. Ingress is the input hook, egress the
-// output hook at priority 0, after the Service DNAT at -100, so egress rules see the
-// backend address, as CNIs evaluate egress post-DNAT.
+// isolation, the admin tiers' order) and only spells it in nft syntax. Ingress is the input
+// hook, egress the output hook at priority 0, after the Service DNAT at -100, so egress
+// rules see the backend address, as CNIs evaluate egress post-DNAT.
+//
+// A direction with admin or baseline rules (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+// ClusterNetworkPolicy) is walked through one chain per tier, in precedence order:
+//   <hook chain>  established, loopback, NDP  -> goto <dir>_admin
+//   <dir>_admin     admin rules: accept | deny | Pass = goto <dir>_netpol; then goto <dir>_netpol
+//   <dir>_netpol    isolated: the NetworkPolicy rules, then default deny; else goto <dir>_baseline
+//   <dir>_baseline  baseline rules: accept | deny | Pass = accept; then accept
+// Every rule counts and carries its label as comment, so the rule that decided on the wire
+// can be read back (counters.ts). A direction without them is spelled as it always was.
+import { createHash } from 'node:crypto';
 import { formatIP, parseCidr } from '../../ip.ts';
-import type { MaterializedEntry, MaterializedPort, MaterializedRule, PodEnforcement } from '../../policy/materialize.ts';
+import type { DirectionEnforcement, MaterializedEntry, MaterializedPort, MaterializedRule, MaterializedTierRule, PodEnforcement } from '../../policy/materialize.ts';
 import { podAddresses } from '../../policy/world.ts';
 
 export const policyTable = 'flowproof_policy';
@@ -23,6 +33,18 @@ const maxComment = 128;
 
 export function commentFor(label: string): string {
   return label.length <= maxComment ? label : label.slice(0, maxComment);
+}
+
+/**
+ * The comment of an admin or baseline rule: its label, or when that is too long (a policy
+ * name of 100+ characters), the label's start and a hash of the whole label, so that two
+ * rules of one long-named policy, whose labels differ only past the cut, keep their
+ * counters apart. scriptComments() maps it back to the label.
+ */
+export function tierCommentFor(label: string): string {
+  if (label.length <= maxComment) return label;
+  const hash = createHash('sha256').update(label).digest('hex').slice(0, 8);
+  return `${label.slice(0, maxComment - hash.length - 1)}~${hash}`;
 }
 
 /** Comment on the final drop of an isolated direction; ruleCounters reports it under this key. */
@@ -67,17 +89,81 @@ function portMatch(p: MaterializedPort): string {
   return `meta l4proto ${proto} th dport ${range}`;
 }
 
-/** The nft rules for one materialized rule: one per (peer, port), all with its label. */
-export function ruleLines(rule: MaterializedRule): string[] {
-  const comment = `comment "${commentFor(rule.label)}"`;
+/** The match part of each nft rule of a materialized rule: one per (peer, port); '' matches everything. */
+function matchLines(rule: MaterializedRule): string[] {
   const out: string[] = [];
   for (const entry of rule.entries) {
     const peer = peerMatch(entry, rule.direction);
     if (peer === undefined) continue;
     const ports = entry.ports === 'any' ? [''] : entry.ports.map(portMatch);
-    for (const port of ports) out.push([peer, port, 'counter accept', comment].filter(Boolean).join(' '));
+    for (const port of ports) out.push([peer, port].filter(Boolean).join(' '));
   }
   return out;
+}
+
+/** The nft rules for one materialized rule: one per (peer, port), all with its label. */
+export function ruleLines(rule: MaterializedRule): string[] {
+  const comment = `comment "${commentFor(rule.label)}"`;
+  return matchLines(rule).map((m) => [m, 'counter accept', comment].filter(Boolean).join(' '));
+}
+
+/**
+ * A denial's statements: ingress drops; egress drops only what goes to the pod itself and
+ * marks the rest for the sink (egressDenyMark), each rule counting.
+ */
+function denyStatements(direction: 'ingress' | 'egress'): string[] {
+  if (direction === 'ingress') return ['counter drop'];
+  return ['fib daddr type local counter drop', `counter meta mark set mark or 0x${egressDenyMark.toString(16)} accept`];
+}
+
+/** The chains of one direction walked through the tiers. */
+export function tierChains(direction: 'ingress' | 'egress'): { admin: string; netpol: string; baseline: string } {
+  return { admin: `${direction}_admin`, netpol: `${direction}_netpol`, baseline: `${direction}_baseline` };
+}
+
+/**
+ * The nft rules for one admin or baseline rule, with its label: Allow/Accept accepts, Deny
+ * denies, Pass goes on to the NetworkPolicy chain (admin tier) or leaves the decision to
+ * the default, allowed (baseline tier: there is no tier after it).
+ */
+export function tierRuleLines(rule: MaterializedTierRule, tier: 'admin' | 'baseline'): string[] {
+  const comment = `comment "${tierCommentFor(rule.label)}"`;
+  const statements =
+    rule.effect === 'deny' ? denyStatements(rule.direction) : rule.effect === 'pass' && tier === 'admin' ? [`counter goto ${tierChains(rule.direction).netpol}`] : ['counter accept'];
+  return matchLines(rule).flatMap((m) => statements.map((st) => [m, st, comment].filter(Boolean).join(' ')));
+}
+
+function isTiered(side: DirectionEnforcement): boolean {
+  return (side.admin?.length ?? 0) > 0 || (side.baseline?.length ?? 0) > 0;
+}
+
+/** The NetworkPolicy rules of an isolated direction, then its counted default deny. */
+function netpolLines(direction: 'ingress' | 'egress', enf: PodEnforcement): string[] {
+  const lines: string[] = [];
+  for (const rule of enf[direction].rules) for (const l of ruleLines(rule)) lines.push(`    ${l}`);
+  const comment = `comment "${commentFor(dropLabel(direction, enf.pod))}"`;
+  for (const st of denyStatements(direction)) lines.push(`    ${st} ${comment}`);
+  return lines;
+}
+
+/** The regular chains of a tiered direction (the hook chain ends in `goto <dir>_admin`). */
+function tierChainLines(direction: 'ingress' | 'egress', enf: PodEnforcement): string[] {
+  const side = enf[direction];
+  const names = tierChains(direction);
+  const rules = (list: MaterializedTierRule[] | undefined, tier: 'admin' | 'baseline') => (list ?? []).flatMap((r) => tierRuleLines(r, tier)).map((l) => `    ${l}`);
+  return [
+    `  chain ${names.admin} {`,
+    ...rules(side.admin, 'admin'),
+    `    goto ${names.netpol}`,
+    '  }',
+    `  chain ${names.netpol} {`,
+    ...(side.isolated ? netpolLines(direction, enf) : [`    goto ${names.baseline}`]),
+    '  }',
+    `  chain ${names.baseline} {`,
+    ...rules(side.baseline, 'baseline'),
+    '    accept',
+    '  }',
+  ];
 }
 
 /** Neighbour discovery (RFC 4861): router and neighbour solicitations and advertisements, redirects. */
@@ -103,17 +189,32 @@ function chain(name: 'input' | 'output', direction: 'ingress' | 'egress', enf: P
     `    ${loopback}`,
     ...loopback6,
   ];
-  if (side.isolated) {
-    for (const rule of side.rules) for (const l of ruleLines(rule)) lines.push(`    ${l}`);
-    const comment = `comment "${commentFor(dropLabel(direction, enf.pod))}"`;
-    if (direction === 'ingress') lines.push(`    counter drop ${comment}`);
-    else {
-      lines.push(`    fib daddr type local counter drop ${comment}`);
-      lines.push(`    counter meta mark set mark or 0x${egressDenyMark.toString(16)} accept ${comment}`);
-    }
-  }
+  if (isTiered(side)) return [...lines, `    goto ${tierChains(direction).admin}`, '  }', ...tierChainLines(direction, enf)];
+  if (side.isolated) lines.push(...netpolLines(direction, enf));
   lines.push('  }');
   return lines;
+}
+
+/**
+ * Every comment the pod's script carries, with the label it stands for: what ruleCounters()
+ * reports the packets under. A NetworkPolicy label longer than a comment is cut, as it always
+ * was; when two labels are cut to one comment, the comment stands for itself (it cannot tell them apart).
+ */
+export function scriptComments(enf: PodEnforcement, into = new Map<string, string>()): Map<string, string> {
+  const put = (comment: string, label: string) => {
+    const had = into.get(comment);
+    into.set(comment, had === undefined || had === label ? label : comment);
+  };
+  for (const direction of ['ingress', 'egress'] as const) {
+    const side = enf[direction];
+    if (side.isolated) {
+      for (const r of side.rules) put(commentFor(r.label), r.label);
+      const drop = dropLabel(direction, enf.pod);
+      put(commentFor(drop), drop);
+    }
+    if (isTiered(side)) for (const r of [...(side.admin ?? []), ...(side.baseline ?? [])]) put(tierCommentFor(r.label), r.label);
+  }
+  return into;
 }
 
 /**
