@@ -15,10 +15,11 @@ import { planAddresses } from '../../suite/addresses.ts';
 import { addressAt, formatIPv4, parseCidr, parseCidr4 } from '../../ip.ts';
 import { defaultServiceCIDR6, stateFamilies, stateFor, suiteFamilies } from '../../suite/families.ts';
 import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { AdminInForce } from '../../policy/admin.ts';
 import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
-import { policyScript } from './nft-policy.ts';
+import { policyScript, scriptComments } from './nft-policy.ts';
 import { appHelpers, appsServed, firstFailure, servedByAppServer, startWorkloadServers, suitePorts, type ServerContext } from './pod-servers.ts';
 import { execInsideNetns, loopbackOf } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
@@ -70,6 +71,8 @@ export class NetnsProvider implements Provider {
   private plan?: TopologyPlan;
   private record?: RunRecord;
   private servers: RunningServer[] = [];
+  /** Comment -> rule label of the scripts the last apply() loaded (ruleCounters reports by label). */
+  private commentLabels = new Map<string, string>();
   private teardownNow?: () => Promise<void>;
   private readonly warn: (m: string) => void;
 
@@ -200,18 +203,24 @@ export class NetnsProvider implements Provider {
     return undefined;
   }
 
-  async apply(policies: NetworkPolicy[]): Promise<void> {
+  /** NetworkPolicies and admin policies (ANP, BANP, CNP), enforced per pod by its policy table. */
+  async apply(policies: NetworkPolicy[], admin: AdminInForce[] = []): Promise<void> {
     if (!this.suite || !this.state || !this.plan) throw new Error('netns provider: apply() before up()');
     const world = worldFromSuite(this.suite, this.state);
+    const adminPolicies = admin.map((a) => a.policy);
     const byKey = new Map(this.plan.pods.map((p) => [p.key, p.netns]));
+    const comments = new Map<string, string>();
     await Promise.all(
       world.pods.map(async (pod) => {
         const ns = byKey.get(`${pod.namespace}/${pod.name}`);
         if (!ns) return;
-        const script = policyScript(materialize(policies, world, pod));
-        await runInNetns(`apply NetworkPolicies to pod ${pod.namespace}/${pod.name}`, ns, ['nft', '-f', '-'], { input: script, hint: aptHint('nft') });
+        const enforcement = materialize(policies, world, pod, adminPolicies);
+        scriptComments(enforcement, comments);
+        const what = adminPolicies.length ? 'NetworkPolicies and admin policies' : 'NetworkPolicies';
+        await runInNetns(`apply ${what} to pod ${pod.namespace}/${pod.name}`, ns, ['nft', '-f', '-'], { input: policyScript(enforcement), hint: aptHint('nft') });
       }),
     );
+    this.commentLabels = comments;
   }
 
   async exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {
@@ -232,7 +241,7 @@ export class NetnsProvider implements Provider {
 
   async ruleCounters(): Promise<Map<string, number>> {
     if (!this.plan) return new Map();
-    return readRuleCounters(this.plan.pods.map((p) => p.netns));
+    return readRuleCounters(this.plan.pods.map((p) => p.netns), this.commentLabels);
   }
 
   async fingerprint(): Promise<Fingerprint> {
