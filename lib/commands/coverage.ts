@@ -1,5 +1,6 @@
 // `flowproof coverage <suite...> [--json]`: per policy rule item (peer × port) the flows
-// that exercise it; the rule items and pods that no flow exercises.
+// that exercise it, NetworkPolicy and admin rules (ANP, BANP, CNP) alike; the rule items and
+// pods that no flow exercises.
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.ts';
 import { coverage, type CoverageReport } from '../policy/coverage.ts';
@@ -17,11 +18,13 @@ export function suiteCoverage(suite: Suite): CoverageReport {
     if (!receiver) return [];
     return [{ name: resolved.flow.name, src: toPolicyEndpoint(resolved.source, plan.world), dst: toPolicyEndpoint(receiver, plan.world), port: resolved.backendPort, protocol: resolved.flow.protocol, family: familyNumber(resolved.flow.family) }];
   });
-  return coverage(plan.policies, plan.world, flows);
+  return coverage(plan.policies, plan.world, flows, plan.admin.map((a) => a.policy));
 }
 
 export function formatCoverage(name: string, r: CoverageReport): string {
-  const lines = [`suite ${name}: ${r.items.length - r.uncoveredItems.length}/${r.items.length} rule items exercised`];
+  const adminItems = r.items.filter((i) => i.tier);
+  const adminText = adminItems.length ? ` (admin rules: ${adminItems.filter((i) => i.flows.length).length}/${adminItems.length})` : '';
+  const lines = [`suite ${name}: ${r.items.length - r.uncoveredItems.length}/${r.items.length} rule items exercised${adminText}`];
   for (const i of r.items) lines.push(`  ${i.flows.length ? '✓' : '✗'} ${i.rule} ${i.peer} ${i.port}${i.flows.length ? `: ${i.flows.map((f) => `"${f}"`).join(', ')}` : ': no flow'}`);
   if (r.untouchedPods.length) lines.push(`pods no flow touches: ${r.untouchedPods.join(', ')}`);
   if (r.idlePolicies.length) lines.push(`policies that select no pod: ${r.idlePolicies.join(', ')}`);
@@ -31,7 +34,7 @@ export function formatCoverage(name: string, r: CoverageReport): string {
 export function register(program: Command): Command {
   return program
     .command('coverage')
-    .description('which flows exercise each policy rule (peer × port); rules and pods no flow exercises')
+    .description('which flows exercise each policy rule (peer × port), admin rules included; rules and pods no flow exercises')
     .argument('<suite...>', 'suite files')
     .option('--json', 'print the coverage as JSON');
 }
