@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { imageNames, type ImageName } from '../../apps/index.ts';
 import { InfrastructureError } from '../../errors.ts';
 import { clustersDir } from '../../paths.ts';
+import type { AdminKind } from '../../policy/admin.ts';
 
 /** The repository's clusters/ folder (kind configs, CNI values, versions.yaml), owned by lib/paths.ts. */
 export { clustersDir };
@@ -27,14 +28,48 @@ export function debianTag(debianVersion: string): string {
   return debianVersion.replace(/^[0-9]+:/, '').replace(/[+~]/g, '-');
 }
 
+/** The network-policy-api kinds (lib/policy/admin.ts AdminKind) and the fields a CNI may not enforce as the API says. */
+export const adminKinds = ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'] as const satisfies readonly AdminKind[];
+export const adminFields = ['namedPort', 'nodes', 'networks', 'domainNames'] as const;
+export type AdminField = (typeof adminFields)[number];
+/** Every AdminKind is listed (a kind added to lib/policy/admin.ts must be pinned here too). */
+type MissingKinds = Exclude<AdminKind, (typeof adminKinds)[number]>;
+const allKindsListed: MissingKinds extends never ? true : false = true;
+void allKindsListed;
+
+/** The pinned CRD manifests live in the network-policy-api repository at the release tag. */
+export function policyApiCrdPrefix(tag: string): string {
+  return `https://raw.githubusercontent.com/kubernetes-sigs/network-policy-api/${tag}/config/crd/`;
+}
+
+/** What a CNI does with the admin policies: the CRDs its own install creates, the kinds it enforces, the fields it gets wrong. */
+const adminPolicySupport = z.strictObject({
+  shipsCrds: z.array(z.enum(adminKinds)),
+  enforces: z.array(z.enum(adminKinds)),
+  unsupportedFields: z.array(z.enum(adminFields)),
+});
+
+/** One API version of the network-policy-api: its release and the CRD manifest of each kind it defines, at that release. */
+function policyApiRelease<S extends z.ZodRawShape>(crds: S) {
+  return z.strictObject({ version, crds: z.strictObject(crds) }).superRefine((r, ctx) => {
+    for (const [k, u] of Object.entries(r.crds as Record<string, string>)) {
+      if (!u.startsWith(policyApiCrdPrefix(r.version))) ctx.addIssue({ code: 'custom', path: ['crds', k], message: `must be a CRD manifest of the release: ${policyApiCrdPrefix(r.version)}…` });
+    }
+  });
+}
+
 /** Every image an app is served from (lib/apps) must be pinned here, and nothing else. */
 const images = z.strictObject(Object.fromEntries(imageNames.map((n) => [n, image])) as Record<ImageName, typeof image>);
 
 export const versionsSchema = z.strictObject({
   tools: z.strictObject({ kind: version, kubectl: version, helm: version }),
   kindNodeImage: image,
-  calico: z.strictObject({ version, operatorCrds: z.url(), operatorManifest: z.url(), installation: z.string() }),
-  cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string() }),
+  calico: z.strictObject({ version, operatorCrds: z.url(), operatorManifest: z.url(), installation: z.string(), adminPolicies: adminPolicySupport }),
+  cilium: z.strictObject({ version, chartRepo: z.url(), image, operatorImage: image, values: z.string(), adminPolicies: adminPolicySupport }),
+  networkPolicyApi: z.strictObject({
+    v1alpha1: policyApiRelease({ AdminNetworkPolicy: z.url(), BaselineAdminNetworkPolicy: z.url() }),
+    v1alpha2: policyApiRelease({ ClusterNetworkPolicy: z.url() }),
+  }),
   images,
   localImages: z.strictObject({
     base: image,
