@@ -93,6 +93,15 @@ export interface Provider {
    * IP (the packet never leaves the pod, so no NetworkPolicy applies).
    */
   insideAddress(target: ResolvedEndpoint): string;
+  /**
+   * The admin policies of the last apply() (ids as Prediction.adminPolicies has them, "anp/x")
+   * that this provider's policy engine does not enforce as the API defines them, each with
+   * the reason ("Cilium 1.18.3 does not implement AdminNetworkPolicy"). The runner reports a
+   * flow whose prediction involves one as not applicable there (inconclusive, never a pass)
+   * and does not probe it. Absent or empty: every admin policy is enforced (netns), or the
+   * provider cannot tell (an existing cluster whose CNI release flowproof does not pin).
+   */
+  adminNotEnforced?(): ReadonlyMap<string, string>;
   /** Per-rule packet counters ("<ns>/<policy> ingress[0]" -> packets), where the provider can tell. */
   ruleCounters?(): Promise<Map<string, number>>;
   fingerprint(): Promise<Fingerprint>;

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { packageVersion } from '../paths.ts';
 import { ExitCode } from '../errors.ts';
 import { createProvider, providerNames, type ProviderName } from '../providers/index.ts';
+import { checkClusterPolicyConsent } from '../providers/kubeconfig/consent.ts';
 import type { SuiteRun } from '../runner/run-suite.ts';
 import { loadSuites } from '../suite/load.ts';
 import { createReportsDir, positiveInt, reportsDir } from './_options.ts';
@@ -19,6 +20,7 @@ interface RunFlags {
   kubeconfig?: string;
   context?: string;
   ephemeral?: boolean;
+  applyClusterPolicies?: boolean;
   timeout: number;
   parallel: number;
   allowRetries: number;
@@ -45,6 +47,7 @@ export function register(program: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig: the cluster to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig: the context to use')
     .option('--ephemeral', 'kubeconfig: probe from ephemeral debug containers in existing pods')
+    .option('--apply-cluster-policies', "kubeconfig: apply the suites' cluster-scoped admin policies (ANP, BANP, CNP: they act on the whole cluster); refused without")
     .option('--timeout <ms>', 'per-probe timeout', positiveInt('--timeout', 100, 600_000), 2000)
     .option('--parallel <n>', 'probes in flight at once', positiveInt('--parallel', 1, 512), 16)
     .option('--allow-retries <n>', 'extra attempts for an expected allow (with backoff)', positiveInt('--allow-retries', 0, 20), 2)
@@ -59,6 +62,8 @@ export function register(program: Command): Command {
 
 export async function action(files: string[], flags: RunFlags): Promise<number> {
   const suites = await loadSuites(files); // bad input stops here: exit 2, nothing touched
+  // Admin policies on the user's own cluster need consent, for every suite before any runs.
+  if (flags.provider === 'kubeconfig') checkClusterPolicyConsent(suites, Boolean(flags.applyClusterPolicies));
   // So do a bad key or control map: found now, not after a whole cluster run.
   if (flags.signKey) loadSigningKey(flags.signKey);
   loadControls(flags.controlsMap);

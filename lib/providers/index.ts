@@ -12,6 +12,8 @@ export interface ProviderFlags {
   kubeconfig?: string;
   context?: string;
   ephemeral?: boolean;
+  /** kubeconfig: apply the suite's cluster-scoped admin policies (refused without). */
+  applyClusterPolicies?: boolean;
 }
 
 export async function createProvider(name: ProviderName, flags: ProviderFlags, log?: (line: string) => void): Promise<Provider> {
@@ -26,7 +28,7 @@ export async function createProvider(name: ProviderName, flags: ProviderFlags, l
     }
     case 'kubeconfig': {
       const { createKubeconfigProvider } = await import('./kubeconfig/index.ts');
-      return createKubeconfigProvider({ kubeconfig: flags.kubeconfig, context: flags.context, ephemeral: flags.ephemeral, log });
+      return createKubeconfigProvider({ kubeconfig: flags.kubeconfig, context: flags.context, ephemeral: flags.ephemeral, applyClusterPolicies: flags.applyClusterPolicies, log });
     }
   }
 }

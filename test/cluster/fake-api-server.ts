@@ -23,7 +23,7 @@ export interface FakeExecRequest {
 /** What the fake exec answers: output and a V1Status, or 'hang' (never answers), or 'close' (closes without status). */
 export type FakeExecReply = { stdout?: string; stderr?: string; status: Record<string, unknown> } | 'hang' | 'close';
 
-const resources: Record<string, { kind: string; namespaced: boolean; group: string }> = {
+const resources: Record<string, { kind: string; namespaced: boolean; group: string; crd?: true }> = {
   namespaces: { kind: 'Namespace', namespaced: false, group: 'v1' },
   nodes: { kind: 'Node', namespaced: false, group: 'v1' },
   pods: { kind: 'Pod', namespaced: true, group: 'v1' },
@@ -32,6 +32,18 @@ const resources: Record<string, { kind: string; namespaced: boolean; group: stri
   secrets: { kind: 'Secret', namespaced: true, group: 'v1' },
   networkpolicies: { kind: 'NetworkPolicy', namespaced: true, group: 'networking.k8s.io/v1' },
   events: { kind: 'Event', namespaced: true, group: 'v1' },
+  // The network-policy-api's cluster-scoped kinds: served only while their CRD is installed (FakeApiServer.crds).
+  adminnetworkpolicies: { kind: 'AdminNetworkPolicy', namespaced: false, group: 'policy.networking.k8s.io/v1alpha1', crd: true },
+  baselineadminnetworkpolicies: { kind: 'BaselineAdminNetworkPolicy', namespaced: false, group: 'policy.networking.k8s.io/v1alpha1', crd: true },
+  clusternetworkpolicies: { kind: 'ClusterNetworkPolicy', namespaced: false, group: 'policy.networking.k8s.io/v1alpha2', crd: true },
+};
+
+/** The API paths the fake serves: core, networking and the network-policy-api versions. */
+const groupPaths: Record<string, string> = {
+  '/api/v1': 'v1',
+  '/apis/networking.k8s.io/v1': 'networking.k8s.io/v1',
+  '/apis/policy.networking.k8s.io/v1alpha1': 'policy.networking.k8s.io/v1alpha1',
+  '/apis/policy.networking.k8s.io/v1alpha2': 'policy.networking.k8s.io/v1alpha2',
 };
 
 export const exitStatus = (code: number) =>
@@ -52,6 +64,8 @@ export class FakeApiServer {
   readonly store = new Map<string, Obj>();
   readonly requests: string[] = [];
   readonly execs: FakeExecRequest[] = [];
+  /** The CRD-backed resources installed (all network-policy-api kinds unless a test removes some). */
+  readonly crds = new Set(Object.keys(resources).filter((r) => resources[r]!.crd));
   /** Pod reads before a pod turns Ready. */
   readyAfterReads = 1;
   /** Container logs by "namespace/pod/container" (add ".previous" for the restarted one). */
@@ -165,10 +179,12 @@ export class FakeApiServer {
     const selector = url.searchParams.get('labelSelector');
 
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.1-fake', platform: 'linux/amd64' });
-    if (path === '/api/v1' || path === '/apis/networking.k8s.io/v1') {
-      const group = path === '/api/v1' ? 'v1' : 'networking.k8s.io/v1';
-      const list = Object.entries(resources)
-        .filter(([, r]) => r.group === group)
+    if (groupPaths[path]) {
+      const group = groupPaths[path];
+      const served = Object.entries(resources).filter(([name, r]) => r.group === group && (!r.crd || this.crds.has(name)));
+      // A group version whose only resources are CRDs that are not installed is not served at all.
+      if (served.length === 0) return this.notFound(res, path);
+      const list = served
         .map(([name, r]) => ({ name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch'] }));
       return this.send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group, resources: list });
     }
@@ -177,14 +193,14 @@ export class FakeApiServer {
       const items = this.list('pods', undefined, selector).map((o) => this.advancePod(o));
       return this.send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: {}, items });
     }
-    const m = /^\/(?:api\/v1|apis\/networking\.k8s\.io\/v1)\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
+    const m = /^\/(api\/v1|apis\/networking\.k8s\.io\/v1|apis\/policy\.networking\.k8s\.io\/v1alpha[12])\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
     if (!m) return this.notFound(res, path);
-    const [, ns, resource, name, sub] = m;
+    const [, prefix, ns, resource, name, sub] = m;
     let namespace: string | undefined = ns;
     // "/api/v1/namespaces/<n>" reads as resource namespaces, name <n>; "/api/v1/namespaces/<n>/pods"
     // as namespace <n>, resource pods.
-    if (!resources[resource]) return this.notFound(res, path);
     const r = resources[resource];
+    if (!r || r.group !== groupPaths[`/${prefix}`] || (r.crd && !this.crds.has(resource))) return this.notFound(res, path);
     if (r.namespaced === false) namespace = undefined;
 
     if (sub === 'ephemeralcontainers' && method === 'PATCH') {

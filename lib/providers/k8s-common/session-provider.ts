@@ -5,6 +5,8 @@ import { InfrastructureError } from '../../errors.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterState, DiagnosticFile, ExecNeeds, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { AdminInForce } from '../../policy/admin.ts';
+import { isApplied, notEnforced, type AdminSupport } from './admin-policies.ts';
 import { collectClusterDiagnostics } from './diagnostics.ts';
 import { makeKube } from './kube.ts';
 import type { ClusterSession } from './session.ts';
@@ -30,8 +32,28 @@ export abstract class SessionBackedProvider implements Provider {
     return this.session;
   }
 
-  apply(policies: NetworkPolicy[]): Promise<void> {
-    return this.need().applyPolicies(policies);
+  /** What the cluster's CNI enforces of the admin policies; undefined: no claim (providers/k8s-common/admin-policies.ts). */
+  protected abstract adminSupport(): Promise<AdminSupport | undefined>;
+  private notEnforcedAdmin: ReadonlyMap<string, string> = new Map();
+
+  /**
+   * The NetworkPolicies and the admin policies: those the CNI would enforce differently from
+   * the API are not applied, and every one it does not enforce as written is named by
+   * adminNotEnforced(), so its flows are not applicable.
+   */
+  async apply(policies: NetworkPolicy[], admin: AdminInForce[]): Promise<void> {
+    const session = this.need();
+    const support = admin.length > 0 ? await this.adminSupport() : undefined;
+    this.notEnforcedAdmin = notEnforced(admin, support);
+    for (const a of admin) {
+      const why = this.notEnforcedAdmin.get(a.policy.id);
+      if (why) session.log(`[${this.name}] ${a.policy.id}: ${why}; its flows are not applicable here${isApplied(a.policy, support) ? '' : ' (not applied)'}`);
+    }
+    await session.applyPolicies(policies, admin.filter((a) => isApplied(a.policy, support)));
+  }
+
+  adminNotEnforced(): ReadonlyMap<string, string> {
+    return this.notEnforcedAdmin;
   }
 
   exec(from: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult> {

@@ -5,10 +5,12 @@
 // exactly what this run made.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { KubernetesObject, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1APIResource, V1NetworkPolicy, V1Node, V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, InputError } from '../../errors.ts';
 import type { ClusterState, ExecNeeds, ExecRequest, ExecResult } from '../../provider.ts';
 import type { Fingerprint, NetworkPolicy, PodSpec, ResolvedEndpoint, Suite } from '../../types.ts';
+import type { AdminInForce, AdminKind } from '../../policy/admin.ts';
+import { adminResources, allAdminKinds, buildAdminPolicy } from './admin-policies.ts';
 import { canaryCommand, readCanary, waitCanariesAnswer, waitCanariesDenied, type Canary } from './canary.ts';
 import { ensureEphemeral } from './ephemeral.ts';
 import { clusterFamilyProblems, clusterStateOf } from './families.ts';
@@ -95,6 +97,16 @@ function isOurs(obj: KubernetesObject | undefined, runId: string): boolean {
   return obj?.metadata?.labels?.[runIdLabel] === runId;
 }
 
+/**
+ * API discovery of one kind (GET /apis/<group>/<version>, cached by client-node): its
+ * resource, undefined when the group serves no such kind, a 404 when the group/version is not
+ * served at all. KubernetesObjectApi.resource() is public at runtime but typed protected.
+ * Discovery needs no RBAC beyond what every authenticated user has.
+ */
+function discovery(kube: Kube): { resource(apiVersion: string, kind: string): Promise<V1APIResource | undefined> } {
+  return kube.objects as unknown as { resource(apiVersion: string, kind: string): Promise<V1APIResource | undefined> };
+}
+
 function labelSelectorOf(labels: Record<string, string>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -112,6 +124,8 @@ export class ClusterSession {
   /** One canary server per schedulable node: pod name → node and IP. */
   private readonly canaryServers = new Map<string, { node?: string; ip: string }>();
   private canaryProgrammed = false;
+  /** Admin policy kinds this run applied objects of (cleanup looks for its objects there). */
+  private readonly adminKindsApplied = new Set<AdminKind>();
   private suite?: Suite;
 
   constructor(private readonly o: SessionOptions) {
@@ -121,6 +135,11 @@ export class ClusterSession {
 
   private step(name: string): void {
     this.o.log(`[${this.o.providerName}] ${name}`);
+  }
+
+  /** A line in the run's log. */
+  log(line: string): void {
+    this.o.log(line);
   }
 
   // ---------- up ----------
@@ -339,7 +358,12 @@ export class ClusterSession {
 
   // ---------- policies ----------
 
-  async applyPolicies(policies: NetworkPolicy[]): Promise<void> {
+  /**
+   * Replaces the run's policies in force: the NetworkPolicies, then the cluster-scoped admin
+   * policies, then (the first time) the canary and the wait until it is denied, so the wait
+   * comes after every policy was submitted.
+   */
+  async applyPolicies(policies: NetworkPolicy[], admin: AdminInForce[] = []): Promise<void> {
     const { runId } = this.o;
     const wanted = new Set<string>();
     this.step(`apply ${policies.length} policies (server-side apply)`);
@@ -361,13 +385,88 @@ export class ClusterSession {
       if (np.metadata?.namespace === this.canaryNs || wanted.has(key)) continue;
       await this.kube.networking.deleteNamespacedNetworkPolicy({ name: np.metadata!.name!, namespace: np.metadata!.namespace! });
     }
+    await this.applyAdminPolicies(admin);
     if (!this.canaryProgrammed) {
       const canary = this.canaryPolicy();
       await serverSideApply(this.kube, { ...canary, metadata: { ...canary.metadata, labels: runLabels(runId) } } as unknown as KubernetesObject, 'apply policies');
       this.step(`wait until policy is programmed (canary deny on ${this.canaryServers.size} node(s))`);
-      await waitCanariesDenied(this.canaries(), this.canaryOpts());
+      try {
+        await waitCanariesDenied(this.canaries(), this.canaryOpts());
+      } catch (err) {
+        // An admin Allow whose subject takes in every namespace also lets the canary through.
+        if (err instanceof InfrastructureError && admin.length > 0) {
+          throw new InfrastructureError(err.step, err.detail, `${err.hint ?? ''}; or an admin policy of the suite allows the canary flow (${this.canaryNs}/${canaryClient} to port ${canaryPort}): give its subject a namespace selector that leaves out ${this.canaryNs}`.replace(/^; /, ''), { cause: err });
+        }
+        throw err;
+      }
       this.canaryProgrammed = true;
     }
+  }
+
+  /**
+   * The cluster-scoped admin policies: server-side apply with the run's labels (no
+   * namespace), never over an object of the same name this run did not create, and this
+   * run's objects no longer in the set deleted.
+   */
+  private async applyAdminPolicies(admin: AdminInForce[]): Promise<void> {
+    const { runId } = this.o;
+    const kinds = new Set<AdminKind>([...this.adminKindsApplied, ...admin.map((a) => a.policy.kind)]);
+    if (kinds.size === 0) return;
+    this.step(`apply ${admin.length} cluster-scoped admin policies (server-side apply)`);
+    const wanted = new Set<string>();
+    for (const a of admin) {
+      const { kind } = a.policy;
+      const name = a.document.metadata.name;
+      const existing = await this.readAdminPolicy(kind, name);
+      if (existing && !isOurs(existing, runId)) {
+        throw new InfrastructureError('apply admin policies', `${kind} ${name} already exists and was not created by this run; flowproof will not overwrite it`, 'rename the policy in the suite or remove the existing one (a BaselineAdminNetworkPolicy can only be named default: one per cluster)');
+      }
+      this.adminKindsApplied.add(kind); // before the write: an interrupted run's cleanup looks there
+      await serverSideApply(this.kube, buildAdminPolicy(a, runId), 'apply admin policies');
+      wanted.add(`${kind}/${name}`);
+    }
+    for (const kind of kinds) {
+      for (const name of await this.listAdminPolicies(kind, runSelector(runId))) {
+        if (!wanted.has(`${kind}/${name}`)) await this.deleteAdminPolicy(kind, name);
+      }
+    }
+  }
+
+  private adminHeader(kind: AdminKind, name: string): KubernetesObject {
+    return { apiVersion: adminResources[kind].apiVersion, kind, metadata: { name } };
+  }
+
+  private async readAdminPolicy(kind: AdminKind, name: string): Promise<KubernetesObject | undefined> {
+    try {
+      return await this.kube.objects.read(this.adminHeader(kind, name) as KubernetesObject & { metadata: { name: string } });
+    } catch (err) {
+      if (httpCode(err) === 404) return undefined;
+      throw new InfrastructureError('apply admin policies', `${kind} ${name}: ${errorText(err)}`, `is the ${adminResources[kind].crd} CRD installed?`);
+    }
+  }
+
+  private async listAdminPolicies(kind: AdminKind, labelSelector: string): Promise<string[]> {
+    const r = adminResources[kind];
+    const list = await this.kube.objects.list(r.apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+    return list.items.map((o) => o.metadata!.name!);
+  }
+
+  private async deleteAdminPolicy(kind: AdminKind, name: string): Promise<void> {
+    await this.kube.objects.delete(this.adminHeader(kind, name));
+  }
+
+  /** The admin kinds of `kinds` whose resource the API server does not serve (its CRD is not installed). */
+  async missingAdminKinds(kinds: Iterable<AdminKind>): Promise<AdminKind[]> {
+    const missing: AdminKind[] = [];
+    for (const kind of new Set(kinds)) {
+      try {
+        if (!(await discovery(this.kube).resource(adminResources[kind].apiVersion, kind))) missing.push(kind);
+      } catch (err) {
+        if (httpCode(err) === 404) missing.push(kind);
+        else throw new InfrastructureError('check the admin policy CRDs', `${adminResources[kind].apiVersion} ${kind}: ${errorText(err)}`);
+      }
+    }
+    return missing;
   }
 
   private async readPolicy(namespace: string, name: string) {
@@ -432,7 +531,7 @@ export class ClusterSession {
       const nodes = (await this.kube.core.listNode()).items;
       fp.nodeCount = nodes.length;
       fp.kernel = nodes[0]?.status?.nodeInfo?.kernelVersion;
-      if (!fp.cni) Object.assign(fp, await this.detectCni());
+      if (!fp.cni) Object.assign(fp, await this.cniOf());
     } catch (err) {
       this.o.log(`warning: fingerprint incomplete: ${errorText(err)}`);
     }
@@ -440,7 +539,7 @@ export class ClusterSession {
   }
 
   /** An existing cluster's CNI, from its agent pods' image tag (Calico or Cilium; else unknown). */
-  private async detectCni(): Promise<Pick<Fingerprint, 'cni' | 'cniVersion'>> {
+  async cniOf(): Promise<Pick<Fingerprint, 'cni' | 'cniVersion'>> {
     for (const [cni, selector] of [['calico', 'k8s-app=calico-node'], ['cilium', 'k8s-app=cilium']] as const) {
       const pods = (await this.kube.core.listPodForAllNamespaces({ labelSelector: selector, limit: 1 })).items;
       const image = pods[0]?.spec?.containers[0]?.image;
@@ -454,6 +553,13 @@ export class ClusterSession {
   /** kind only (a flowproof-owned cluster): deletes namespaces left by earlier runs and waits. */
   async purgeStaleRuns(timeoutMs = 180_000): Promise<void> {
     const selector = `${managedByLabel}=${managedByValue}`;
+    // Cluster-scoped admin policies of earlier runs would still act on this one.
+    for (const kind of allAdminKinds) {
+      if ((await this.missingAdminKinds([kind])).length) continue;
+      const names = await this.listAdminPolicies(kind, selector);
+      if (names.length) this.step(`removing ${kind} left by earlier runs: ${names.join(', ')}`);
+      for (const name of names) await this.deleteAdminPolicy(kind, name);
+    }
     const stale = (await this.kube.core.listNamespace({ labelSelector: selector })).items.map((n) => n.metadata!.name!);
     if (stale.length === 0) return;
     this.step(`removing ${stale.length} namespace(s) left by earlier runs: ${stale.join(', ')}`);
@@ -494,6 +600,12 @@ export class ClusterSession {
         for (const s of svcs.items) await this.kube.core.deleteNamespacedService({ name: s.metadata!.name!, namespace: ns });
       });
     }
+    // Cluster-scoped admin policies: by label, in every kind this run applied.
+    for (const kind of this.adminKindsApplied) {
+      await attempt(`${kind} objects`, async () => {
+        for (const name of await this.listAdminPolicies(kind, selector)) await this.deleteAdminPolicy(kind, name);
+      });
+    }
     // Namespaces: only those carrying this run's label (created by this run), found by label
     // so a Ctrl-C during deploy still finds them.
     await attempt('namespaces', async () => {
@@ -501,6 +613,6 @@ export class ClusterSession {
       for (const n of list.items) await this.kube.core.deleteNamespace({ name: n.metadata!.name!, propagationPolicy: 'Background' });
     });
     await attempt('externals', () => this.o.externals.stop());
-    if (errors.length) throw new InfrastructureError('clean up cluster objects', errors.join('; '), `delete by hand: kubectl delete ns,pod,svc,cm,secret,networkpolicy -A -l ${selector}`);
+    if (errors.length) throw new InfrastructureError('clean up cluster objects', errors.join('; '), `delete by hand: kubectl delete ns,pod,svc,cm,secret,networkpolicy${[...this.adminKindsApplied].map((k) => `,${adminResources[k].plural}`).join('')} -A -l ${selector}`);
   }
 }

@@ -1,6 +1,7 @@
 // Every command line the kind provider runs, built here as data (program, arguments,
 // deadline, the step it belongs to) so tests can read them without running anything.
 import { join } from 'node:path';
+import { adminResources, allAdminKinds, crdManifest } from '../k8s-common/admin-policies.ts';
 import { clustersDir, type Versions } from '../k8s-common/versions.ts';
 
 export type Cni = 'calico' | 'cilium';
@@ -86,6 +87,22 @@ export function calicoInstall(v: Versions, kubeconfig: string, mode: IpFamilyMod
   ];
 }
 
+/**
+ * The network-policy-api CRDs (versions.yaml networkPolicyApi) of every admin kind the CNI's
+ * own install does not create, before the CNI (an agent that watches them finds them at
+ * start), then Established. Server-side apply: a reused cluster already has them. Those the
+ * CNI ships (Calico's operator-crds.yaml: ANP and BANP) are left to it, or its own
+ * `kubectl create` would fail on them.
+ */
+export function policyApiCrdInstall(v: Versions, cni: Cni, kubeconfig: string): CommandLine[] {
+  const kinds = allAdminKinds.filter((k) => !v[cni].adminPolicies.shipsCrds.includes(k));
+  if (kinds.length === 0) return [];
+  return [
+    kubectl(kubeconfig, 'install the network-policy-api CRDs', 120_000, 'apply', '--server-side', '--field-manager=flowproof', ...kinds.flatMap((k) => ['-f', crdManifest(v, k)])),
+    kubectl(kubeconfig, 'wait for the network-policy-api CRDs Established', 80_000, 'wait', '--for=condition=Established', ...kinds.map((k) => `crd/${adminResources[k].crd}`), '--timeout=60s'),
+  ];
+}
+
 /** Cilium from its helm chart (pinned), images pre-loaded into the nodes, then its rollouts. */
 export function ciliumInstall(v: Versions, kubeconfig: string, mode: IpFamilyMode = 'ipv4'): CommandLine[] {
   // Dual-stack: cilium-values-dual.yaml on top (ipv6.enabled).
@@ -126,6 +143,17 @@ export function clusterReadyWaits(kubeconfig: string): CommandLine[] {
     kubectl(kubeconfig, 'wait for nodes Ready', 320_000, 'wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'),
     kubectl(kubeconfig, 'wait for CoreDNS Ready', 320_000, '-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=300s'),
   ];
+}
+
+/**
+ * Everything after `kind create` and the image preload, in order: the network-policy-api
+ * CRDs the CNI does not ship (before the CNI; on a reused cluster too, idempotent), the CNI
+ * (only on a cluster this run created), the readiness waits, and on a dual-stack cluster
+ * the dual-stack kube-dns.
+ */
+export function clusterSetup(v: Versions, cni: Cni, kubeconfig: string, mode: IpFamilyMode, created: boolean): CommandLine[] {
+  const install = created ? (cni === 'calico' ? calicoInstall(v, kubeconfig, mode) : ciliumInstall(v, kubeconfig, mode)) : [];
+  return [...policyApiCrdInstall(v, cni, kubeconfig), ...install, ...clusterReadyWaits(kubeconfig), ...(mode === 'dual' ? [dualStackDns(kubeconfig)] : [])];
 }
 
 /**

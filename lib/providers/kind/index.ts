@@ -18,7 +18,8 @@ import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
 import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 import { suiteFamilies } from '../../suite/families.ts';
-import { calicoInstall, ciliumInstall, clusterReadyWaits, dualStackDns, ipFamilyModeFor, kind, kindConfigPath, preloadImages, docker, type Cni, type IpFamilyMode } from './commands.ts';
+import { clusterSetup, ipFamilyModeFor, kind, kindConfigPath, preloadImages, docker, type Cni, type IpFamilyMode } from './commands.ts';
+import { pinnedSupport, type AdminSupport } from '../k8s-common/admin-policies.ts';
 import { createKindExternals, kindNodeRouting } from './externals.ts';
 import { clusterImages, imageAvailability, preflightImages } from './images.ts';
 import { runCommand } from './run-command.ts';
@@ -96,9 +97,9 @@ class KindProvider extends SessionBackedProvider {
     this.kubeConfig = loadKubeConfig({ yaml: kubeconfig }); // from here on a failure can be diagnosed
 
     await this.preloadImages();
-    if (!exists) await this.installCni(kubeconfigFile);
-    for (const wait of clusterReadyWaits(kubeconfigFile)) await this.run(wait);
-    if (this.mode === 'dual') await this.run(dualStackDns(kubeconfigFile));
+    // The admin policy CRDs the CNI does not ship, the CNI (a new cluster only), then the waits.
+    if (!exists) this.log(`[kind] installing ${this.o.cni}`);
+    for (const step of clusterSetup(this.versions, this.o.cni, kubeconfigFile, this.mode, !exists)) await this.run(step);
 
     const net = kindNetworking(this.o.cni, this.mode);
     this.session = new ClusterSession({
@@ -124,15 +125,10 @@ class KindProvider extends SessionBackedProvider {
     }
   }
 
-  private async installCni(kubeconfigFile: string): Promise<void> {
-    this.log(`[kind] installing ${this.o.cni}`);
-    const steps = this.o.cni === 'calico' ? calicoInstall(this.versions, kubeconfigFile, this.mode) : ciliumInstall(this.versions, kubeconfigFile, this.mode);
-    for (const s of steps) await this.run(s);
+  /** The pinned CNI's, from versions.yaml (Calico 3.30: ANP and BANP; Cilium 1.18: none). */
+  protected async adminSupport(): Promise<AdminSupport> {
+    return pinnedSupport(this.versions, this.o.cni);
   }
-
-
-
-
 
   fingerprint(): Promise<Fingerprint> {
     const cniVersion = this.o.cni === 'calico' ? this.versions.calico.version : this.versions.cilium.version;
