@@ -7,6 +7,7 @@ import type { Attempt, FlowResult, ResolvedEndpoint, Suite } from '../types.ts';
 import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
+import { notApplicableReason } from './applicability.ts';
 import { decideVerdict } from './verdict.ts';
 
 /** Who may receive the packet, with the port: every Service backend, or the one destination. */
@@ -34,6 +35,20 @@ export interface ProbeRunOptions {
 }
 
 export async function probeFlows(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
+  // Flows an admin policy the provider does not enforce could decide: recorded, never probed.
+  const notEnforced = provider.adminNotEnforced?.() ?? new Map<string, string>();
+  const notApplicable = new Map<PlannedFlow, string>();
+  for (const p of planned) {
+    const why = notApplicableReason(p.prediction, notEnforced, provider.name);
+    if (why) notApplicable.set(p, why);
+  }
+  const applicable = planned.filter((p) => !notApplicable.has(p));
+  const probed = await probeApplicable(provider, applicable, opts);
+  const byFlow = new Map(applicable.map((p, i) => [p, probed[i]!]));
+  return planned.map((p) => byFlow.get(p) ?? { ...planRecord(p), verdict: 'error', finding: null, reason: notApplicable.get(p)! });
+}
+
+async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
   const ledger = new LivenessLedger((target, port, protocol, probe) => controlCheck(provider, target, port, protocol, probe, opts.timeoutMs));
   let done = 0;
   const observed = await mapPool(planned, opts.parallel, async (p) => {
