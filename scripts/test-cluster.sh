@@ -50,6 +50,17 @@ fi
 if [ -z "$SUITE" ]; then
   # Every example suite (suites/*.yaml, not the policies they include).
   SUITE="$(ls suites/*.yaml 2>/dev/null | grep -v '/schema' | tr '\n' ' ')"
+  if [ "$CNI" = cilium ]; then
+    # Cilium 1.18 enforces no admin policy kind (clusters/KNOWN-DIFFERENCES.md): such a suite's
+    # flows would all be reported not applicable. Named explicitly (SUITE=...), it still runs.
+    kept=""
+    for s in $SUITE; do
+      if grep -rqs 'policy.networking.k8s.io' "$s" "suites/policies/$(basename "$s" .yaml)"; then
+        echo "test-cluster: skipping $s on cilium: it holds admin network policies, which Cilium 1.18 does not implement" >&2
+      else kept="$kept $s"; fi
+    done
+    SUITE="$kept"
+  fi
 fi
 if [ -z "$SUITE" ]; then
   echo "test-cluster: no suite given and none found in suites/" >&2
