@@ -1,7 +1,7 @@
 // The flowproof/v1 ConnectivitySuite contract (DESIGN.md, "The suite contract") as zod 4
 // schemas. Every object is strict: an unknown field is an error, not silently ignored. A
 // field written with nothing after it (`labels:`, YAML null) is the field absent, as the
-// Kubernetes API server decodes it; defaults then apply (see `fields` below).
+// Kubernetes API server decodes it; defaults then apply (see `fields` in schema-common.ts).
 // suites/schema.json is generated from these (lib/suite/write-schema.ts), so the
 // descriptions here are what editors show. Only structure lives here; cross-references
 // (unknown pods, named ports, duplicate names…) are checked in lib/suite/build.ts.
@@ -11,30 +11,11 @@ import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
 import { apps } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, inRanges4, ipInRange, privateRanges4, testNetRanges4, ulaRange } from './families.ts';
+import { dns1123Label, fields, labels, labelSelector, looseFields, policyLabels, policyName, portNumber, protocol } from './schema-common.ts';
 
-function dropNullFields(value: unknown, known: ReadonlySet<string>, loose: boolean): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  // Unknown fields stay, null or not, so they are still reported as unknown.
-  return Object.fromEntries(Object.entries(value).filter(([k, v]) => v !== null || !(loose || known.has(k))));
-}
+// What other modules read from the contract's building blocks (lib/suite/schema-common.ts).
+export { labelKeyProblem, labelValueProblem, portNumber, protocol } from './schema-common.ts';
 
-/**
- * A strict object whose fields may be written with nothing after them: a YAML null is the
- * field absent (its default applies; a required field is then "missing"), as the API server
- * decodes a null. Every object of the contract is built with it (or `looseFields`, which keeps
- * unknown fields and drops any null one): write-schema.ts lets every optional property of
- * suites/schema.json be null.
- */
-function fields<S extends z.core.$ZodLooseShape>(shape: S) {
-  const known = new Set(Object.keys(shape));
-  return z.preprocess((v) => dropNullFields(v, known, false), z.strictObject(shape));
-}
-function looseFields<S extends z.core.$ZodLooseShape>(shape: S) {
-  return z.preprocess((v) => dropNullFields(v, new Set(), true), z.looseObject(shape));
-}
-
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /**
  * IANA_SVC_NAME (RFC 6335), the API server's rule for container port names, and so for a named
  * targetPort and a named port in a NetworkPolicy: lowercase letters, digits and single "-"
@@ -56,12 +37,6 @@ const name = (what: string) =>
     .string()
     .max(63, { error: `${what} must be at most 63 characters` })
     .regex(dns1123Label, { error: (iss) => `${what} "${String(iss.input)}" is not a DNS-1123 label (lowercase letters, digits, "-")` });
-
-/** A port number 1..65535, with a message that names the bad value. */
-export const portNumber = z
-  .int({ error: (iss) => `port must be a whole number, got ${JSON.stringify(iss.input)}` })
-  .min(1, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` })
-  .max(65535, { error: (iss) => `port ${String(iss.input)} is out of range (1-65535)` });
 
 /** A container port name (serve[].name), a named targetPort, a named port in a NetworkPolicy. */
 export const containerPortName = z
@@ -88,7 +63,6 @@ const portRef = z
     error: (iss) => `"${String(iss.input)}" is not a port name: name a Service port (a DNS-1123 label) or a container port (IANA_SVC_NAME) of the target`,
   });
 
-export const protocol = z.enum(['TCP', 'UDP', 'SCTP']).describe('Transport protocol: TCP (default), UDP or SCTP.');
 /** The names of the probe registry (lib/probes/index.ts), in its order: the ProbeKind type is this enum's output. */
 const probeKinds = Object.keys(probes) as [keyof typeof probes, ...Array<keyof typeof probes>];
 /** The names of the app registry (lib/apps/index.ts), in its order: the AppKind type is this enum's output. */
@@ -122,51 +96,6 @@ export const flowFamily = z
   .describe(
     'Extension: the IP family the flow is probed over. Default: every family of spec.ipFamilies that both ends have (both on a dual-stack suite); a flow to ip:<addr> has the family of the address. Each family is its own result record, named "<name> [IPv4]" / "<name> [IPv6]" on dual-stack suites.',
   );
-/**
- * Kubernetes' label rules, as the API server checks them (apimachinery IsQualifiedName and
- * IsValidLabelValue): a key is an optional DNS-1123 subdomain prefix (at most 253
- * characters) and "/", then a name of at most 63 letters, digits, "-", "_" or ".", starting
- * and ending with a letter or digit; a value is empty or such a name. What is wrong, or undefined.
- */
-const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-export function labelKeyProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return 'it has more than one "/" (write <prefix>/<name>, e.g. example.com/app)';
-  const name = parts.length === 2 ? parts[1]! : key;
-  if (parts.length === 2) {
-    const prefix = parts[0]!;
-    if (prefix === '') return 'its prefix (before "/") is empty';
-    if (prefix.length > 253) return 'its prefix (before "/") is longer than 253 characters';
-    if (!dns1123Subdomain.test(prefix)) return `its prefix "${prefix}" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. example.com)`;
-  }
-  if (name === '') return 'its name part is empty';
-  if (name.length > 63) return 'its name part is longer than 63 characters';
-  if (!labelName.test(name)) return 'its name part must be letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
-  return undefined;
-}
-export function labelValueProblem(value: string): string | undefined {
-  if (value.length > 63) return 'it is longer than 63 characters';
-  if (value !== '' && !labelName.test(value)) return 'it must be empty or letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
-  return undefined;
-}
-const keyIssue = (key: string, why: string) => ({ code: 'custom' as const, path: [key], params: { at: 'key' }, message: `label key ${JSON.stringify(key)} is not valid in Kubernetes: ${why}` });
-const valueIssue = (path: PropertyKey[], value: string, why: string) => ({ code: 'custom' as const, path, message: `label value ${JSON.stringify(value)} is not valid in Kubernetes: ${why}` });
-/** A value of a policy document that holds a `{{…}}` placeholder is checked by the placeholder rules (policies.ts) instead. */
-const placeholder = (value: string) => value.includes('{{');
-const labelMap = (inPolicy: boolean) =>
-  z
-    .record(z.string(), z.string({ error: 'label values must be strings (quote numbers and booleans; write "" for an empty value)' }))
-    .superRefine((map, ctx) => {
-      for (const [key, value] of Object.entries(map)) {
-        const badKey = labelKeyProblem(key);
-        if (badKey) ctx.addIssue(keyIssue(key, badKey));
-        const badValue = inPolicy && placeholder(value) ? undefined : labelValueProblem(value);
-        if (badValue) ctx.addIssue(valueIssue([key], value, badValue));
-      }
-    })
-    .describe('Kubernetes labels.');
-const labels = labelMap(false);
-const policyLabels = labelMap(true);
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
 
 export const servePort = fields({
@@ -308,32 +237,6 @@ export const matrixSchema = fields({
 const policyCidr = z.string().refine((s) => isCidr(s.replace(/\{\{[^}]*\}\}/g, '192.0.2.1')) || isCidr(s.replace(/\{\{[^}]*\}\}/g, '2001:db8::1')), {
   error: (iss) => `"${String(iss.input)}" is not a CIDR`,
 });
-// The API server's own validation rules (apis/networking/validation) are checked here too,
-// so a policy the cluster would refuse is exit 2 before anything is touched.
-const labelSelector = fields({
-  matchLabels: policyLabels.optional(),
-  matchExpressions: z
-    .array(
-      fields({
-        key: z.string(),
-        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-        values: z.array(z.string()).optional(),
-      }).superRefine((e, ctx) => {
-        const badKey = labelKeyProblem(e.key);
-        if (badKey) ctx.addIssue({ code: 'custom', path: ['key'], message: `label key ${JSON.stringify(e.key)} is not valid in Kubernetes: ${badKey}` });
-        e.values?.forEach((v, i) => {
-          const bad = placeholder(v) ? undefined : labelValueProblem(v);
-          if (bad) ctx.addIssue(valueIssue(['values', i], v, bad));
-        });
-        const n = e.values?.length ?? 0;
-        if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0)
-          ctx.addIssue({ code: 'custom', path: ['operator'], message: `operator ${e.operator} needs at least one value` });
-        if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0)
-          ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${e.operator} takes no values` });
-      }),
-    )
-    .optional(),
-});
 const hasPlaceholder = (text: string): boolean => text.includes('{{');
 const policyPeer = (list: 'from' | 'to') =>
   fields({
@@ -375,10 +278,7 @@ const networkPolicyObject = fields({
   kind: z.literal('NetworkPolicy', { error: 'kind must be NetworkPolicy' }),
   // metadata is loose: copies from `kubectl get -o yaml` carry uid, resourceVersion, …
   metadata: looseFields({
-    name: z
-      .string()
-      .max(253, { error: (iss) => `policy name "${String(iss.input).slice(0, 40)}…" is longer than 253 characters (the API server's limit for a name)` })
-      .regex(dns1123Subdomain, { error: (iss) => `policy name "${String(iss.input)}" is not a DNS-1123 name` }),
+    name: policyName,
     namespace: name('namespace').optional(),
     labels: policyLabels.optional(),
     annotations: z.record(z.string(), z.string()).optional(),
