@@ -201,17 +201,23 @@ export function normalizeAdminPolicy(doc: AdminPolicyDocument): AdminPolicy {
     egress: [],
   };
   const rules = (direction: AdminDirection, list: AdminRuleDoc[] | undefined): AdminRule[] =>
-    (list ?? []).map((r, index) => ({
-      policy,
-      direction,
-      index,
-      ...(r.name ? { name: r.name } : {}),
-      action: r.action,
-      effect: effectOf(r.action),
-      peers: (direction === 'ingress' ? r.from : r.to)?.map(peerOf) ?? [],
-      ports: portsOf(r),
-      label: `${policy.id} ${direction}[${index}] ${qualifier(policy, r.action)}`,
-    }));
+    (list ?? []).map((r, index) => {
+      const peers = (direction === 'ingress' ? r.from : r.to)?.map(peerOf) ?? [];
+      // A peer with no field set fails closed (upstream): an Allow rule matches nothing (its
+      // invalid peer never matches), a Deny or Pass rule becomes "Deny all".
+      const failClosed = effectOf(r.action) !== 'allow' && peers.some((p) => p.kind === 'invalid');
+      return {
+        policy,
+        direction,
+        index,
+        ...(r.name ? { name: r.name } : {}),
+        action: r.action,
+        effect: failClosed ? 'deny' : effectOf(r.action),
+        peers,
+        ports: failClosed ? 'any' : portsOf(r),
+        label: `${policy.id} ${direction}[${index}] ${qualifier(policy, r.action)}${failClosed ? ' [invalid peer: deny all]' : ''}`,
+      };
+    });
   policy.ingress = rules('ingress', doc.spec.ingress);
   policy.egress = rules('egress', doc.spec.egress);
   return policy;

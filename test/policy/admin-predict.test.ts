@@ -210,8 +210,13 @@ describe('lib/policy predict: admin tiers (network-policy-api)', () => {
   it('an invalid peer fails closed: matches nothing for Allow, everything for Deny', () => {
     const allowBad = anp('allow-bad', 1, { ingress: [{ action: 'Allow', from: [{}] }] });
     expect(run([allowBad], [denyAllIn('tenant-a')], P(b1), P(a1)).verdict).to.equal('deny');
-    const denyBad = anp('deny-bad', 1, { ingress: [{ action: 'Deny', from: [{}] }] });
+    const denyBad = anp('deny-bad', 1, { ingress: [{ action: 'Deny', from: [{}] }], });
     expect(run([denyBad], [], P(b1), P(a1)).verdict).to.equal('deny');
+    // A Pass rule with an invalid peer is "Deny all", not a Pass (upstream's fail-closed text).
+    const passBad = anp('pass-bad', 1, { ingress: [{ action: 'Pass', from: [{}], ports: [{ portNumber: { protocol: 'TCP', port: 1 } }] }] });
+    const p = run([passBad], [], P(b1), P(a1));
+    expect(p.verdict).to.equal('deny');
+    expect(p.decidedBy).to.equal('anp/pass-bad ingress[0] (priority 1, Pass) [invalid peer: deny all]');
   });
 
   it('without admin policies, predictions are exactly what they were', () => {
