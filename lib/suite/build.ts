@@ -329,7 +329,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   duplicates(declared, (f) => `"${f.name}"`, 'flow name', (f) => f.source, problems);
 
   // ---- policies ----
-  const policies = await loadPolicies(
+  const { policies, admin } = await loadPolicies(
     spec.policies,
     { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families, budget },
     problems,
@@ -349,6 +349,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     services,
     externals,
     policies,
+    ...(admin.length > 0 ? { adminPolicies: admin } : {}),
     flows,
   };
 }

@@ -1,5 +1,8 @@
-// Loads the suite's NetworkPolicies: files (relative to the suite, one policy per YAML
-// document) and inline objects. Problems inside a policy file point at that file's lines.
+// Loads the suite's policies: files (relative to the suite, one policy per YAML document) and
+// inline objects. NetworkPolicies go to `policies`; the cluster-scoped admin policies
+// (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: admin-schema.ts) to
+// `admin`, whatever namespace a document or its file entry names (the API server ignores a
+// namespace for cluster-scoped objects). Problems inside a policy file point at that file's lines.
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isPair, isScalar, stringify, visit } from 'yaml';
@@ -9,7 +12,8 @@ import { isCidr } from '../ip.ts';
 import type { InputProblem } from '../errors.ts';
 import { readConfinedFile } from '../input-file.ts';
 import type { ByteBudget } from '../input-file.ts';
-import type { IPFamily, LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
+import type { IPFamily, LoadedAdminPolicy, LoadedPolicy, NetworkPolicy, SourceLocation } from '../types.ts';
+import { acceptedPolicyKinds, adminApiVersions, adminId, adminKindOf, adminPolicySchemas, appliedAdminDocument, type AdminPolicyOutput } from './admin-schema.ts';
 import { networkPolicySchema } from './schema.ts';
 import type { NetworkPolicyDocument, SuiteDocument } from './schema.ts';
 import { parsePodIPPlaceholder, placeholderPattern } from './template.ts';
@@ -43,19 +47,21 @@ function fieldOf(path: readonly unknown[]): string | undefined {
 }
 
 /**
- * An ipBlock cidr or except written with placeholders must be a CIDR once filled: each
- * placeholder stands for an address of its own family ({{podIP}}: the suite's primary one),
- * so "{{podIP a/b}}/99" cannot pass as an IPv6 prefix for an IPv4 address.
+ * An ipBlock cidr or except (or an entry of an admin policy's networks) written with
+ * placeholders must be a CIDR once filled: each placeholder stands for an address of its own
+ * family ({{podIP}}: the suite's primary one), so "{{podIP a/b}}/99" cannot pass as an IPv6
+ * prefix for an IPv4 address.
  */
 function cidrPlaceholderProblem(value: string, path: readonly unknown[], ctx: PolicyContext): string | undefined {
   const field = fieldOf(path);
-  if (field !== 'cidr' && field !== 'except') return undefined;
+  if (field !== 'cidr' && field !== 'except' && field !== 'networks') return undefined;
   const primary = ctx.families?.[0] ?? 'IPv4';
   const filled = value.replace(placeholderPattern, (_m, inner: string) => {
     const family = parsePodIPPlaceholder(inner)?.family ?? primary;
     return family === 'IPv6' ? '2001:db8::1' : '192.0.2.1';
   });
   if (isCidr(filled)) return undefined;
+  if (field === 'networks') return `networks entry "${value}" is not a CIDR once its placeholders are filled (a pod's ${primary === 'IPv6' ? 'IPv6' : 'IPv4'} address, e.g. {{podIP ns/pod}}/32)`;
   return `ipBlock ${field} "${value}" is not a CIDR once its placeholders are filled (a pod's ${primary === 'IPv6' ? 'IPv6' : 'IPv4'} address${field === 'cidr' ? ', e.g. {{podIP ns/pod}}/32' : ''})`;
 }
 
@@ -137,7 +143,18 @@ function loaded(policy: NetworkPolicyDocument, namespace: string, source: Source
   return { policy: withNs, namespace, source, sha256: sha256(text), text };
 }
 
-async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): Promise<LoadedPolicy[]> {
+function loadedAdmin(doc: AdminPolicyOutput, source: SourceLocation, text: string): LoadedAdminPolicy {
+  return { document: appliedAdminDocument(doc), id: adminId(doc.kind, doc.metadata.name), source, sha256: sha256(text), text };
+}
+
+/** What a suite's policy entries hold: NetworkPolicies, and the cluster-scoped admin policies. */
+export interface LoadedPolicies {
+  policies: LoadedPolicy[];
+  admin: LoadedAdminPolicy[];
+}
+
+async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): Promise<LoadedPolicies> {
+  const out: LoadedPolicies = { policies: [], admin: [] };
   const file = join(dirname(ctx.suiteFile), relative);
   let text: string;
   try {
@@ -151,14 +168,13 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
-    return [];
+    return out;
   }
   const { sources, texts } = parseYamlDocuments(file, text);
   if (sources.length === 0) {
-    problems.push({ location: { file, line: 1 }, message: 'policy file holds no document (expected a networking.k8s.io/v1 NetworkPolicy)' });
-    return [];
+    problems.push({ location: { file, line: 1 }, message: `policy file holds no document (expected ${acceptedPolicyKinds})` });
+    return out;
   }
-  const out: LoadedPolicy[] = [];
   sources.forEach((src, i) => {
     if (src.doc.errors.length > 0) {
       const syntax = src.syntaxProblems();
@@ -175,10 +191,26 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
       return;
     }
     const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+    const adminKind = adminKindOf(obj.kind);
+    if (adminKind) {
+      // Cluster-scoped: the file entry's namespace does not apply (kubectl apply -n ignores it too).
+      const parsed = adminPolicySchemas[adminKind].safeParse(value);
+      if (!parsed.success) {
+        problems.push(...zodProblems(parsed.error.issues, src, value));
+        return;
+      }
+      const before = problems.length;
+      problems.push(...placeholderProblems(src.doc.contents, src, ctx));
+      if (problems.length === before) out.admin.push({ ...loadedAdmin(parsed.data, src.at(src.start), texts[i]), fileSha256: sha256(text) });
+      return;
+    }
     if (obj.apiVersion !== 'networking.k8s.io/v1' || obj.kind !== 'NetworkPolicy') {
+      const knownApi = obj.apiVersion === 'networking.k8s.io/v1' || Object.values(adminApiVersions).includes(obj.apiVersion as never);
       problems.push({
-        location: src.has(['kind']) && obj.apiVersion === 'networking.k8s.io/v1' ? src.locate(['kind']) : src.locate(['apiVersion']),
-        message: `not a NetworkPolicy: expected apiVersion networking.k8s.io/v1 and kind NetworkPolicy, got apiVersion ${JSON.stringify(obj.apiVersion ?? null)} kind ${JSON.stringify(obj.kind ?? null)}`,
+        location: src.has(['kind']) && knownApi ? src.locate(['kind']) : src.locate(['apiVersion']),
+        message:
+          `not a NetworkPolicy: expected apiVersion networking.k8s.io/v1 and kind NetworkPolicy, got apiVersion ${JSON.stringify(obj.apiVersion ?? null)} kind ${JSON.stringify(obj.kind ?? null)} ` +
+          `(a suite's policies are ${acceptedPolicyKinds})`,
       });
       return;
     }
@@ -190,7 +222,7 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
     const before = problems.length;
     problems.push(...placeholderProblems(src.doc.contents, src, ctx));
     const ns = placePolicy(parsed.data, src, [], ctx, problems, given);
-    if (ns && problems.length === before) out.push({ ...loaded(parsed.data, ns, src.at(src.start), texts[i]), fileSha256: sha256(text) });
+    if (ns && problems.length === before) out.policies.push({ ...loaded(parsed.data, ns, src.at(src.start), texts[i]), fileSha256: sha256(text) });
   });
   return out;
 }
@@ -200,10 +232,10 @@ export async function loadPolicies(
   entries: SuiteDocument['spec']['policies'],
   ctx: PolicyContext,
   problems: InputProblem[],
-): Promise<LoadedPolicy[]> {
+): Promise<LoadedPolicies> {
   const raw = ctx.suiteSource.data() as { spec: { policies: unknown[] } };
   const lists = await Promise.all(
-    entries.map(async (entry, i) => {
+    entries.map(async (entry, i): Promise<LoadedPolicies> => {
       const path: Path = ['spec', 'policies', i];
       if ('file' in entry) {
         if (entry.namespace !== undefined && !ctx.namespaces.has(entry.namespace)) {
@@ -211,7 +243,7 @@ export async function loadPolicies(
             location: ctx.suiteSource.locate([...path, 'namespace']),
             message: `namespace "${entry.namespace}" is not declared in the suite: declare it under spec.namespaces (it is given for ${entry.file})`,
           });
-          return [];
+          return { policies: [], admin: [] };
         }
         const given = entry.namespace !== undefined ? { namespace: entry.namespace, entry: `spec.policies[${i}]` } : undefined;
         return loadPolicyFile(entry.file, [...path, 'file'], ctx, problems, given);
@@ -219,14 +251,19 @@ export async function loadPolicies(
       const node = ctx.suiteSource.doc.getIn(path as unknown[], true) as Node | null;
       const before = problems.length;
       problems.push(...placeholderProblems(node, ctx.suiteSource, ctx));
-      const ns = placePolicy(entry, ctx.suiteSource, path, ctx, problems);
-      if (!ns || problems.length !== before) return [];
       // An inline policy's text is the object as written (before defaults), as YAML.
-      const text = stringify(raw.spec.policies[i]);
-      return [loaded(entry, ns, ctx.suiteSource.locate(path), text)];
+      const text = () => stringify(raw.spec.policies[i]);
+      if (entry.kind !== 'NetworkPolicy') {
+        if (problems.length !== before) return { policies: [], admin: [] };
+        return { policies: [], admin: [loadedAdmin(entry, ctx.suiteSource.locate(path), text())] };
+      }
+      const ns = placePolicy(entry, ctx.suiteSource, path, ctx, problems);
+      if (!ns || problems.length !== before) return { policies: [], admin: [] };
+      return { policies: [loaded(entry, ns, ctx.suiteSource.locate(path), text())], admin: [] };
     }),
   );
-  const policies = lists.flat();
+  const policies = lists.flatMap((l) => l.policies);
+  const admin = lists.flatMap((l) => l.admin);
   const seen = new Map<string, LoadedPolicy>();
   for (const p of policies) {
     const key = `${p.namespace}/${p.policy.metadata.name}`;
@@ -234,5 +271,12 @@ export async function loadPolicies(
     if (first) problems.push({ location: p.source, message: `duplicate policy ${key} (first defined at ${first.source.file}:${first.source.line})` });
     else seen.set(key, p);
   }
-  return policies;
+  const seenAdmin = new Map<string, LoadedAdminPolicy>();
+  for (const p of admin) {
+    const first = seenAdmin.get(p.id);
+    const why = p.document.kind === 'BaselineAdminNetworkPolicy' ? 'a cluster has one BaselineAdminNetworkPolicy' : `${p.document.kind} names are unique in a cluster`;
+    if (first) problems.push({ location: p.source, message: `duplicate policy ${p.id} (first defined at ${first.source.file}:${first.source.line}): ${why}` });
+    else seenAdmin.set(p.id, p);
+  }
+  return { policies, admin };
 }

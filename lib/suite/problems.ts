@@ -8,6 +8,8 @@ import { pathText, type Path, type YamlSource } from '../yaml-input.ts';
 function branchScore(issues: core.$ZodIssue[]): number {
   let score = 0;
   for (const i of issues) {
+    // A branch that says the value is of another kind never wins (spec.policies routes its entries by kind: schema.ts).
+    if (i.code === 'custom' && i.params?.otherBranch === true) return Infinity;
     if (i.path.length === 0 && i.code === 'invalid_type') score += 1000;
     else if (i.path.length === 0 && i.code === 'unrecognized_keys') score += 100 * i.keys.length;
     else score += 1;

@@ -106,7 +106,7 @@ export const labelSelector = fields({
       }),
     )
     .optional(),
-});
+}).meta({ id: 'LabelSelector', description: 'matchLabels AND matchExpressions; {} selects everything.' });
 
 /** A policy's metadata.name: a DNS-1123 subdomain of at most 253 characters, as the API server requires of any object's name. */
 export const policyName = z

@@ -11,6 +11,7 @@ import { cidrWithin, isCidr, parseCidr, parseIP } from '../ip.ts';
 import { apps } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, inRanges4, ipInRange, privateRanges4, testNetRanges4, ulaRange } from './families.ts';
+import { acceptedPolicyKinds, adminKindOf, adminPolicySchemas, type AdminKindName } from './admin-schema.ts';
 import { dns1123Label, fields, labels, labelSelector, looseFields, policyLabels, policyName, portNumber, protocol } from './schema-common.ts';
 
 // What other modules read from the contract's building blocks (lib/suite/schema-common.ts).
@@ -294,12 +295,51 @@ const networkPolicyObject = fields({
 /** A NetworkPolicy as the API server decodes it (nulls: lib/policy/decode.ts), then validated. */
 export const networkPolicySchema = z.preprocess((v) => decodeNulls(v), networkPolicyObject);
 
+// ---- spec.policies: files, and inline policies of four kinds ----
+
+type PolicyRoute = 'fileOrNetworkPolicy' | AdminKindName | 'unknown';
+/**
+ * The branch of spec.policies an entry belongs to, read from its kind, so its problems are those
+ * of its own kind's schema: an admin kind goes to its schema; a file entry, a NetworkPolicy and
+ * an entry without a kind are told apart by the closest match, as before admin kinds.
+ */
+function policyRoute(v: unknown): PolicyRoute | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const { kind } = v as { kind?: unknown };
+  const admin = adminKindOf(kind);
+  if (admin) return admin;
+  if (typeof kind === 'string' && kind !== 'NetworkPolicy' && !Object.hasOwn(v, 'file')) return 'unknown';
+  return 'fileOrNetworkPolicy';
+}
+/** A branch of spec.policies only for entries of its route (the others say so; lib/suite/problems.ts never picks that). */
+const onlyFor = <T extends z.ZodType>(route: PolicyRoute, schema: T) =>
+  z.preprocess((v, ctx) => {
+    const r = policyRoute(v);
+    if (r !== undefined && r !== route) ctx.addIssue({ code: 'custom', message: `not a ${route} entry`, params: { otherBranch: true } });
+    return v;
+  }, schema);
+
 export const policyFileRef = fields({
   file: z.string().min(1).describe('Path relative to the suite file; multi-document files hold one policy per document.'),
   namespace: name('namespace')
     .optional()
     .describe('Namespace for the documents of the file that have no metadata.namespace, as kubectl apply -n does; a document naming another namespace is an error.'),
 }).meta({ id: 'PolicyFile', description: 'A policy file.' });
+
+const policyEntry = z.preprocess(
+  (v, ctx) => {
+    if (policyRoute(v) === 'unknown')
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: `kind ${JSON.stringify((v as { kind: string }).kind)} is not a policy flowproof reads: write ${acceptedPolicyKinds}, or file: <path>` });
+    return v;
+  },
+  z.union([
+    onlyFor('fileOrNetworkPolicy', policyFileRef),
+    onlyFor('fileOrNetworkPolicy', networkPolicySchema),
+    onlyFor('AdminNetworkPolicy', adminPolicySchemas.AdminNetworkPolicy),
+    onlyFor('BaselineAdminNetworkPolicy', adminPolicySchemas.BaselineAdminNetworkPolicy),
+    onlyFor('ClusterNetworkPolicy', adminPolicySchemas.ClusterNetworkPolicy),
+  ]),
+);
 
 export const suiteSchema = fields({
   $schema: z.string().optional().describe('Optional JSON Schema reference for editors.'),
@@ -347,7 +387,7 @@ export const suiteSchema = fields({
     pods: z.array(podSchema).default([]),
     services: z.array(serviceSchema).default([]),
     externals: z.array(externalSchema).default([]),
-    policies: z.array(z.union([policyFileRef, networkPolicySchema])).default([]).describe('Policy files (relative to the suite) or inline NetworkPolicy objects.'),
+    policies: z.array(policyEntry).default([]).describe('Policy files (relative to the suite) or inline policies: NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy.'),
     flows: z.array(flowSchema).default([]),
     matrix: z.array(matrixSchema).default([]),
   }),
