@@ -88,6 +88,11 @@ export interface ExternalSpec {
   /** IPv6 address (documentation range 2001:db8::/32), on suites with IPv6 in ipFamilies. */
   ip6?: string;
   serve: ServePort[];
+  /**
+   * DNS names that resolve to this external (DNS-1123 subdomains; absent = none). The model
+   * matches admin policies' domainNames egress peers against them, as a stated assumption.
+   */
+  hostnames?: string[];
   source?: SourceLocation;
 }
 

@@ -91,7 +91,14 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   // `ip` is the external's IPv4 address, or its IPv6 one when it has no other (ExternalSpec).
   const externals: ExternalSpec[] = spec.externals.map((e, i) => {
     const ip6 = e.ip6 !== undefined ? (canonicalIP(e.ip6) ?? e.ip6) : undefined;
-    return { name: e.name, ip: e.ip ?? ip6 ?? '', ...(ip6 !== undefined ? { ip6 } : {}), serve: e.serve, source: at('spec', 'externals', i) };
+    return {
+      name: e.name,
+      ip: e.ip ?? ip6 ?? '',
+      ...(ip6 !== undefined ? { ip6 } : {}),
+      serve: e.serve,
+      ...(e.hostnames !== undefined ? { hostnames: [...e.hostnames] } : {}),
+      source: at('spec', 'externals', i),
+    };
   });
 
   if (spec.clusterDNS) {

@@ -12,7 +12,7 @@ import { apps } from '../apps/index.ts';
 import { probes } from '../probes/index.ts';
 import { cidrInRange, defaultPodCIDR6, defaultServiceCIDR6, documentationRange6, inRanges4, ipInRange, privateRanges4, testNetRanges4, ulaRange } from './families.ts';
 import { acceptedPolicyKinds, adminKindOf, adminPolicySchemas, type AdminKindName } from './admin-schema.ts';
-import { dns1123Label, fields, labels, labelSelector, looseFields, policyLabels, policyName, portNumber, protocol } from './schema-common.ts';
+import { dns1123Label, dns1123Subdomain, fields, labels, labelSelector, looseFields, policyLabels, policyName, portNumber, protocol } from './schema-common.ts';
 
 // What other modules read from the contract's building blocks (lib/suite/schema-common.ts).
 export { labelKeyProblem, labelValueProblem, portNumber, protocol } from './schema-common.ts';
@@ -153,6 +153,22 @@ export const externalSchema = fields({
     .optional()
     .describe('Extension: IPv6 address, inside the documentation range 2001:db8::/32 (suites with IPv6 in spec.ipFamilies).'),
   serve: z.array(servePort).default([]),
+  hostnames: z
+    .array(
+      z
+        .string()
+        .max(253, { error: (iss) => `hostname "${String(iss.input).slice(0, 40)}…" is longer than 253 characters` })
+        .regex(dns1123Subdomain, { error: (iss) => `hostname "${String(iss.input)}" is not a DNS-1123 subdomain: write lowercase letters, digits, "-" and ".", e.g. api.example.com (no "*", no trailing ".")` }),
+    )
+    .superRefine((names, ctx) => {
+      names.forEach((n, i) => {
+        if (names.indexOf(n) < i) ctx.addIssue({ code: 'custom', path: [i], message: `hostname ${n} is listed twice: remove one` });
+      });
+    })
+    .optional()
+    .describe(
+      "Extension: DNS names that resolve to this external (DNS-1123 subdomains, e.g. api.example.com). Admin policies' domainNames egress peers are matched against them; a prediction that rests on it says so (flowproof assumes the cluster's DNS answers these names with the external's address).",
+    ),
 }).meta({ id: 'External', description: 'A host outside the cluster.' });
 
 export const selectorRef = fields({ namespace: name('namespace'), labels }).meta({ id: 'SelectorRef', description: 'A probe-only pod with these labels is created in the namespace and the flow starts from it.' });
