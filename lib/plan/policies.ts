@@ -1,6 +1,6 @@
-// The policies in force: each policy document with its `{{podIP <ns>/<pod>}}` placeholders
-// (lib/suite/template.ts: the syntax the loader checks) filled once pods have addresses, then
-// parsed again from the text.
+// The policies in force: each policy document (NetworkPolicy, or an admin policy: ANP, BANP,
+// CNP) with its `{{podIP <ns>/<pod>}}` placeholders (lib/suite/template.ts: the syntax the
+// loader checks) filled once pods have addresses, then parsed again from the text.
 import { parse } from 'yaml';
 import { InfrastructureError } from '../errors.ts';
 import { limits, limitValue } from '../limits.ts';
@@ -8,7 +8,8 @@ import { decodeNulls } from '../policy/decode.ts';
 import type { ClusterState } from '../provider.ts';
 import { familyOfIP, stateFor } from '../suite/families.ts';
 import { parsePodIPPlaceholder, placeholderPattern } from '../suite/template.ts';
-import type { IPFamily, LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
+import { adminPolicySchemas, appliedAdminDocument } from '../suite/admin-schema.ts';
+import type { IPFamily, LoadedAdminPolicy, LoadedPolicy, NetworkPolicy, Suite } from '../types.ts';
 import { normalizeAdminPolicy, type AdminInForce, type AdminPolicyDocument } from '../policy/admin.ts';
 
 /** A pod's address (of one family, or the primary one): the cluster state, or a plain primary-address map. */
@@ -50,12 +51,27 @@ export function policiesInForce(suite: Suite, state: ClusterState): NetworkPolic
   return suite.policies.map((lp) => renderPolicy(lp, state));
 }
 
+/**
+ * An admin policy as it should be applied: placeholders filled, parsed again from the text
+ * through the loader's schema (the same null decoding and defaults as at load time).
+ */
+export function renderAdminPolicy(loaded: LoadedAdminPolicy, podIPs: PodIPSource): AdminPolicyDocument {
+  if (!loaded.text.includes('{{')) return loaded.document;
+  // The text's aliases were checked when it was loaded (lib/yaml-input.ts): the same limit here.
+  const data = parse(fillPodIPs(loaded.text, podIPs), { maxAliasCount: limitValue(limits.yamlAliases) }) as unknown;
+  const parsed = adminPolicySchemas[loaded.document.kind].safeParse(data);
+  if (!parsed.success) {
+    // The loader checked every placeholder fills to a valid value: only an address of the wrong shape gets here.
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new InfrastructureError('fill policy templates', `${loaded.id} is not valid once its pod addresses are filled in: ${why}`);
+  }
+  return appliedAdminDocument(parsed.data);
+}
+
 /** Every admin policy of the suite as it is applied: placeholders filled, then normalized for the model. */
 export function adminPoliciesInForce(suite: Suite, state: ClusterState): AdminInForce[] {
   return (suite.adminPolicies ?? []).map((lp) => {
-    const document = lp.text.includes('{{')
-      ? { ...decodeNulls<AdminPolicyDocument>(parse(fillPodIPs(lp.text, state), { maxAliasCount: limitValue(limits.yamlAliases) })), metadata: lp.document.metadata }
-      : lp.document;
+    const document = renderAdminPolicy(lp, state);
     return { document, policy: normalizeAdminPolicy(document) };
   });
 }
