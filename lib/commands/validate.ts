@@ -1,6 +1,7 @@
 // `flowproof validate <suite...>`: load and check suites without touching any cluster.
-// Prints one `ok` line per good suite; any bad input ends in one InputError (exit 2) that
-// lists every problem of every file as `file:line:col: message`.
+// Prints one `ok` line per good suite (its flows, policies and admin policies counted); any
+// bad input ends in one InputError (exit 2) that lists every problem of every file as
+// `file:line:col: message`.
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
@@ -8,6 +9,8 @@ import { loadSuite } from '../suite/load.ts';
 
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "1 policy", "3 policies", "2 admin policies" (ANP, BANP, CNP: counted apart, printed when there are any). */
+const policies = (n: number, kind = '') => `${n} ${kind}${n === 1 ? 'policy' : 'policies'}`;
 
 export function register(program: Command): Command {
   return program
@@ -21,7 +24,9 @@ export async function action(files: string[]): Promise<number> {
   for (const file of files) {
     try {
       const suite = await loadSuite(file);
-      process.stdout.write(`ok ${file}: ${plural(suite.flows.length, 'flow')}, ${plural(suite.policies.length, 'policy').replace(/policys$/, 'policies')}\n`);
+      const admin = suite.adminPolicies?.length ?? 0;
+      const counts = [plural(suite.flows.length, 'flow'), policies(suite.policies.length), ...(admin > 0 ? [policies(admin, 'admin ')] : [])];
+      process.stdout.write(`ok ${file}: ${counts.join(', ')}\n`);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.problems);
