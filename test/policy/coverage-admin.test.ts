@@ -83,17 +83,24 @@ describe('coverage of admin rules', () => {
 });
 
 describe('coverage command with admin policies', () => {
-  it('the table and --json name the admin rules with their labels and the flows they decide', async () => {
-    const table = await runCommand(coverageCommand, ['coverage', 'suites/tenant-guardrails.yaml']);
+  const suite = 'test/fixtures/lint/guardrails.suite.yaml';
+
+  it('the table names the admin rules with their labels and the flows they decide, and the ones no flow exercises', async () => {
+    const table = await runCommand(coverageCommand, ['coverage', suite]);
     expect(table.code, table.stderr).to.equal(0);
-    expect(table.stdout).to.match(/^suite tenant-guardrails: \d+\/\d+ rule items exercised \(admin rules: \d+\/7\)$/m);
+    expect(table.stdout).to.match(/^suite guardrails: 8\/10 rule items exercised \(admin rules: 6\/7\)$/m);
     expect(table.stdout).to.contain('✓ anp/tenant-a-guardrails ingress[2] (priority 10, Deny) from[0] (namespaces tenant) any port: "tenant-b web cannot reach tenant-a\'s database"');
-    expect(table.stdout).to.contain('✓ banp/default ingress[0] (Deny) from[0] (namespaces {} (all)) any port:');
-    const json = await runCommand(coverageCommand, ['coverage', 'suites/tenant-guardrails.yaml', '--json']);
-    const report = JSON.parse(json.stdout) as { items: Array<{ policy: string; rule: string; tier?: string; flows: string[] }> };
+    expect(table.stdout).to.contain('✗ anp/tenant-b-guardrails ingress[0] (priority 11, Allow) from[0] (namespaces role=monitoring) port 9090/TCP: no flow');
+    expect(table.stdout).to.contain('✓ banp/default ingress[0] (Deny) from[0] (namespaces {} (all)) any port: "tenant-b db cannot reach tenant-b web"');
+  });
+
+  it('--json: admin items carry policy, label and tier; a Pass is credited with the flows it passes on', async () => {
+    const json = await runCommand(coverageCommand, ['coverage', suite, '--json']);
+    const report = JSON.parse(json.stdout) as { items: Array<{ policy: string; rule: string; tier?: string; flows: string[] }>; uncoveredItems: Array<{ rule: string }> };
     const pass = report.items.find((i) => i.rule === 'anp/tenant-b-guardrails ingress[1] (priority 11, Pass)')!;
     expect(pass).to.include({ policy: 'anp/tenant-b-guardrails', tier: 'admin' });
-    expect(pass.flows).to.include('tenant-b web reaches its database');
-    expect(report.items.filter((i) => i.tier).map((i) => i.policy)).to.include.members(['anp/tenant-a-guardrails', 'anp/tenant-b-guardrails', 'banp/default']);
+    expect(pass.flows).to.deep.equal(['tenant-b web reaches its database', 'tenant-b db cannot reach tenant-b web']);
+    expect(report.uncoveredItems.map((i) => i.rule)).to.deep.equal(['tenant-a/web-from-tenant ingress[0]', 'anp/tenant-b-guardrails ingress[0] (priority 11, Allow)']);
+    expect(report.items.find((i) => i.policy === 'banp/default')).to.include({ tier: 'baseline' });
   });
 });

@@ -130,7 +130,7 @@ describe('lint: what the API server refuses in admin policies', () => {
 
   it('a valid file has no admin-invalid finding', () => {
     expect(only(lintAt(`${dir}/admin-order.yaml`), 'admin-invalid')).to.deep.equal([]);
-    expect(only(lintAt('suites/policies/tenant-guardrails/admin-guardrails.yaml'), 'admin-invalid')).to.deep.equal([]);
+    expect(only(lintAt(`${dir}/guardrails-admin.yaml`), 'admin-invalid')).to.deep.equal([]);
   });
 
   it('a shape the rules cannot read is an input error at the field, not a crash', () => {
@@ -210,9 +210,9 @@ describe('lint: admin policies over a suite\'s world', () => {
     expect(lintAt(file).filter((f) => admin.test(f.ruleId))).to.deep.equal([]);
   });
 
-  it('the tenant-guardrails example suite: no admin finding', async () => {
-    const f = (await lintSuite(await loadSuite('suites/tenant-guardrails.yaml'))).filter((x) => admin.test(x.ruleId));
-    expect(f).to.deep.equal([]);
+  it('the tenant guardrails (Pass to NetworkPolicies that isolate, a baseline for the pods they do not): no finding', async () => {
+    expect(await lintSuite(await loadSuite(`${dir}/guardrails.suite.yaml`))).to.deep.equal([]);
+    expect(lintAt(`${dir}/guardrails-admin.yaml`)).to.deep.equal([]);
   });
 });
 
