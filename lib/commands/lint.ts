@@ -13,8 +13,8 @@ import { stdoutJson, terminalText } from '../report/output.ts';
 export function register(program: Command): Command {
   return program
     .command('lint')
-    .description('find classic NetworkPolicy mistakes in policy files or suites (file:line, rule id, severity)')
-    .argument('<files...>', 'NetworkPolicy YAML files or flowproof suites')
+    .description('find classic NetworkPolicy mistakes, and admin policy (ANP, BANP, CNP) mistakes of order and validity, in policy files or suites (file:line, rule id, severity)')
+    .argument('<files...>', 'policy YAML files (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) or flowproof suites')
     .option('--pod-cidr <cidr>', 'pod network for policy files outside a suite', '10.244.0.0/16')
     .option('--json', 'print one JSON document: {findings, errors, warnings, infos, inputErrors: [{file, line, col, message}]}');
 }
