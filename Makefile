@@ -14,7 +14,7 @@ APT_PACKAGES += libxml2-utils poppler-utils
 # stop themselves: scripts/dockerd.sh), and debootstrap for the Debian base of the local
 # images where no registry is reachable (scripts/debian-base.sh).
 APT_PACKAGES += docker.io iptables debootstrap
-SUITES ?= suites/sip-system-basic.yaml suites/sip-system-strict.yaml suites/voiceassist.yaml suites/virtrigaud.yaml
+SUITES ?= suites/sip-system-basic.yaml suites/sip-system-strict.yaml suites/voiceassist.yaml suites/virtrigaud.yaml suites/tenant-guardrails.yaml
 CNI ?= calico
 SUITE ?= $(SUITES)
 KEEP ?=

@@ -234,6 +234,12 @@ export interface Prediction {
   assumptions?: string[];
   /** Admin policies ("anp/x", "banp/default", "cnp/y") whose subject selects an end of the flow. */
   adminPolicies?: string[];
+  /**
+   * Labels of the rules a packet of this flow meets on the way to its decision: the deciding
+   * rule of each direction (an admin Pass included; "<ns>/<pod> ingress default-deny" for a
+   * NetworkPolicy isolation). Providers that count packets per rule (netns) confirm them.
+   */
+  rules?: string[];
 }
 
 export interface DirectionDecision {
@@ -330,6 +336,13 @@ export interface FlowResult {
   justification?: string;
   /** A violation's kind (findingOf): `leak` | `blocked`; null when the flow did not violate. Older bundles lack it. */
   finding?: Finding | null;
+  /** Labels of the rules on the flow's predicted path (Prediction.rules). */
+  rules?: string[];
+  /**
+   * Packets each of those rules counted in this run, on providers that count per rule
+   * (netns), over all flows of the run: a rule that counted none never met a packet.
+   */
+  wireCounts?: Record<string, number>;
 }
 
 export interface RunSummary {

@@ -38,12 +38,17 @@ export function predictResolvedFlow(policies: NetworkPolicy[], world: PolicyWorl
     ref: t.endpoint.ref,
     prediction: predict(policies, world, { src, dst: toPolicyEndpoint(t.endpoint, world), port: t.port, protocol: r.flow.protocol, family: familyNumber(r.flow.family) }, admin),
   }));
-  if (per.length === 1 || per.every((p) => p.prediction.verdict === per[0]!.prediction.verdict)) return per[0]!.prediction;
+  if (per.length === 1) return per[0]!.prediction;
+  // Several backends: the DNAT picks one per connection, so which backend's rules a probe
+  // meets is not known in advance; no rule path is claimed for the flow.
+  const { rules: _path, ...first } = per[0]!.prediction;
+  if (per.every((p) => p.prediction.verdict === first.verdict)) return first;
   // Backends disagree: the DNAT may pick any of them, so some connections get through.
   const allowed = per.find((p) => p.prediction.verdict === 'allow')!;
   const denied = per.filter((p) => p.prediction.verdict === 'deny').map((p) => p.ref);
+  const { rules: _allowedPath, ...allowedPrediction } = allowed.prediction;
   return {
-    ...allowed.prediction,
+    ...allowedPrediction,
     decidedBy: `${allowed.prediction.decidedBy} (to backend ${allowed.ref}; denied to ${denied.join(', ')})`,
     explanation: `backends of ${r.destination.ref} disagree, and a connection may land on any of them: ${per.map((p) => `${p.ref}: ${p.prediction.explanation}`).join('; ')}`,
   };
@@ -80,6 +85,7 @@ export function planRecord({ resolved, prediction }: PlannedPrediction): FlowRes
         ? prediction.explanation
         : `the policies contradict the declaration: expected ${flow.expect}, the policies ${prediction.verdict}: ${prediction.explanation}`,
     controls: flow.controls,
+    ...(prediction.rules ? { rules: prediction.rules } : {}),
     // The suite author's note, apart from flowproof's own `reason` above.
     ...(flow.justification !== undefined ? { justification: flow.justification } : {}),
   };

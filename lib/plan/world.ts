@@ -21,11 +21,11 @@ export function worldFromSuite(suite: Suite, state: ClusterState): PolicyWorld {
     });
   }
   const namespaces = suite.namespaces.map((ns) => ({ name: ns.name, labels: { ...ns.labels, 'kubernetes.io/metadata.name': ns.name } }));
-  // hostnames: the helper adding them to the suite contract makes this a typed field.
+  // Externals with the DNS names the suite gives them: what admin domainNames peers match.
   const externals = suite.externals.map((e) => ({
     name: e.name,
     ips: [e.ip, ...(e.ip6 && e.ip6 !== e.ip ? [e.ip6] : [])],
-    ...((e as { hostnames?: string[] }).hostnames ? { hostnames: [...((e as { hostnames?: string[] }).hostnames ?? [])] } : {}),
+    ...(e.hostnames ? { hostnames: [...e.hostnames] } : {}),
   }));
   return { namespaces, pods, externals };
 }

@@ -10,7 +10,7 @@ import { matchesSelector } from './selectors.ts';
 import type { AdminEffect, AdminPolicy } from './admin.ts';
 import { describeAdminPeer, describeAdminPort } from './describe.ts';
 import { compileAdmin, evaluateTier, type AdminMatch, type CompiledAdmin, type TierResult } from './tiers.ts';
-import { endpointText, podKey, queryFamily, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
+import { endpointText, isolationLabel, podKey, queryFamily, type PolicyEndpoint, type PolicyQuery, type PolicyWorld, type WorldPod } from './world.ts';
 
 export interface RuleMatch {
   rule: CompiledRule;
@@ -247,6 +247,16 @@ function ruleText(t: TieredDirection, endpoint: PolicyEndpoint): string | undefi
   }
 }
 
+/** Labels of the rules a packet of this direction meets on its way to the decision (what enforcement counts). */
+function pathRules(t: TieredDirection, endpoint: PolicyEndpoint): string[] {
+  const out: string[] = [];
+  if (t.passed) out.push(t.passed.rule.label);
+  if (t.decider === 'admin' || t.decider === 'baseline') out.push(t.tierMatch!.rule.label);
+  else if (t.decider === 'networkpolicy' && endpoint.kind === 'pod')
+    out.push(t.np.match ? t.np.match.rule.label : isolationLabel(t.np.decision.direction, endpoint.pod));
+  return out;
+}
+
 /** The longer words for one direction, for the explanation. */
 function tieredSummary(t: TieredDirection, endpoint: PolicyEndpoint, port: number, protocol: Protocol): string {
   const d = t.np.decision.direction;
@@ -301,6 +311,12 @@ export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q
     explanation = `${tieredSummary(denying, denyingEnd, q.port, q.protocol)}; ${otherText} [${flow}]${loopNote}`;
   }
   const ambiguity = [egress.ambiguity, ingress.ambiguity].filter(Boolean).join('; ');
+  // An allowed packet meets the deciding rules of both directions; a denied one those of the denying direction.
+  const rules = allowed
+    ? [...pathRules(egress, q.src), ...pathRules(ingress, q.dst)]
+    : !egress.decision.allowed
+      ? pathRules(egress, q.src)
+      : pathRules(ingress, q.dst);
   const assumptions = [...egress.assumptions, ...ingress.assumptions];
   const adminPolicies = [...new Set([...(egress.decision.adminPolicies ?? []), ...(ingress.decision.adminPolicies ?? [])])];
   if (assumptions.length) explanation += ` (assuming ${assumptions.join('; ')})`;
@@ -312,6 +328,7 @@ export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q
     ingress: ingress.decision,
     ...(ambiguity ? { ambiguity } : {}),
     ...(assumptions.length ? { assumptions } : {}),
+    ...(rules.length ? { rules } : {}),
     ...(adminPolicies.length ? { adminPolicies } : {}),
   };
 }

@@ -61,6 +61,15 @@ export function podKey(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`;
 }
 
+/**
+ * The name of a pod's NetworkPolicy isolation for one direction, as a rule: what denies a
+ * packet no rule of the selecting policies allows ("x/a ingress default-deny"). Enforcement
+ * (netns) labels its default drop with it, so its counter can be read back under this name.
+ */
+export function isolationLabel(direction: 'ingress' | 'egress', pod: { namespace: string; name: string }): string {
+  return `${pod.namespace}/${pod.name} ${direction} default-deny`;
+}
+
 /** Every address of a pod, primary first. */
 export function podAddresses(pod: WorldPod): string[] {
   return pod.ips && pod.ips.length > 0 ? pod.ips : [pod.ip];

@@ -100,6 +100,7 @@ export function flowEvidenceText(f: FlowResult): string {
   const finding = findingOfFlow(f);
   if (finding) lines.push(`finding:   ${FINDING_TEXT[finding].word}: ${FINDING_TEXT[finding].meaning}`);
   if (f.targetProvenUp !== undefined) lines.push(`target proven up in this run: ${f.targetProvenUp ? 'yes' : 'no'}`);
+  if (f.wireCounts) lines.push(`on the wire: ${Object.entries(f.wireCounts).map(([rule, n]) => `${rule} counted ${n} packet${n === 1 ? '' : 's'}`).join('; ')} (whole run)`);
   if (f.justification) lines.push(`justification: ${f.justification}`);
   if (f.control) lines.push('', `--- liveness check from inside the target: ${f.control.outcome} (${f.control.detail}) at ${f.control.startedAt}, ${f.control.durationMs} ms`, f.control.transcript);
   (f.attempts ?? []).forEach((a, i) => {

@@ -15,6 +15,7 @@ import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenanc
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 import { policyRecords } from '../suite/policy-records.ts';
+import { confirmRulesOnWire } from './wire-rules.ts';
 
 export interface RunSettings {
   timeoutMs: number;
@@ -65,6 +66,8 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     } finally {
       progress.finish();
     }
+    // Where the provider counts packets per rule, the rules the plan names must have met some.
+    flows = confirmRulesOnWire(flows, await provider.ruleCounters?.());
     fingerprint = await provider.fingerprint();
   } catch (err) {
     // While the cluster still exists (teardown comes after): what it looked like.

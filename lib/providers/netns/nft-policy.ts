@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { formatIP, parseCidr } from '../../ip.ts';
 import type { DirectionEnforcement, MaterializedEntry, MaterializedPort, MaterializedRule, MaterializedTierRule, PodEnforcement } from '../../policy/materialize.ts';
-import { podAddresses } from '../../policy/world.ts';
+import { isolationLabel, podAddresses } from '../../policy/world.ts';
 
 export const policyTable = 'flowproof_policy';
 
@@ -49,7 +49,7 @@ export function tierCommentFor(label: string): string {
 
 /** Comment on the final drop of an isolated direction; ruleCounters reports it under this key. */
 export function dropLabel(direction: 'ingress' | 'egress', pod: { namespace: string; name: string }): string {
-  return `${pod.namespace}/${pod.name} ${direction} default-deny`;
+  return isolationLabel(direction, pod);
 }
 
 /** "10.0.0.1/8" -> "10.0.0.0/8" (nft refuses host bits); family decides ip or ip6. */
