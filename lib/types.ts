@@ -205,6 +205,8 @@ export interface Suite {
   podCIDR6?: string;
   serviceCIDR6?: string;
   namespaces: NamespaceSpec[];
+  /** The namespaces the suite declares (without the implicit kube-system): a policy without namespace defaults to the only one. */
+  declaredNamespaces?: string[];
   pods: PodSpec[];
   services: ServiceSpec[];
   externals: ExternalSpec[];

@@ -24,6 +24,7 @@ export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command
   { name: 'validate', load: () => import('./validate.ts') },
   { name: 'run', load: () => import('./run.ts') },
   { name: 'plan', load: () => import('./plan.ts') },
+  { name: 'diff', load: () => import('./diff.ts') },
   { name: 'coverage', load: () => import('./coverage.ts') },
   { name: 'scaffold', load: () => import('./scaffold.ts') },
   { name: 'lint', load: () => import('./lint.ts') },

@@ -109,7 +109,8 @@ function roleText(direction: Direction, endpoint: PolicyEndpoint): string {
 /** "denied: target x/a is isolated for ingress by deny-all and no ingress rule matches" */
 function denialSentence(ev: DirectionEvaluation, endpoint: PolicyEndpoint): string {
   const d = ev.decision.direction;
-  const names = joinNames(ev.selecting.map((p) => p.name));
+  // Sorted: the sentence names the same policies the same way whatever order they were given in.
+  const names = joinNames(ev.selecting.map((p) => p.name).sort());
   return `denied: ${roleText(d, endpoint)} is isolated for ${d} by ${names} and no ${d} rule matches`;
 }
 

@@ -352,6 +352,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     ipFamilies: families,
     ...(hasV6 ? { podCIDR6: spec.podCIDR6, serviceCIDR6: spec.serviceCIDR6 } : {}),
     namespaces,
+    declaredNamespaces: userNamespaces,
     pods,
     services,
     externals,

@@ -170,6 +170,15 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
     problems.push(...err.problems);
     return out;
   }
+  return parsePolicyText(file, text, ctx, problems, given);
+}
+
+/**
+ * The policy documents of one file's text, each validated and placed as the suite's own
+ * policy files are (`file` names it in messages: a path, or "<ref>:<path>" for a git revision).
+ */
+export function parsePolicyText(file: string, text: string, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): LoadedPolicies {
+  const out: LoadedPolicies = { policies: [], admin: [] };
   const { sources, texts } = parseYamlDocuments(file, text);
   if (sources.length === 0) {
     problems.push({ location: { file, line: 1 }, message: `policy file holds no document (expected ${acceptedPolicyKinds})` });
@@ -262,8 +271,14 @@ export async function loadPolicies(
       return { policies: [loaded(entry, ns, ctx.suiteSource.locate(path), text())], admin: [] };
     }),
   );
-  const policies = lists.flatMap((l) => l.policies);
-  const admin = lists.flatMap((l) => l.admin);
+  const loadedAll = { policies: lists.flatMap((l) => l.policies), admin: lists.flatMap((l) => l.admin) };
+  problems.push(...duplicatePolicies(loadedAll));
+  return loadedAll;
+}
+
+/** Two documents of one name (and namespace, for a NetworkPolicy) in one set: the API server keeps one. */
+export function duplicatePolicies({ policies, admin }: LoadedPolicies): InputProblem[] {
+  const problems: InputProblem[] = [];
   const seen = new Map<string, LoadedPolicy>();
   for (const p of policies) {
     const key = `${p.namespace}/${p.policy.metadata.name}`;
@@ -278,5 +293,5 @@ export async function loadPolicies(
     if (first) problems.push({ location: p.source, message: `duplicate policy ${p.id} (first defined at ${first.source.file}:${first.source.line}): ${why}` });
     else seenAdmin.set(p.id, p);
   }
-  return { policies, admin };
+  return problems;
 }
