@@ -76,43 +76,67 @@ export function flippedDeclared(result: DiffResult): DiffCell[] {
 
 const familyNumber = (f: IPFamily | undefined): 4 | 6 | undefined => (f === 'IPv6' ? 6 : f === 'IPv4' ? 4 : undefined);
 
-export function diffPolicySets(suite: Suite, state: ClusterState, base: PolicySet, head: PolicySet): DiffResult {
+/** The policies a cell is predicted under (a PolicySet without its label). */
+export type PolicySides = Pick<PolicySet, 'policies' | 'admin'>;
+
+/** One cell of a suite's world: a declared flow, or a source to a pod on a port it serves. */
+export interface WorldCell {
+  /** As the suite writes it for a declared flow (its fromText/toText), else the ref ("ns/pod", "ext:name"). */
+  from: string;
+  to: string;
+  /** The workloads that send and finally receive (a Service's backend pod): "ns/pod" or "ext:name". */
+  fromRef: string;
+  toRef: string;
+  port: number | string;
+  protocol: Protocol;
+  /** Dual-stack suites: the family the cell is evaluated in. */
+  family?: IPFamily;
+  declared: boolean;
+  flow?: string;
+  expect?: Expectation;
+}
+
+/** A cell of the world with the verdict of each policy set it was predicted under, in order. */
+export interface PredictedCells extends WorldCell {
+  verdicts: CellVerdict[];
+}
+
+/**
+ * Every cell of the suite's world predicted under each set: the declared flows, resolved
+ * (Services, selectors, named ports) as plan resolves them, then every source (pod or
+ * external) to every other pod on every port it serves that no declared flow covers.
+ */
+export function predictCells(suite: Suite, state: ClusterState, sets: PolicySides[]): PredictedCells[] {
   const world = worldFromSuite(suite, state);
   const families: IPFamily[] = suite.ipFamilies ?? ['IPv4'];
   const dual = families.length > 1;
-  const changes: DiffCell[] = [];
+  const out: PredictedCells[] = [];
   const covered = new Set<string>();
-  let cells = 0;
 
-  // Declared flows, resolved (Services, selectors, named ports) as plan resolves them.
   for (const flow of suite.flows) {
     const resolved = resolveFlow(suite, state, flow);
-    const b = predictResolvedFlow(base.policies, world, resolved, base.admin);
-    const h = predictResolvedFlow(head.policies, world, resolved, head.admin);
-    cells++;
     const receiver = resolved.backend ?? resolved.destination;
     covered.add(cellKey(resolved.source.ref, receiver.ref, resolved.backendPort, flow.protocol, dual ? flow.family : undefined));
-    const bv = { verdict: b.verdict, rule: b.decidedBy };
-    const hv = { verdict: h.verdict, rule: h.decidedBy };
-    const change = changeOf(bv, hv);
-    if (!change) continue;
-    changes.push({
+    out.push({
       from: flow.fromText,
       to: flow.toText,
+      fromRef: resolved.source.ref,
+      toRef: receiver.ref,
       port: flow.port,
       protocol: flow.protocol,
       ...(dual && flow.family ? { family: flow.family } : {}),
       declared: true,
       flow: flow.name,
       expect: flow.expect,
-      base: bv,
-      head: hv,
-      change,
+      verdicts: sets.map((s) => {
+        const p = predictResolvedFlow(s.policies, world, resolved, s.admin);
+        return { verdict: p.verdict, rule: p.decidedBy };
+      }),
     });
   }
 
   // The matrix of the world: every source to every other pod on every port it serves.
-  const sides = [base, head].map((s) => ({ compiled: compilePolicies(s.policies), admin: compileAdmin(s.admin) }));
+  const sides = sets.map((s) => ({ compiled: compilePolicies(s.policies), admin: compileAdmin(s.admin) }));
   const index = indexWorld(world);
   const sources: Array<{ ref: string; endpoint: (family: IPFamily) => PolicyEndpoint | undefined }> = [
     ...world.pods.map((pod) => ({ ref: podKey(pod), endpoint: () => ({ kind: 'pod', pod }) as PolicyEndpoint })),
@@ -135,19 +159,50 @@ export function diffPolicySets(suite: Suite, state: ClusterState, base: PolicySe
           const key = cellKey(src.ref, dstRef, p.port, p.protocol, dual ? family : undefined);
           if (covered.has(key)) continue;
           covered.add(key);
-          cells++;
           const q = { src: srcEndpoint, dst: { kind: 'pod', pod: dst } as PolicyEndpoint, port: p.port, protocol: p.protocol, family: familyNumber(family) };
-          const [b, h] = sides.map((s) => predictCompiled(s.compiled, index, q, world, s.admin));
-          const bv = { verdict: b!.verdict, rule: b!.decidedBy };
-          const hv = { verdict: h!.verdict, rule: h!.decidedBy };
-          const change = changeOf(bv, hv);
-          if (!change) continue;
-          changes.push({ from: src.ref, to: dstRef, port: p.port, protocol: p.protocol, ...(dual ? { family } : {}), declared: false, base: bv, head: hv, change });
+          const verdicts = sides.map((s) => {
+            const r = predictCompiled(s.compiled, index, q, world, s.admin);
+            return { verdict: r.verdict, rule: r.decidedBy };
+          });
+          out.push({ from: src.ref, to: dstRef, fromRef: src.ref, toRef: dstRef, port: p.port, protocol: p.protocol, ...(dual ? { family } : {}), declared: false, verdicts });
         }
       }
     }
   }
-  return { base: base.label, head: head.label, cells, changes: sortChanges(changes) };
+  return out;
+}
+
+/** A predicted cell of the world under one policy set (what `plan --mermaid` draws). */
+export interface MatrixCell extends WorldCell {
+  verdict: CellVerdict;
+}
+
+/** Every cell of the suite's world (declared flows first, then the matrix) predicted under one set. */
+export function matrixCells(suite: Suite, state: ClusterState, set: PolicySides): MatrixCell[] {
+  return predictCells(suite, state, [set]).map(({ verdicts, ...cell }) => ({ ...cell, verdict: verdicts[0]! }));
+}
+
+export function diffPolicySets(suite: Suite, state: ClusterState, base: PolicySet, head: PolicySet): DiffResult {
+  const cells = predictCells(suite, state, [base, head]);
+  const changes: DiffCell[] = [];
+  for (const c of cells) {
+    const [bv, hv] = c.verdicts as [CellVerdict, CellVerdict];
+    const change = changeOf(bv, hv);
+    if (!change) continue;
+    changes.push({
+      from: c.from,
+      to: c.to,
+      port: c.port,
+      protocol: c.protocol,
+      ...(c.family ? { family: c.family } : {}),
+      declared: c.declared,
+      ...(c.declared ? { flow: c.flow, expect: c.expect } : {}),
+      base: bv,
+      head: hv,
+      change,
+    });
+  }
+  return { base: base.label, head: head.label, cells: cells.length, changes: sortChanges(changes) };
 }
 
 function cellKey(from: string, to: string, port: number, protocol: Protocol, family: IPFamily | undefined): string {
