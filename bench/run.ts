@@ -5,6 +5,7 @@ import { benchNetns } from './netns.ts';
 import { benchSchedule } from './schedule.ts';
 import { benchCli } from './cli.ts';
 import { benchRunWall } from './run-wall.ts';
+import { benchDiff } from './diff.ts';
 
 interface Figure {
   name: string;
@@ -25,5 +26,6 @@ if (!only || only === 'policy') figures.push(await benchPolicy());
 if (!only || only === 'netns') figures.push(...(await benchNetns()));
 if (!only || only === 'schedule') figures.push(...(await benchSchedule()));
 if (!only || only === 'run') figures.push(...(await benchRunWall()));
+if (!only || only === 'diff') figures.push(...(await benchDiff()));
 console.log('');
 figures.forEach(print);

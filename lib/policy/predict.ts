@@ -271,12 +271,25 @@ function tieredSummary(t: TieredDirection, endpoint: PolicyEndpoint, port: numbe
   return `${via}${base}${tiers}`;
 }
 
-export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q: PolicyQuery, world?: PolicyWorld, admin: CompiledAdmin = compileAdmin(undefined)): Prediction {
+export interface PredictOptions {
+  /** false: the explanation is the deciding rule only (diff predicts thousands of cells and reads only that). */
+  explain?: boolean;
+}
+
+export function predictCompiled(
+  compiled: CompiledPolicies,
+  index: WorldIndex,
+  q: PolicyQuery,
+  world?: PolicyWorld,
+  admin: CompiledAdmin = compileAdmin(undefined),
+  options: PredictOptions = {},
+): Prediction {
   const family = queryFamily(q);
   const egress = evaluateTiered(compiled, admin, world, index, 'egress', q.src, q.dst, q.port, q.protocol, family);
   const ingress = evaluateTiered(compiled, admin, world, index, 'ingress', q.dst, q.src, q.port, q.protocol, family);
   const allowed = egress.decision.allowed && ingress.decision.allowed;
-  const flow = `${endpointText(q.src)} -> ${endpointText(q.dst)} ${q.port}/${q.protocol}`;
+  const explain = options.explain !== false;
+  const flow = () => `${endpointText(q.src)} -> ${endpointText(q.dst)} ${q.port}/${q.protocol}`;
   const loopback = q.src.kind === 'pod' && q.dst.kind === 'pod' && podKey(q.src.pod) === podKey(q.dst.pod);
   const loopNote = loopback
     ? ' (loopback: the pod sends to itself; flowproof evaluates this like any flow, although many CNIs never see such traffic)'
@@ -296,20 +309,22 @@ export function predictCompiled(compiled: CompiledPolicies, index: WorldIndex, q
       decidedBy = `allowed: no policy isolates ${parts.join(' or ')}`;
     }
     const first = ingressRule ? ingress : egressRule ? egress : undefined;
-    if (first) {
+    if (!explain) explanation = decidedBy;
+    else if (first) {
       const second = first === ingress ? egress : ingress;
       const firstText = tieredSummary(first, first === ingress ? q.dst : q.src, q.port, q.protocol);
       const head = first.decider === 'networkpolicy' && first.np.match && !first.passed ? `allowed by ${describeMatch(first.np.match, q.port, q.protocol)}` : firstText;
-      explanation = `${head}; ${tieredSummary(second, second === ingress ? q.dst : q.src, q.port, q.protocol)} [${flow}]${loopNote}`;
-    } else explanation = `${decidedBy} [${flow}]${loopNote}`;
+      explanation = `${head}; ${tieredSummary(second, second === ingress ? q.dst : q.src, q.port, q.protocol)} [${flow()}]${loopNote}`;
+    } else explanation = `${decidedBy} [${flow()}]${loopNote}`;
   } else {
     // The packet meets the source's egress first, so an egress denial is named first.
     const denying = !egress.decision.allowed ? egress : ingress;
     const other = denying === egress ? ingress : egress;
     const denyingEnd = denying === egress ? q.src : q.dst;
     decidedBy = ruleText(denying, denyingEnd)!;
-    const otherText = tieredSummary(other, other === egress ? q.src : q.dst, q.port, q.protocol);
-    explanation = `${tieredSummary(denying, denyingEnd, q.port, q.protocol)}; ${otherText} [${flow}]${loopNote}`;
+    explanation = explain
+      ? `${tieredSummary(denying, denyingEnd, q.port, q.protocol)}; ${tieredSummary(other, other === egress ? q.src : q.dst, q.port, q.protocol)} [${flow()}]${loopNote}`
+      : decidedBy;
   }
   const ambiguity = [egress.ambiguity, ingress.ambiguity].filter(Boolean).join('; ');
   // An allowed packet meets the deciding rules of both directions; a denied one those of the denying direction.

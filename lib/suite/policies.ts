@@ -178,6 +178,23 @@ async function loadPolicyFile(relative: string, refPath: Path, ctx: PolicyContex
  * policy files are (`file` names it in messages: a path, or "<ref>:<path>" for a git revision).
  */
 export function parsePolicyText(file: string, text: string, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): LoadedPolicies {
+  // The same text in the same suite loads the same way (diff reads a base and a head that are
+  // mostly copies): parse it once, and only the file the documents are located in differs.
+  const key = [given?.namespace ?? '', ctx.suiteFile, ctx.userNamespaces.join(','), [...ctx.namespaces].join(','), ctx.pods.size, (ctx.families ?? []).join(','), text].join('\0');
+  const hit = parsedTexts.get(key);
+  if (hit) {
+    const at = <T extends { source: SourceLocation }>(p: T): T => ({ ...p, source: { ...p.source, file } });
+    return { policies: hit.policies.map(at), admin: hit.admin.map(at) };
+  }
+  const before = problems.length;
+  const out = parseUncachedPolicyText(file, text, ctx, problems, given);
+  if (problems.length === before) parsedTexts.set(key, out);
+  return out;
+}
+
+const parsedTexts = new Map<string, LoadedPolicies>();
+
+function parseUncachedPolicyText(file: string, text: string, ctx: PolicyContext, problems: InputProblem[], given?: FileNamespace): LoadedPolicies {
   const out: LoadedPolicies = { policies: [], admin: [] };
   const { sources, texts } = parseYamlDocuments(file, text);
   if (sources.length === 0) {
