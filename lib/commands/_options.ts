@@ -13,6 +13,16 @@ export function positiveInt(name: string, min = 1, max = 100_000): (value: strin
   };
 }
 
+/** A percentage from 0 to 100 with at most two decimals ("80", "87.5"), as hundredths of a percent (an integer: no rounding in comparisons). */
+export function percentHundredths(name: string): (value: string) => number {
+  return (value) => {
+    const m = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(value);
+    const n = m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : NaN;
+    if (!(n >= 0 && n <= 10_000)) throw new InvalidArgumentError(`${name} must be a percentage from 0 to 100 (at most two decimals, no % sign), got "${value}"`);
+    return n;
+  };
+}
+
 /**
  * `--reports <dir>`: an existing writable directory, or one that can be made in an existing
  * writable parent. Only checked here: the directory is made by createReportsDir once the

@@ -2,15 +2,18 @@
 // a flow exercises the items of the rule that decides a direction of it (Allow/Accept or
 // Deny, in the admin or baseline tier) and of the Pass it went through on the way, that match
 // its packet. An admin rule some earlier rule shadows for a flow is not exercised by it.
+// A flow probes an item's boundary when it misses the item by exactly one of its peer and
+// port and the rule, were it to match the flow, would change its verdict (coverage.ts).
 import type { Protocol } from '../types.ts';
-import type { AdminPeer, AdminPolicy, AdminPort, AdminRule } from './admin.ts';
+import type { AdminDirection, AdminPeer, AdminPolicy, AdminPort, AdminRule } from './admin.ts';
 import { adminPeerMatches, adminPortMatches, subjectSelects } from './admin-match.ts';
 import type { WorldIndex } from './compile.ts';
-import type { RuleItemCoverage } from './coverage.ts';
+import { addFlow, newItem, type RuleItemCoverage } from './coverage-item.ts';
 import { describeAdminPeer, describeAdminPort } from './describe.ts';
 import type { TieredDirection } from './predict.ts';
+import { verdictWouldChange, type EvaluatedFlow, type ModelContext } from './rule-counterfactual.ts';
 import type { AdminMatch } from './tiers.ts';
-import { queryFamily, type PolicyEndpoint, type PolicyWorld } from './world.ts';
+import { queryFamily, type PolicyEndpoint, type PolicyWorld, type WorldPod } from './world.ts';
 
 interface AdminItem {
   rule: AdminRule;
@@ -41,14 +44,16 @@ export function adminItems(policies: AdminPolicy[]): AdminCoverageTable {
             rule,
             peer,
             ...(port ? { port } : {}),
-            coverage: {
+            coverage: newItem({
               policy: p.id,
               rule: rule.label,
               tier: p.tier,
               peer: `${word}[${peer.index}] (${describeAdminPeer(peer)})`,
               port: port ? describeAdminPort(port) : 'any port',
-              flows: [],
-            },
+              ref: { direction: rule.direction, rule: rule.index, peer: peer.index, ...(port ? { port: port.index } : {}) },
+              // A peer that fails closed for a Deny or Pass matches everything.
+              ...(!port && peer.kind === 'invalid' && rule.effect !== 'allow' ? { noBoundary: true as const } : {}),
+            }),
           })),
         ),
       );
@@ -77,7 +82,32 @@ export function creditAdmin(table: AdminCoverageTable, t: TieredDirection, f: Fl
     for (const item of table.byRule.get(m.rule) ?? []) {
       if (!adminPeerMatches(m.rule, item.peer, other, world, index, family)) continue;
       if (item.port && !adminPortMatches(item.port, f.port, f.protocol, dstPod)) continue;
-      if (!item.coverage.flows.includes(f.name)) item.coverage.flows.push(f.name);
+      addFlow(item.coverage.flows, f.name);
+    }
+  }
+}
+
+/**
+ * Credits the flow to the boundary of the items of the admin rules whose subject selects
+ * `self` (the pod of the direction) that it misses by exactly one of peer and port, when
+ * the rule matching it would change its verdict.
+ */
+export function creditAdminBoundary(
+  table: AdminCoverageTable,
+  ctx: ModelContext,
+  f: EvaluatedFlow & { name: string },
+  direction: AdminDirection,
+  self: WorldPod,
+  other: PolicyEndpoint,
+): void {
+  const dstPod = direction === 'ingress' ? self : other.kind === 'pod' ? other.pod : undefined;
+  for (const [rule, items] of table.byRule) {
+    if (rule.direction !== direction || !subjectSelects(rule.policy, self, ctx.index)) continue;
+    let changes: boolean | undefined;
+    for (const item of items) {
+      const peerOk = !!adminPeerMatches(rule, item.peer, other, ctx.world, ctx.index, f.family);
+      const portOk = !item.port || adminPortMatches(item.port, f.port, f.protocol, dstPod);
+      if (peerOk !== portOk && (changes ??= verdictWouldChange(ctx, f, rule))) addFlow(item.coverage.boundaryFlows, f.name);
     }
   }
 }

@@ -54,13 +54,25 @@ describe('coverage of admin rules', () => {
 
   it('each admin rule is listed by its label, item by item, with its tier', () => {
     expect(item('anp/guard ingress[0] (priority 10, Deny)')).to.deep.equal([
-      { policy: 'anp/guard', rule: 'anp/guard ingress[0] (priority 10, Deny)', tier: 'admin', peer: 'from[0] (namespaces tenant=b)', port: 'any port', flows: ['b to web', 'b scrapes web'] },
+      {
+        policy: 'anp/guard',
+        rule: 'anp/guard ingress[0] (priority 10, Deny)',
+        tier: 'admin',
+        peer: 'from[0] (namespaces tenant=b)',
+        port: 'any port',
+        ref: { direction: 'ingress', rule: 0, peer: 0 },
+        flows: ['b to web', 'b scrapes web'],
+        // Allowed, from a namespace just outside the Deny: the Deny would flip it.
+        boundaryFlows: ['client to web'],
+        covered: true,
+      },
     ]);
   });
 
   it('a rule an earlier rule shadows for every flow is not exercised; a Pass is, by the flows it passes on', () => {
     expect(item('anp/guard ingress[1] (priority 10, Allow)')[0]!.flows).to.deep.equal([]);
     expect(report.uncoveredItems.map((i) => i.rule)).to.include('anp/guard ingress[1] (priority 10, Allow)');
+    expect(item('anp/guard ingress[1] (priority 10, Allow)')[0]!.covered).to.equal(false);
     expect(item('anp/guard ingress[2] (priority 10, Pass)')[0]!.flows).to.deep.equal(['client to web']);
   });
 
@@ -88,19 +100,21 @@ describe('coverage command with admin policies', () => {
   it('the table names the admin rules with their labels and the flows they decide, and the ones no flow exercises', async () => {
     const table = await runCommand(coverageCommand, ['coverage', suite]);
     expect(table.code, table.stderr).to.equal(0);
-    expect(table.stdout).to.match(/^suite guardrails: 8\/10 rule items exercised \(admin rules: 6\/7\)$/m);
-    expect(table.stdout).to.contain('✓ anp/tenant-a-guardrails ingress[2] (priority 10, Deny) from[0] (namespaces tenant) any port: "tenant-b web cannot reach tenant-a\'s database"');
-    expect(table.stdout).to.contain('✗ anp/tenant-b-guardrails ingress[0] (priority 11, Allow) from[0] (namespaces role=monitoring) port 9090/TCP: no flow');
-    expect(table.stdout).to.contain('✓ banp/default ingress[0] (Deny) from[0] (namespaces {} (all)) any port: "tenant-b db cannot reach tenant-b web"');
+    expect(table.stdout).to.match(/^suite guardrails: 8\/10 rule items exercised \(admin rules: 6\/7\); 0\/10 covered \(exercised and boundary probed\): 0%$/m);
+    expect(table.stdout).to.contain('✓ exercised, ✗ no boundary flow: anp/tenant-a-guardrails ingress[2] (priority 10, Deny) from[0] (namespaces tenant) any port: "tenant-b web cannot reach tenant-a\'s database"');
+    expect(table.stdout).to.contain('✗ not exercised, ✗ no boundary flow: anp/tenant-b-guardrails ingress[0] (priority 11, Allow) from[0] (namespaces role=monitoring) port 9090/TCP: no flow');
+    expect(table.stdout).to.contain('✓ exercised, ✗ no boundary flow: banp/default ingress[0] (Deny) from[0] (namespaces {} (all)) any port: "tenant-b db cannot reach tenant-b web"');
   });
 
   it('--json: admin items carry policy, label and tier; a Pass is credited with the flows it passes on', async () => {
     const json = await runCommand(coverageCommand, ['coverage', suite, '--json']);
-    const report = JSON.parse(json.stdout) as { items: Array<{ policy: string; rule: string; tier?: string; flows: string[] }>; uncoveredItems: Array<{ rule: string }> };
+    const report = JSON.parse(json.stdout) as { items: Array<{ policy: string; rule: string; tier?: string; flows: string[]; location: { file: string; line: number } }> };
     const pass = report.items.find((i) => i.rule === 'anp/tenant-b-guardrails ingress[1] (priority 11, Pass)')!;
     expect(pass).to.include({ policy: 'anp/tenant-b-guardrails', tier: 'admin' });
     expect(pass.flows).to.deep.equal(['tenant-b web reaches its database', 'tenant-b db cannot reach tenant-b web']);
-    expect(report.uncoveredItems.map((i) => i.rule)).to.deep.equal(['tenant-a/web-from-tenant ingress[0]', 'anp/tenant-b-guardrails ingress[0] (priority 11, Allow)']);
+    expect(report.items.filter((i) => i.flows.length === 0).map((i) => i.rule)).to.deep.equal(['tenant-a/web-from-tenant ingress[0]', 'anp/tenant-b-guardrails ingress[0] (priority 11, Allow)']);
+    // Each item where it was written: an admin rule's peer in the multi-document policy file.
+    expect(pass.location).to.deep.equal({ file: 'test/fixtures/lint/guardrails-admin.yaml', line: 53, col: 11 });
     expect(report.items.find((i) => i.policy === 'banp/default')).to.include({ tier: 'baseline' });
   });
 });
