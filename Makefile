@@ -14,6 +14,8 @@ APT_PACKAGES += libxml2-utils poppler-utils
 # stop themselves: scripts/dockerd.sh), and debootstrap for the Debian base of the local
 # images where no registry is reachable (scripts/debian-base.sh).
 APT_PACKAGES += docker.io iptables debootstrap
+# shellcheck: test/action checks the GitHub Action's scripts (scripts/action-*.sh) with it.
+APT_PACKAGES += shellcheck
 SUITES ?= suites/sip-system-basic.yaml suites/sip-system-strict.yaml suites/voiceassist.yaml suites/virtrigaud.yaml suites/tenant-guardrails.yaml
 CNI ?= calico
 SUITE ?= $(SUITES)
