@@ -28,7 +28,7 @@ export interface EvaluatedFlow extends PolicyQuery {
 }
 
 export function evaluateFlow(ctx: ModelContext, q: PolicyQuery & { family: 4 | 6 }): EvaluatedFlow {
-  return { ...q, prediction: predictCompiled(ctx.compiled, ctx.index, q, ctx.world, ctx.tiers) };
+  return { ...q, prediction: predictCompiled(ctx.compiled, ctx.index, q, ctx.world, ctx.tiers, { explain: false }) };
 }
 
 function replacePolicy<T>(list: T[], from: T, to: T): T[] {
@@ -91,5 +91,5 @@ export function verdictWouldChange(ctx: ModelContext, f: EvaluatedFlow, rule: Co
     compiled = wideCache.get(rule) ?? withWideNpRule(ctx.compiled, rule);
     wideCache.set(rule, compiled);
   }
-  return predictCompiled(compiled, ctx.index, f, ctx.world, tiers).verdict !== f.prediction.verdict;
+  return predictCompiled(compiled, ctx.index, f, ctx.world, tiers, { explain: false }).verdict !== f.prediction.verdict;
 }
