@@ -38,6 +38,50 @@ export interface ServePort {
   protocol: Protocol;
   app: AppKind;
   name?: string;
+  /** Served over TLS with a certificate from the run's CA (lib/plan/tls-names.ts names it for). */
+  tls?: boolean;
+  /** With tls: the plaintext protocol is refused (absent = true). */
+  tlsOnly?: boolean;
+  /** Test fixture: the certificate is made valid (default), expired, for another name, or by an untrusted CA. */
+  certificate?: TlsCertificateFixture;
+}
+
+export type TlsCertificateFixture = 'valid' | 'expired' | 'wrong-name' | 'untrusted';
+/** A flow's TLS requirement (absent = any: reachability only). */
+export type TlsRequirement = 'required' | 'forbidden' | 'any';
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * What a TLS handshake showed (the `tls` probe: openssl s_client against the target's DNS name
+ * and the run's CA). `failure` names why the handshake does not satisfy tls: required.
+ */
+export interface TlsObservation {
+  /** The name the certificate was checked for (SNI and hostname verification). */
+  serverName: string;
+  /** The handshake completed. */
+  handshake: boolean;
+  /** The certificate chain verified against the run's CA and matched serverName, and is in date. */
+  verified: boolean;
+  /** "TLSv1.3" */
+  version?: string;
+  cipher?: string;
+  subject?: string;
+  sans?: string[];
+  issuer?: string;
+  /** The certificate's notAfter, ISO 8601. */
+  notAfter?: string;
+  failure?: 'handshake-failed' | 'certificate-name' | 'certificate-chain' | 'certificate-expired' | 'old-version';
+  detail: string;
+}
+
+/** The TLS part of a flow's record (flows with tls: required or forbidden). */
+export interface FlowTls {
+  requirement: Exclude<TlsRequirement, 'any'>;
+  minVersion: TlsVersion;
+  /** The handshake, when one was attempted (the network let the flow through). */
+  observation?: TlsObservation;
+  /** The same protocol in plaintext on the same port: accepted = the app answered it. */
+  plaintext?: { accepted: boolean; outcome: Outcome; detail: string; transcript: string };
 }
 
 export interface NamespaceSpec {
@@ -127,6 +171,8 @@ export interface Flow {
   family?: IPFamily;
   /** The name as declared, when `name` carries a family suffix ("x [IPv6]") on a dual-stack suite. */
   declaredName?: string;
+  /** `tls: required | forbidden`; absent = any (reachability only). */
+  tls?: Exclude<TlsRequirement, 'any'>;
   source: SourceLocation;
 }
 
@@ -201,6 +247,8 @@ export interface Suite {
   serviceCIDR: string;
   /** spec.ipFamilies, primary first; absent = [IPv4]. */
   ipFamilies?: IPFamily[];
+  /** spec.tls: what tls: required flows demand (absent = TLSv1.2 minimum). */
+  tls?: { minVersion: TlsVersion };
   /** IPv6 pod and Service CIDRs (ULA), set when ipFamilies has IPv6. */
   podCIDR6?: string;
   serviceCIDR6?: string;
@@ -340,6 +388,8 @@ export interface FlowResult {
   finding?: Finding | null;
   /** Labels of the rules on the flow's predicted path (Prediction.rules). */
   rules?: string[];
+  /** Flows with tls: required | forbidden: the handshake seen and the plaintext attempt. */
+  tls?: FlowTls;
   /**
    * Packets each of those rules counted in this run, on providers that count per rule
    * (netns), over all flows of the run: a rule that counted none never met a packet.

@@ -12,6 +12,11 @@ export interface ProbeTarget {
   dnsName?: string;
   /** The flow's IP family (the dns probe asks AAAA over IPv6); absent = the family of `host` when it is an address, else IPv4. */
   family?: IPFamily;
+  /**
+   * Speak the app's protocol over TLS, verifying the server's certificate for `serverName`
+   * (SNI and hostname) against `caFile` (the run's CA, where the probe runs). Absent: plaintext.
+   */
+  tls?: { serverName: string; caFile: string };
 }
 
 /** The parser's reading of one run: the outcome and a short reason in words. */
@@ -32,6 +37,11 @@ export interface ProbeDefinition {
   tools: string[];
   /** The transport protocols the probe speaks: a flow over another one is refused at load time. */
   protocols: Protocol[];
+  /**
+   * The probe can speak its protocol over TLS (ProbeTarget.tls) and, without it, tells whether
+   * the app answered the plaintext protocol: a flow with tls: required | forbidden needs it.
+   */
+  tls?: boolean;
   /** The command for one attempt. Its exec deadline sits a bit above the tool's own timeout. */
   command(t: ProbeTarget, timeoutMs: number): ExecRequest;
   classify(r: ExecResult, t: ProbeTarget): Classification;

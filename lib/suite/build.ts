@@ -12,7 +12,7 @@ import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implici
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
 import { loadPolicies } from './policies.ts';
-import { appProtocols, defaultProbe, probeFits, probeProtocols, probesFor } from './probe-defaults.ts';
+import { appProtocols, defaultProbe, probeFits, probeProtocols, probesFor, tlsProbes } from './probe-defaults.ts';
 import { parseRef, probePodName, refText } from './refs.ts';
 import type { SuiteDocument } from './schema.ts';
 import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
@@ -310,6 +310,13 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       continue;
     }
     const probe = f.probe ?? fallback;
+    if (f.tls && f.tls !== 'any') {
+      const capable = tlsProbes();
+      if (f.expect === 'deny') bad(d.paths.self, `tls: ${f.tls} describes the transport of a connection, and a flow declared deny has none: leave tls out, or expect allow`);
+      else if (!capable.includes(probe))
+        bad(d.paths.probe, `tls: ${f.tls} needs a probe that speaks its protocol over TLS and in plaintext (${capable.join(', ')}); this flow's probe is ${probe}`);
+      if (problems.length !== before) continue;
+    }
     declared.push({ name: f.name, source: src.locate(d.paths.self) });
     for (const family of flowFamilies) {
       flows.push({
@@ -327,6 +334,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
         ...((f.justification ?? f.reason) !== undefined ? { justification: f.justification ?? f.reason } : {}),
         family,
         ...(dualStack ? { declaredName: f.name } : {}),
+        ...(f.tls && f.tls !== 'any' ? { tls: f.tls } : {}),
         source: src.locate(d.paths.self),
       });
     }
@@ -350,6 +358,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     podCIDR: spec.podCIDR,
     serviceCIDR: spec.serviceCIDR,
     ipFamilies: families,
+    tls: { minVersion: spec.tls.minVersion },
     ...(hasV6 ? { podCIDR6: spec.podCIDR6, serviceCIDR6: spec.serviceCIDR6 } : {}),
     namespaces,
     declaredNamespaces: userNamespaces,

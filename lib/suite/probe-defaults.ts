@@ -13,6 +13,11 @@ export function probeFits(probe: ProbeKind, protocol: Protocol): boolean {
   return probes[probe].protocols.includes(protocol);
 }
 
+/** Probes that can speak their protocol over TLS and tell a plaintext answer (tls: required | forbidden). */
+export function tlsProbes(): ProbeKind[] {
+  return probeKinds.filter((k) => (probes[k] as { tls?: boolean }).tls === true);
+}
+
 /** The probes that can test a protocol, for "write probe: …" hints. */
 export function probesFor(protocol: Protocol): ProbeKind[] {
   return probeKinds.filter((p) => probeFits(p, protocol));

@@ -99,12 +99,33 @@ export const flowFamily = z
   );
 const controls = z.array(z.string()).describe('Control ids this evidence maps to, e.g. "HIPAA-164.312(e)(1)".');
 
+export const tlsCertificateFixture = z
+  .enum(['valid', 'expired', 'wrong-name', 'untrusted'], { error: (iss) => `${JSON.stringify(iss.input)} is not a certificate fixture: write valid, expired, wrong-name or untrusted` })
+  .describe(
+    "Extension, a test fixture option: the server's certificate is made valid (default: signed by the run's CA for the target's names, valid now), expired, for another name (wrong-name), or signed by a CA the probes do not trust (untrusted), to show that tls: required flows fail with the reason named.",
+  );
+
 export const servePort = fields({
   port: portNumber,
   protocol: protocol.default('TCP'),
   app: appKind.default('echo'),
   name: containerPortName.optional().describe('Makes this a named port (a container port name, IANA_SVC_NAME: 1-15 characters, at least one letter) that flows, Services and policies may use.'),
-}).meta({ id: 'ServePort', description: 'A port the workload listens on.' });
+  tls: z
+    .boolean()
+    .optional()
+    .describe("Extension: the app serves this port over TLS with a certificate from the run's CA for the target's DNS names (redis, postgres, https, sip; echo: a TLS echo)."),
+  tlsOnly: z
+    .boolean()
+    .optional()
+    .describe('Extension, with tls: true: the plaintext protocol is refused on this port (default true); false serves both (postgres and redis accept plaintext too), as a misconfigured server would.'),
+  certificate: tlsCertificateFixture.optional(),
+})
+  .superRefine((s, ctx) => {
+    if (!s.tls && s.tlsOnly !== undefined) ctx.addIssue({ code: 'custom', path: ['tlsOnly'], message: 'tlsOnly needs tls: true on the same port' });
+    if (!s.tls && s.certificate !== undefined) ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'certificate needs tls: true on the same port' });
+    if (s.tls && s.protocol !== 'TCP') ctx.addIssue({ code: 'custom', path: ['tls'], message: `tls: true needs protocol TCP (TLS runs over TCP; ${s.protocol} would need DTLS)` });
+  })
+  .meta({ id: 'ServePort', description: 'A port the workload listens on.' });
 
 export const podSchema = fields({
   name: name('pod name'),
@@ -202,6 +223,12 @@ export const flowSchema = fields({
   probe: probeKind.optional(),
   family: flowFamily.optional(),
   expect: expectation,
+  tls: z
+    .enum(['required', 'forbidden', 'any'], { error: (iss) => `${JSON.stringify(iss.input)} is not a TLS requirement: write required, forbidden or any` })
+    .optional()
+    .describe(
+      "Extension: required = the flow passes only when the network allows it, the app completes a TLS handshake with a certificate that verifies for the target's DNS name against the run's CA at spec.tls.minVersion or later, AND the plaintext protocol is refused on the same port; forbidden = the plaintext protocol is answered and no TLS handshake completes; any (default) = reachability only.",
+    ),
   controls: controls.optional().describe('Overrides metadata.controls for this flow.'),
   justification,
   reason: formerReason,
@@ -393,6 +420,14 @@ export const suiteSchema = fields({
     serviceCIDR6: ulaCidr('serviceCIDR6', 108, 124)
       .default(defaultServiceCIDR6)
       .describe('Extension: IPv6 ClusterIPs are planned from it (suites with IPv6 in ipFamilies); inside fd00::/8, /108 or longer as kube-apiserver requires; kube-dns gets ::a.'),
+    tls: fields({
+      minVersion: z
+        .enum(['TLSv1.2', 'TLSv1.3'], { error: (iss) => `${JSON.stringify(iss.input)} is not a TLS version flowproof accepts as a minimum: write TLSv1.2 or TLSv1.3` })
+        .default('TLSv1.2')
+        .describe('The oldest TLS version a tls: required flow accepts (default TLSv1.2).'),
+    })
+      .default({ minVersion: 'TLSv1.2' })
+      .describe('Extension: what tls: required flows demand of the handshake.'),
     clusterDNS: z
       .boolean()
       .default(true)
