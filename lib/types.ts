@@ -22,7 +22,8 @@ export type Verdict = 'pass' | 'fail' | 'error';
  * policies must stop got through: the security finding); `blocked` is a declared allow
  * that was dropped or refused while its target serves (an outage, not an exposure).
  */
-export type Finding = 'leak' | 'blocked';
+/** leak: a declared deny answered; blocked: a declared allow did not; cleartext: a tls: required flow got through without the TLS it requires. */
+export type Finding = 'leak' | 'blocked' | 'cleartext';
 export type Labels = Record<string, string>;
 
 /** Where a thing was written: every user-facing error and lint finding points here. */
@@ -411,8 +412,10 @@ export function countVerdicts(flows: ReadonlyArray<{ verdict: Verdict }>): RunSu
 }
 
 /** The one rule for a violation's kind: a declared deny that answered leaks; a declared allow dropped or refused is blocked. */
-export function findingOf(f: { expect: Expectation; observed?: Outcome; verdict: Verdict }): Finding | null {
+export function findingOf(f: { expect: Expectation; observed?: Outcome; verdict: Verdict; tls?: FlowTls }): Finding | null {
   if (f.verdict !== 'fail') return null;
+  // The connection got through as declared, but not (only) over the TLS it requires.
+  if (f.tls && f.expect === 'allow' && f.observed === 'ALLOWED') return 'cleartext';
   if (f.expect === 'deny' && f.observed === 'ALLOWED') return 'leak';
   if (f.expect === 'allow' && (f.observed === 'DENIED' || f.observed === 'REJECTED')) return 'blocked';
   return null;

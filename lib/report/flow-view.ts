@@ -50,6 +50,7 @@ export function findingOfFlow(f: FlowResult): Finding | null {
 export const FINDING_TEXT: Record<Finding, { word: string; plural: string; meaning: string }> = {
   leak: { word: 'LEAK', plural: 'leaks', meaning: 'a declared deny answered: traffic the policies must stop got through (security finding)' },
   blocked: { word: 'BLOCKED', plural: 'blocked allows', meaning: 'a declared allow was dropped or refused while its target serves (an outage, not an exposure)' },
+  cleartext: { word: 'CLEARTEXT', plural: 'cleartext paths', meaning: 'a flow declared tls: required got through, but not only over TLS with a certificate that verifies (plaintext accepted, or the handshake or certificate failed): data may cross the network unencrypted (security finding)' },
 };
 
 /** PASS, LEAK, BLOCKED, VIOLATION (a violation of neither kind) or INCONCLUSIVE. */
@@ -78,7 +79,7 @@ export function violationsFirst(flows: FlowResult[]): FlowResult[] {
 
 /** How many leaks and blocked allows the flows hold. */
 export function countFindings(flows: FlowResult[]): Record<Finding, number> {
-  const out: Record<Finding, number> = { leak: 0, blocked: 0 };
+  const out: Record<Finding, number> = { leak: 0, blocked: 0, cleartext: 0 };
   for (const f of flows) {
     const k = findingOfFlow(f);
     if (k) out[k]++;
