@@ -1,12 +1,14 @@
-// `flowproof plan <suite...> [--json]`: predict every flow from the policies, no cluster.
-// Exit 1 when any declaration contradicts the policies.
+// `flowproof plan <suite...> [--json] [--mermaid <file>]`: predict every flow from the
+// policies, no cluster; --mermaid also writes the whole matrix of the suite's world as a
+// Mermaid graph (allowed edges only). Exit 1 when any declaration contradicts the policies.
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.ts';
+import { writeFileSync } from 'node:fs';
+import { ExitCode, InputError } from '../errors.ts';
 import { planResult } from '../plan/flows.ts';
 import { planSuite } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
 import type { RunResult } from '../types.ts';
-import { stdoutJson, terminalLine, terminalText } from '../report/output.ts';
+import { processScrubber, stdoutJson, terminalLine, terminalText } from '../report/output.ts';
 
 
 function table(rows: string[][]): string {
@@ -32,15 +34,26 @@ export function register(program: Command): Command {
     .command('plan')
     .description('predict every flow from the policies (no cluster): expect vs predicted, with the deciding rule')
     .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)')
-    .option('--json', 'print the plan records (results.json shape, without observed/attempts)');
+    .option('--json', 'print the plan records (results.json shape, without observed/attempts)')
+    .option('--mermaid <file>', "also write every predicted cell of the suite's world as a Mermaid graph: allowed edges only, grouped per namespace (one suite)");
 }
 
-export async function action(files: string[], flags: { json?: boolean }): Promise<number> {
+export async function action(files: string[], flags: { json?: boolean; mermaid?: string }): Promise<number> {
   const suites = await loadSuites(files);
-  const results = suites.map((suite) => {
+  if (flags.mermaid && suites.length !== 1) {
+    throw new InputError([{ location: { file: '--mermaid', line: 1 }, message: `--mermaid draws the world of one suite: ${suites.length} were given` }]);
+  }
+  const plans = suites.map((suite) => {
     const started = new Date();
-    return planResult(suite.name, planSuite(suite).planned, started, new Date());
+    const plan = planSuite(suite);
+    return { plan, result: planResult(suite.name, plan.planned, started, new Date()) };
   });
+  const results = plans.map((p) => p.result);
+  if (flags.mermaid) {
+    const { plan } = plans[0]!;
+    const { suiteMatrixGraph } = await import('../report/matrix-graph.ts');
+    writeFileSync(flags.mermaid, processScrubber().text(suiteMatrixGraph(plan.suite, plan.state).source));
+  }
   if (flags.json) process.stdout.write(stdoutJson(results.length === 1 ? results[0] : results));
   else process.stdout.write(terminalText(`${results.map(formatPlan).join('\n\n')}\n`));
   return results.some((r) => r.summary.fail > 0) ? ExitCode.violations : ExitCode.ok;
