@@ -5,11 +5,13 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { safeFileName } from '../safe-name.ts';
+import type { ClusterState } from '../provider.ts';
 import type { CapturedIntent, RunResult, Suite } from '../types.ts';
 import { ALLURE_HTML, ALLURE_REPORT, ALLURE_RESULTS, generateAllureHtml } from './allure.ts';
 import { type ControlDef, evaluateControls, loadControls, loadControlsFile } from './controls.ts';
 import { type BundleFile, CONTROLS_FILE, type FormatContext, formats, type ReportFormat, type Signing } from './formats.ts';
 import { keyFingerprint, listBundleFiles, loadSigningKey, MANIFEST, sha256File, sha256Hex, SIGNATURE, signManifest, verifyBundle, writeManifest } from './manifest.ts';
+import { graphForRun, graphFromBundle, type ReportGraph } from './report-graph.ts';
 import { makeScrubber, type Scrubber } from './scrub.ts';
 import { stageBundle } from './staging.ts';
 
@@ -21,6 +23,8 @@ export interface BundleInput {
   suite: Suite;
   /** The suite file and policy files as read for the run, copied under intent/. */
   intent?: CapturedIntent;
+  /** The run's cluster state (addresses): the predicted graph (matrix.mmd) is drawn in it; default the planner's addresses. */
+  state?: ClusterState;
   signKeyPath?: string;
   controlsMapPath?: string;
   /** reports/<suite>-<timestamp>/ */
@@ -71,7 +75,12 @@ function htmlFileList(dir: string): Array<{ path: string; sha256: string }> {
 }
 
 /** `dir` is where the files are; `opts.bundleDir` the name they go by (the final name of a bundle still being written). */
-function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: { suite?: Suite; intent?: CapturedIntent; scrub: Scrubber; rerendered: boolean; signing: Signing; bundleDir?: string }): FormatContext {
+function contextFor(
+  dir: string,
+  run: RunResult,
+  controls: ControlDef[],
+  opts: { suite?: Suite; intent?: CapturedIntent; scrub: Scrubber; rerendered: boolean; signing: Signing; bundleDir?: string; graph: ReportGraph },
+): FormatContext {
   const { evaluations, unmapped } = evaluateControls(controls, run.flows);
   return {
     suite: opts.suite,
@@ -88,6 +97,7 @@ function contextFor(dir: string, run: RunResult, controls: ControlDef[], opts: {
     renderedAt: new Date().toISOString(),
     signing: opts.signing,
     bundleDir: opts.bundleDir ?? dir,
+    graph: opts.graph,
   };
 }
 
@@ -131,6 +141,8 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   });
 
   const signing = signingWith(input.signKeyPath);
+  // The suite's world as the model predicts it, drawn for the report (Chromium, bounded; absent with a reason).
+  const graph = await graphForRun(input.suite, input.state, scrub);
   // Written whole into a partial directory, renamed into place once the manifest (and
   // signature) exist; a failure or a signal on the way removes it (staging.ts).
   const stage = stageBundle(input.outDir);
@@ -139,7 +151,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   let manifest: string;
   let files: string[];
   try {
-    written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, intent: input.intent, scrub, rerendered: false, signing, bundleDir: stage.final }), () => true);
+    written = writeFormats(dir, run, contextFor(dir, run, controls, { suite: input.suite, intent: input.intent, scrub, rerendered: false, signing, bundleDir: stage.final, graph }), () => true);
     manifest = writeManifest(dir);
     if (input.signKeyPath) signManifest(dir, input.signKeyPath);
     files = [...listBundleFiles(dir).files, MANIFEST, ...(input.signKeyPath ? [SIGNATURE] : [])];
@@ -213,9 +225,11 @@ export async function rerenderBundle(dir: string, opts: RerenderOptions = {}): P
     await generateAllureHtml(dir, scrub);
     notes.push(`made ${ALLURE_HTML} from ${ALLURE_RESULTS}/`);
   }
+  const graph = await graphFromBundle(dir, scrub);
+  notes.push(graph.svg ? `drew the predicted graph (matrix.mmd) into index.html in ${graph.ms} ms` : `index.html has no predicted graph: ${graph.absent}`);
   // The views say what the bundle will be: re-signed with the given key, else unsigned (an old signature is removed below).
   try {
-    writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true, signing: signingWith(opts.signKeyPath) }), (f) => f.rerender);
+    writeFormats(dir, run, contextFor(dir, run, [...merged.values()], { scrub, rerendered: true, signing: signingWith(opts.signKeyPath), graph }), (f) => f.rerender);
   } catch (err) {
     // A results.json of the wrong shape (crafted, or not flowproof's) is bad input, never a stack.
     if (err instanceof TypeError) throw new InputError([{ location: { file: resultsPath, line: 1 }, message: `not a flowproof results.json: ${err.message}` }]);

@@ -12,9 +12,11 @@ import { renderAllureResults } from './allure.ts';
 import type { ControlDef, ControlEvaluation } from './controls.ts';
 import { renderIndexHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
+import { MATRIX_GRAPH_FILE } from './matrix-graph.ts';
 import type { EvidenceFile } from './oscal.ts';
 import { renderOscal } from './oscal.ts';
 import { renderPolicyReport } from './policy-report.ts';
+import type { ReportGraph } from './report-graph.ts';
 import type { Scrubber } from './scrub.ts';
 import { renderSummary } from './summary.ts';
 
@@ -56,6 +58,8 @@ export interface FormatContext {
   signing: Signing;
   /** The bundle directory as the run or the command named it. */
   bundleDir: string;
+  /** The predicted graph of the suite's world: its Mermaid source (run time) and SVG, or why it is absent. */
+  graph: ReportGraph;
 }
 
 export interface Signing {
@@ -144,6 +148,13 @@ export const formats: readonly ReportFormat[] = [
     render: (run, ctx) => renderOscal(run, ctx.evaluations, ctx.evidence, ctx.signing),
   },
   {
+    // The model's prediction for every cell of the suite's world (not evidence): kept so that
+    // `flowproof report` can draw it again without the suite.
+    file: MATRIX_GRAPH_FILE,
+    rerender: false,
+    render: (_run, ctx) => (ctx.graph.source ? [{ path: MATRIX_GRAPH_FILE, content: ctx.graph.source }] : []),
+  },
+  {
     file: 'summary.md',
     rerender: true,
     render: (run, ctx) => renderSummary(run, ctx.evaluations, { bundleDir: ctx.bundleDir, signing: ctx.signing }),
@@ -163,6 +174,7 @@ export const formats: readonly ReportFormat[] = [
         allureHtml: ctx.allureHtml,
         signing: ctx.signing,
         bundleDir: ctx.bundleDir,
+        graph: ctx.graph,
       }),
   },
 ];

@@ -12,11 +12,30 @@
 import { createHash } from 'node:crypto';
 import { policyCopySegments, policyLabel } from './policy-ref.ts';
 import { countVerdicts, type FlowResult, type Intent, type RunResult } from '../types.ts';
-import { type ControlEvaluation, listedFlows, statusLabel } from './controls.ts';
-import { countFindings, durationSeconds, endpointText, FINDING_TEXT, findingOfFlow, labelsText, observedEffect, observedText, overallVerdict, portText, revisionText, verdictWord, violationsFirst } from './flow-view.ts';
+import { type ControlEvaluation, judgedOverText, listedFlows, statusLabel } from './controls.ts';
+import {
+  countFindings,
+  durationSeconds,
+  endpointText,
+  FINDING_TEXT,
+  findingOfFlow,
+  labelsText,
+  observedEffect,
+  observedText,
+  overallVerdict,
+  portText,
+  revisionText,
+  tlsOutcome,
+  tlsPlaintextAttempt,
+  tlsShortText,
+  tlsText,
+  verdictWord,
+  violationsFirst,
+} from './flow-view.ts';
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { buildMatrix } from './matrix.ts';
+import type { ReportGraph } from './report-graph.ts';
 import { visibleControls } from './output.ts';
 import { retestNotes, retestText } from './staleness.ts';
 import { runIdOf } from './oscal.ts';
@@ -35,6 +54,8 @@ export interface HtmlInput {
   /** Whether the manifest is signed (after this page is written), and by which key. */
   signing: Signing;
   bundleDir: string;
+  /** The predicted graph of the suite's world, rendered (sanitized SVG) or absent with the reason. */
+  graph?: ReportGraph;
 }
 
 /** Text as HTML: the five markup characters as entities, controls (but tab and line breaks) made visible. */
@@ -122,6 +143,18 @@ function pill(f: FlowResult): Html {
   return h`<span class="pill v-${f.verdict}${finding ? ` f-${finding}` : ''}">${verdictWord(f)}</span>`;
 }
 
+/** The TLS line of a flow's card: the handshake seen and the plaintext attempt, in the words of every format. */
+function tlsLine(f: FlowResult): Html {
+  const text = tlsText(f);
+  return text ? h`<p class="tls-line tls-${tlsOutcome(f) ?? 'none'}"><b>TLS:</b> ${text}</p>` : h``;
+}
+
+/** The compact TLS fact under the observed outcome in the table of every tested path. */
+function tlsBadge(f: FlowResult): Html {
+  const short = tlsShortText(f);
+  return short ? h`<div class="tls-badge tls-${tlsOutcome(f) ?? 'none'}" title="${tlsText(f) ?? ''}">${short}</div>` : h``;
+}
+
 function slug(s: string): string {
   return String(s).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'flow';
 }
@@ -138,9 +171,10 @@ function matrixCell(m: ReturnType<typeof buildMatrix>, r: string, c: string): Ht
   const obsDeny = cell.flows.filter((f) => observedEffect(f.observed) === 'deny').length;
   const counts = `declared ${declAllow}A/${cell.flows.length - declAllow}D · observed ${obsAllow}A/${obsDeny}D${cell.flows.length - obsAllow - obsDeny ? `/${cell.flows.length - obsAllow - obsDeny}?` : ''}`;
   const found = countFindings(cell.flows);
-  const other = fail - found.leak - found.blocked;
+  const other = fail - found.leak - found.blocked - found.cleartext;
   const badges = [
     found.leak ? h`<span class="badge leak">${found.leak} leak${found.leak > 1 ? 's' : ''}</span>` : h``,
+    found.cleartext ? h`<span class="badge cleartext">${found.cleartext} cleartext</span>` : h``,
     found.blocked ? h`<span class="badge blocked">${found.blocked} blocked</span>` : h``,
     other > 0 ? h`<span class="badge fail">${other} violation${other > 1 ? 's' : ''}</span>` : h``,
     err ? h`<span class="badge error">${err} inconclusive</span>` : h``,
@@ -161,7 +195,7 @@ function matrixTable(m: ReturnType<typeof buildMatrix>, cols: string[], attrs: H
 function renderMatrix(run: RunResult): Html {
   const m = buildMatrix(run);
   if (m.rows.length === 0) return h`<p>No flows were tested.</p>`;
-  const legend = h`<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves).</div>`;
+  const legend = h`<div class="legend"><span class="chip"><span class="half allow">A</span><span class="half deny">D</span></span> each chip is one flow: left half = <b>declared</b>, right half = <b>observed</b>; <span class="sw allow"></span> allow <span class="sw deny"></span> deny <span class="sw unknown"></span> inconclusive; a red-ringed chip is a <b>leak</b> (a declared deny that answered), a purple-ringed one a <b>blocked</b> allow (dropped or refused while its target serves), an amber-ringed one a <b>cleartext</b> path (a tls: required flow that got through without TLS only).</div>`;
   const whole = trusted('class="matrix" id="ns-matrix"');
   if (m.cols.length <= PRINT_MATRIX_COLUMNS) return h`${legend}\n${matrixTable(m, m.cols, whole)}`;
   // Too wide for a printed page: on paper, the same matrix in several tables of a few destination columns each.
@@ -173,6 +207,23 @@ function renderMatrix(run: RunResult): Html {
   return h`${legend}\n<div class="matrix-wrap screen-only">${matrixTable(m, m.cols, whole)}</div>\n<div class="print-only matrix-print">${joined(chunks, '\n')}</div>`;
 }
 
+/**
+ * The model's whole matrix as a graph: the SVG rendered at build time (no script, no style:
+ * sanitized to shapes, text and presentation attributes, mermaid-svg.ts), or why it is absent.
+ */
+function renderGraph(graph: ReportGraph | undefined): Html {
+  const counts = graph?.counts;
+  const what = counts
+    ? `${counts.allowed} of ${counts.cells} cells allowed, each allowed workload pair drawn as an edge with its ports${counts.level === 'namespace' ? ' (namespace-level: too many workloads for one readable graph, so one node per namespace and the count of allowed cells per edge)' : ''}`
+    : 'allowed cells drawn as edges';
+  const intro = h`<p class="muted">What flowproof's model predicts for every cell of the suite's world (each declared flow, and each workload to each other pod on each port it serves) under the suite's policies: ${what}; denied is the default and not drawn. A prediction, not an observation: the paths tested live are above and below.</p>`;
+  if (graph?.svg) return h`${intro}
+<figure class="graph" id="predicted-graph">${new Html(graph.svg)}</figure>`;
+  const reason = graph?.absent ?? 'not made for this report';
+  return h`${intro}
+<p class="graph-absent" id="predicted-graph-absent">The graph is absent: ${reason}.${graph?.source ? ' Its Mermaid source is matrix.mmd in this bundle.' : ''}</p>`;
+}
+
 function transcriptBlock(f: FlowResult, open: boolean): Html {
   const parts: Html[] = [];
   if (f.control) parts.push(h`<h5>Liveness check from inside the target: ${f.control.outcome} (${f.control.detail}), ${f.control.startedAt}, ${f.control.durationMs} ms</h5><pre>${f.control.transcript}</pre>`);
@@ -180,6 +231,8 @@ function transcriptBlock(f: FlowResult, open: boolean): Html {
   attempts.forEach((a, i) => {
     parts.push(h`<h5>Attempt ${i + 1}: ${a.outcome} (${a.detail}), ${a.startedAt}, ${a.durationMs} ms</h5><pre>${a.transcript}</pre>`);
   });
+  const plaintext = tlsPlaintextAttempt(f);
+  if (plaintext) parts.push(h`<h5>TLS check: ${plaintext.title}</h5><pre>${plaintext.transcript}</pre>`);
   if (parts.length === 0) parts.push(h`<p class="muted">No probe attempt was recorded for this flow.</p>`);
   return h`<details class="transcript"${open ? trusted(' open') : ''}><summary>Raw transcript (${attempts.length} attempt${attempts.length === 1 ? '' : 's'})</summary>${parts}</details>`;
 }
@@ -191,16 +244,18 @@ function flowCard(f: FlowResult): Html {
 <p class="path">${endpointText(f.source)} → ${endpointText(f.destination)} · port ${portText(f)} · probe ${f.probe}${f.family ? ` · ${f.family}` : ''}</p>
 <table class="dpo"><tr><th>Declared</th><th>Predicted (deciding rule)</th><th>Observed</th></tr>
 <tr><td class="eff ${f.expect}">${f.expect}</td><td class="eff ${f.predicted}">${f.predicted}<div class="rule">${f.decidedBy}</div></td><td class="eff ${effectClass(observedEffect(f.observed))}">${observedText(f)}</td></tr></table>
+${tlsLine(f)}
 <p class="reason"><b>Why:</b> ${f.reason}${f.justification ? h`<br><b>Justification in the suite:</b> ${f.justification}` : ''}${f.targetProvenUp === false && f.expect === 'deny' ? h`<br><b>Note:</b> the target was not proven up in this run, so a deny is not credited.` : ''}</p>
 ${controls.length ? h`<p class="controls-line">Controls: ${joined(controls.map((c) => h`<code>${c}</code>`), ' ')}</p>` : ''}
 ${transcriptBlock(f, f.verdict !== 'pass')}
 </article>`;
 }
 
-/** Leaks, then blocked allows (and other violations), then inconclusive flows: each group under its own heading. */
+/** Leaks, then cleartext paths, then blocked allows (and other violations), then inconclusive flows: each group under its own heading. */
 function renderProblems(problems: FlowResult[]): Html {
   const groups: Array<{ id: string; title: string; flows: FlowResult[] }> = [
     { id: 'leaks', title: `Leaks: ${FINDING_TEXT.leak.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'leak') },
+    { id: 'cleartext', title: `Cleartext paths: ${FINDING_TEXT.cleartext.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'cleartext') },
     { id: 'blocked', title: `Blocked allows: ${FINDING_TEXT.blocked.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'blocked') },
     { id: 'other-violations', title: 'Other violations', flows: problems.filter((f) => f.verdict === 'fail' && !findingOfFlow(f)) },
     { id: 'inconclusive', title: 'Inconclusive: not evidence either way', flows: problems.filter((f) => f.verdict === 'error') },
@@ -236,9 +291,9 @@ function renderControls(input: HtmlInput): Html {
     const passedElsewhere = e.judged.length - listed.length;
     const more = passedElsewhere > 0 ? h`<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
     return h`<section class="control s-${e.status}" data-control="${e.control.id}">
-<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${e.control.framework} ${e.control.reference}: ${e.control.title} <span class="strength">evidence: ${e.control.evidence}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : ''}</span></h3>
+<h3><span class="pill s-${e.status}${evidenceClassOf(input.run) === 'emulated' ? ' emulated' : ''}">${statusLabel(e.status, evidenceClassOf(input.run))}</span> ${e.control.framework} ${e.control.reference}: ${e.control.title} <span class="strength">evidence: ${e.control.evidence}${e.control.judgedOver === 'run' ? '; judged over every flow of the run' : e.control.judgedOver === 'tls-required' ? `; judged over ${judgedOverText(e)}` : ''}</span></h3>
 <p>${e.why}</p>
-<dl class="scope"><dt>What a live allow/deny test shows</dt><dd>${e.control.shows}</dd><dt>What it does NOT show</dt><dd>${e.control.doesNotShow}</dd></dl>
+<dl class="scope"><dt>${e.control.judgedOver === 'tls-required' ? 'What the TLS checks of this test show' : 'What a live allow/deny test shows'}</dt><dd>${e.control.shows}</dd><dt>What it does NOT show</dt><dd>${e.control.doesNotShow}</dd></dl>
 ${table}${more}
 </section>`;
   });
@@ -271,7 +326,7 @@ function renderFlowsTable(run: RunResult): Html {
 <td><a href="#flow-${slug(f.name)}">${f.name}</a></td>
 <td>${f.source?.ref ?? f.from}<div class="muted">${f.source?.ip ?? ''} ${labelsText(f.source?.labels)}</div></td>
 <td>${f.destination?.ref ?? f.to}<div class="muted">${f.destination?.ip ?? ''} ${labelsText(f.destination?.labels)}</div></td>
-<td>${portText(f)}</td><td>${f.probe}</td><td>${f.expect}</td><td>${f.predicted}</td><td>${observedText(f)}</td>
+<td>${portText(f)}</td><td>${f.probe}</td><td>${f.expect}</td><td>${f.predicted}</td><td>${observedText(f)}${tlsBadge(f)}</td>
 <td>${pill(f)}</td>
 <td>${f.expect === 'allow' ? (f.justification ? f.justification : h`<span class="muted">no justification recorded</span>`) : ''}</td></tr>`,
     ),
@@ -282,7 +337,7 @@ function renderFlowsTable(run: RunResult): Html {
 }
 
 const CSS = `
-:root{--leak:#b71c1c;--blocked:#6a1b9a;--allow:#2e7d32;--deny:#37474f;--unknown:#f9a825;--fail:#c62828;--error:#ef6c00;--pass:#2e7d32;--ink:#1b1f23;--muted:#5f6b76;--line:#d0d7de}
+:root{--leak:#b71c1c;--blocked:#6a1b9a;--cleartext:#b45309;--allow:#2e7d32;--deny:#37474f;--unknown:#f9a825;--fail:#c62828;--error:#ef6c00;--pass:#2e7d32;--ink:#1b1f23;--muted:#5f6b76;--line:#d0d7de}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);margin:0;background:#f6f8fa}
 main{max-width:1200px;margin:0 auto;padding:24px;background:#fff}
@@ -321,8 +376,12 @@ details.transcript summary{cursor:pointer;color:#0969da;margin-top:6px}
 dl.scope{display:grid;grid-template-columns:230px 1fr;gap:2px 12px;margin:6px 0}dl.scope dt{font-weight:600;color:var(--muted)}dl.scope dd{margin:0}
 tr.v-fail td{background:#fff5f5}tr.v-error td{background:#fffaf0}
 .filters{margin:6px 0}
+.tls-line{margin:4px 0;padding:4px 8px;border-left:4px solid var(--line);font-size:13px;overflow-wrap:anywhere}.tls-line.tls-met{border-left-color:var(--pass)}.tls-line.tls-failed{border-left-color:var(--cleartext)}.tls-line.tls-not-shown,.tls-line.tls-not-judged{border-left-color:var(--error)}
+.tls-badge{display:inline-block;margin-top:3px;font-size:11px;font-weight:600;padding:0 6px;border-radius:10px;border:1px solid var(--line);overflow-wrap:anywhere}.tls-badge.tls-met{color:var(--pass);border-color:var(--pass)}.tls-badge.tls-failed{color:#fff;background:var(--cleartext);border-color:var(--cleartext)}.tls-badge.tls-not-shown,.tls-badge.tls-not-judged{color:#8a4b00;border-color:var(--error)}
+.chip.f-cleartext{border-color:var(--cleartext);box-shadow:0 0 0 2px #ffe0b2}.badge.cleartext,.pill.f-cleartext{background:var(--cleartext)}
 footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);padding-top:10px}
 .print-only{display:none}.matrix-wrap{overflow-x:auto}.chunk-caption{font-size:12px;color:var(--muted);margin:8px 0 2px}
+.graph{margin:8px 0;overflow-x:auto}.graph svg{max-width:100%;height:auto}.graph-absent{border:1px dashed var(--line);border-radius:6px;padding:8px 12px;color:var(--muted)}
 @media print{@page{size:A4;margin:12mm}
  body{background:#fff;font-size:10px}main{max-width:none;padding:0}.noprint,.screen-only{display:none}.print-only{display:block}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;text-decoration:none}
@@ -333,6 +392,7 @@ footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid va
  .matrix th,.matrix td{padding:3px}.matrix th[scope=row]{white-space:normal;width:18%}.cell{min-width:0}
  table.matrix{break-inside:auto}.matrix tr{break-inside:avoid}
  table.kv th{width:30%}
+ .graph{overflow:visible;break-inside:avoid}
  .flow-card.v-pass details.transcript,#passes-section{display:none}
  tr.hidden{display:table-row!important}}
 `;
@@ -389,7 +449,7 @@ export function renderIndexHtml(input: HtmlInput): string {
 <header><h1>Network segmentation evidence: ${run.suite}</h1>
 <div class="muted">flowproof compliance report · run ${runIdOf(run)}</div></header>
 <section id="verdict-banner" class="banner ${verdict}" data-verdict="${verdict}"><div class="word">${word}</div>
-<div><div>${sentence}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
+<div><div>${sentence}</div><div class="counts"><span>✔ ${run.summary.pass} pass</span><span>✖ ${run.summary.fail} violation${run.summary.fail === 1 ? '' : 's'}${run.summary.fail ? ` (${found.leak} leak${found.leak === 1 ? '' : 's'}, ${found.cleartext ? `${found.cleartext} cleartext, ` : ''}${found.blocked} blocked)` : ''}</span><span>? ${run.summary.error} inconclusive</span></div></div></section>
 <section id="evidence-class" class="evidence-class ec-${cls ?? 'unknown'}" data-evidence-class="${cls ?? 'unknown'}"><b>Evidence class: ${cls ? EVIDENCE_CLASS_TITLE[cls] : 'not recorded'}.</b> ${evidenceStatement(run)}</section>
 <div class="facts">
 ${kv([
@@ -438,6 +498,9 @@ ${kv([
 
 <h2 id="matrix">Namespace matrix: declared vs observed</h2>
 ${renderMatrix(run)}
+
+<h2 id="graph">Predicted reachability: the whole matrix</h2>
+${renderGraph(input.graph)}
 
 <h2 id="violations">Violations and inconclusive flows</h2>
 ${problems.length ? renderProblems(problems) : h`<p>None: every flow behaved as declared.</p>`}
