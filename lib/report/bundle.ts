@@ -25,6 +25,8 @@ export interface BundleInput {
   intent?: CapturedIntent;
   /** The run's cluster state (addresses): the predicted graph (matrix.mmd) is drawn in it; default the planner's addresses. */
   state?: ClusterState;
+  /** The graph already being drawn (startGraph, begun while the flows were probed); default: drawn here. */
+  graph?: Promise<ReportGraph>;
   signKeyPath?: string;
   controlsMapPath?: string;
   /** reports/<suite>-<timestamp>/ */
@@ -128,6 +130,14 @@ function appendStepSummary(summary: string, warnings: string[]): void {
   }
 }
 
+/**
+ * Begins drawing a run's predicted graph (Chromium takes seconds) so that it overlaps the
+ * probing; writeBundle awaits it. Scrubbed as the bundle is (the same environment).
+ */
+export function startGraph(suite: Suite, state: ClusterState | undefined): Promise<ReportGraph> {
+  return graphForRun(suite, state, makeScrubber(process.env));
+}
+
 export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
   const warnings: string[] = [];
   const controls = loadControls(input.controlsMapPath);
@@ -142,7 +152,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleOutput> {
 
   const signing = signingWith(input.signKeyPath);
   // The suite's world as the model predicts it, drawn for the report (Chromium, bounded; absent with a reason).
-  const graph = await graphForRun(input.suite, input.state, scrub);
+  const graph = await (input.graph ?? graphForRun(input.suite, input.state, scrub));
   // Written whole into a partial directory, renamed into place once the manifest (and
   // signature) exist; a failure or a signal on the way removes it (staging.ts).
   const stage = stageBundle(input.outDir);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+import { registerTeardown } from '../lifecycle.ts';
 import { repoRoot } from '../paths.ts';
 import { sanitizeSvg } from './svg-sanitize.ts';
 
@@ -155,6 +156,8 @@ export async function renderMermaidSvg(source: string, opts: MermaidSvgOptions =
   if (!dist) return { ok: false, reason: 'the mermaid package is not installed (npm install)' };
 
   const dir = mkdtempSync(join(tmpdir(), 'flowproof-mermaid-'));
+  // A signal while Chromium renders (the graph is drawn while a run probes) still removes it.
+  const removeDir = registerTeardown('remove the graph rendering directory', async () => rmSync(dir, { recursive: true, force: true }));
   const started = Date.now();
   try {
     const file = join(dir, 'graph.html');
@@ -181,7 +184,7 @@ export async function renderMermaidSvg(source: string, opts: MermaidSvgOptions =
   } catch (err) {
     return { ok: false, reason: `Chromium could not be run: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await removeDir();
   }
 }
 

@@ -7,6 +7,8 @@ import { InfrastructureError, InputError } from '../errors.ts';
 import { registerTeardown } from '../lifecycle.ts';
 import type { Provider } from '../provider.ts';
 import { bundleDirName, type BundleOutput, writeBundle } from '../report/index.ts';
+import { startGraph } from '../report/bundle.ts';
+import type { ReportGraph } from '../report/report-graph.ts';
 import { writeFailureBundle } from '../report/failure-bundle.ts';
 import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type RunResult, type Suite } from '../types.ts';
 import { prepare } from '../plan/prepare.ts';
@@ -57,8 +59,12 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
+  let graph: Promise<ReportGraph> | undefined;
   try {
-    const { policies, admin, planned } = prepare(suite, await provider.up(suite, execNeeds(suite)));
+    const state = await provider.up(suite, execNeeds(suite));
+    const { policies, admin, planned } = prepare(suite, state);
+    // The report's graph of the predicted matrix is drawn while the flows are probed.
+    graph = startGraph(suite, state);
     await provider.apply(policies, admin);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     try {
@@ -116,7 +122,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const outDir = join(settings.reportsDir, bundleDirName(suite.name, startedAt));
   let bundle: BundleOutput;
   try {
-    bundle = await writeBundle({ run, suite, intent, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir });
+    bundle = await writeBundle({ run, suite, intent, signKeyPath: settings.signKeyPath, controlsMapPath: settings.controlsMapPath, outDir, graph });
   } catch (err) {
     if (err instanceof InputError || err instanceof InfrastructureError) throw err;
     throw new InfrastructureError('write the evidence bundle', `${outDir}: ${err instanceof Error ? err.message : String(err)}`, 'check that --reports points to a writable directory', { cause: err });
