@@ -76,6 +76,9 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     flows = confirmRulesOnWire(flows, await provider.ruleCounters?.());
     fingerprint = await provider.fingerprint();
   } catch (err) {
+    // The graph being drawn is not needed any more, but its Chromium and temp directory must
+    // be gone before the process exits (it never throws and is bounded in time).
+    await graph;
     // While the cluster still exists (teardown comes after): what it looked like.
     if (err instanceof InfrastructureError && provider.diagnostics) throw await withDiagnostics(err, suite, provider, settings, startedAt);
     throw err;
