@@ -8,6 +8,7 @@ import { readInputFile } from '../input-file.ts';
 import { libAsset } from '../paths.ts';
 import { yamlData, YamlSource } from '../yaml-input.ts';
 import { countVerdicts, type EvidenceClass, type FlowResult } from '../types.ts';
+import { judgeTlsControl } from './tls-controls.ts';
 
 export const builtinControlsPath = libAsset('report/controls.yaml');
 
@@ -23,9 +24,11 @@ const controlSchema = z
     doesNotShow: z.string().min(1),
     /**
      * `run`: a segmentation control, judged over every flow of the run (each flow is a
-     * segmentation test), not only the flows tagged with it; `tagged` (default): those only.
+     * segmentation test), not only the flows tagged with it; `tagged` (default): those only;
+     * `tls-required`: an encryption-in-transit control, judged over the tagged flows that
+     * declare tls: required only (tls-controls.ts): reachability alone never shows it.
      */
-    judgedOver: z.enum(['run', 'tagged']).default('tagged'),
+    judgedOver: z.enum(['run', 'tagged', 'tls-required']).default('tagged'),
     /** How often the control requires the test to be repeated, in months (PCI 11.4.5: 12; 11.4.6: 6). */
     retestMonths: z.number().int().positive().optional(),
     /** The retest requirement in words ("at least once every 12 months and after any change …"). */
@@ -42,7 +45,7 @@ export interface ControlEvaluation {
   control: ControlDef;
   /** The flows tagged with the control. */
   flows: FlowResult[];
-  /** The flows its status is judged over: every flow of the run for a segmentation control (judgedOver: run), else the tagged ones. */
+  /** The flows its status is judged over: every flow of the run for a segmentation control (judgedOver: run), the tagged tls: required ones for an encryption control (judgedOver: tls-required), else the tagged ones. */
   judged: FlowResult[];
   status: ControlStatus;
   /** One sentence saying why the status is what it is. */
@@ -111,6 +114,7 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
     if (tagged.length === 0) return { ...base, status: 'no-flows', why: 'No flow in this run is tagged with this control.' };
     if (control.evidence === 'none')
       return { ...base, status: 'not-assessed', why: 'A live allow/deny test cannot evidence this control; the tagged flows are listed for reference only.' };
+    if (control.judgedOver === 'tls-required') return { control, flows: tagged, ...judgeTlsControl(control, tagged) };
     const { pass, fail, error } = countVerdicts(judged);
     const untagged = (n: number, verdict: FlowResult['verdict']) => {
       const outside = judged.filter((f) => f.verdict === verdict && !tagged.includes(f)).length;
@@ -132,9 +136,21 @@ export function evaluateControls(controls: ControlDef[], flows: FlowResult[]): {
   return { evaluations, unmapped: [...unmapped.entries()].map(([id, fl]) => ({ id, flows: fl })) };
 }
 
-/** The flows a control's table lists: those tagged with it, then the run's other flows that did not pass and count against it. */
+/**
+ * The flows a control's table lists: those tagged with it, then the run's other flows that did
+ * not pass and count against it; for an encryption control (judgedOver: tls-required), the
+ * flows it is judged over (a tagged flow without tls: required is evidence of nothing there).
+ */
 export function listedFlows(e: ControlEvaluation): FlowResult[] {
+  if (e.control.judgedOver === 'tls-required') return e.judged;
   return [...e.flows, ...e.judged.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f))];
+}
+
+/** What a control is judged over, in words (the report and OSCAL say it the same way). */
+export function judgedOverText(e: ControlEvaluation): string {
+  if (e.control.judgedOver === 'run') return `every flow of the run (${e.judged.length})`;
+  if (e.control.judgedOver === 'tls-required') return `the tagged flows that declare tls: required (${e.judged.length} of ${e.flows.length} tagged)`;
+  return `the tagged flows (${e.flows.length})`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Shared wording for one flow across the report formats (JUnit, summary, HTML, OSCAL), so
 // every file says "declared / predicted / observed" the same way.
-import { type Finding, findingOf, type FlowResult, type Outcome, type ResolvedEndpoint, type RunResult, type SourceRevision } from '../types.ts';
+import { type Finding, findingOf, type FlowResult, type FlowTls, type Outcome, type ResolvedEndpoint, type RunResult, type SourceRevision, type TlsObservation } from '../types.ts';
 
 /** The group an endpoint is drawn in on the namespace matrix. */
 export function endpointGroup(ep: ResolvedEndpoint | undefined): string {
@@ -68,16 +68,22 @@ export function notPassedMessage(f: FlowResult): string | undefined {
   return `${verdictWord(f)}: ${f.reason}`;
 }
 
-/** Leaks first, then blocked allows (and any other violation), then inconclusive, then passes; stable within each group. */
+/** Leaks first, then cleartext paths (the security findings), then blocked allows (and any other violation), then inconclusive, then passes; stable within each group. */
 export function violationsFirst(flows: FlowResult[]): FlowResult[] {
-  const rank = (f: FlowResult) => (f.verdict === 'fail' ? (findingOfFlow(f) === 'leak' ? 0 : 1) : f.verdict === 'error' ? 2 : 3);
+  const failRank: Record<Finding, number> = { leak: 0, cleartext: 1, blocked: 2 };
+  const rank = (f: FlowResult) => {
+    if (f.verdict === 'pass') return 4;
+    if (f.verdict === 'error') return 3;
+    const finding = findingOfFlow(f);
+    return finding ? (failRank[finding] ?? 2) : 2;
+  };
   return flows
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
     .map((x) => x.f);
 }
 
-/** How many leaks and blocked allows the flows hold. */
+/** How many leaks, cleartext paths and blocked allows the flows hold. */
 export function countFindings(flows: FlowResult[]): Record<Finding, number> {
   const out: Record<Finding, number> = { leak: 0, blocked: 0, cleartext: 0 };
   for (const f of flows) {
@@ -85,6 +91,210 @@ export function countFindings(flows: FlowResult[]): Record<Finding, number> {
     if (k) out[k]++;
   }
   return out;
+}
+
+// ---- TLS (issue 18): a flow's TLS part, said one way in every format ----
+// The runner judges (lib/runner/tls-verdict.ts); these describe its record. A results.json
+// may be crafted (`flowproof report`), so every field is read as it may be, never trusted.
+
+/**
+ * What became of a flow's TLS requirement: `met` (the flow passed, TLS part included),
+ * `failed` (the cleartext finding: the connection got through without the TLS declared),
+ * `not-judged` (the connection did not get through, or the flow failed for another reason),
+ * `not-shown` (inconclusive: the handshake or the plaintext check could not be observed).
+ */
+export type TlsOutcome = 'met' | 'failed' | 'not-judged' | 'not-shown';
+
+/** The flow's TLS part, when it declared tls: required or forbidden. */
+export function tlsOf(f: FlowResult): FlowTls | undefined {
+  const t = (f as { tls?: unknown }).tls;
+  return t && typeof t === 'object' && !Array.isArray(t) ? (t as FlowTls) : undefined;
+}
+
+export function tlsOutcome(f: FlowResult): TlsOutcome | undefined {
+  if (!tlsOf(f)) return undefined;
+  if (f.verdict === 'pass') return 'met';
+  if (f.verdict === 'fail') return findingOfFlow(f) === 'cleartext' ? 'failed' : 'not-judged';
+  return f.observed === 'ALLOWED' ? 'not-shown' : 'not-judged';
+}
+
+const TLS_FAILURE_TEXT: Record<NonNullable<TlsObservation['failure']>, string> = {
+  'handshake-failed': 'handshake failed',
+  'certificate-name': 'certificate invalid: not valid for the name',
+  'certificate-chain': "certificate invalid: its chain does not verify against the run's CA",
+  'certificate-expired': 'certificate invalid: expired',
+  'old-version': 'old protocol version',
+};
+
+const TLS_VERSION_RANK: Record<string, number> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
+
+/** A recorded value as text (a crafted record may hold anything); undefined when absent or empty. */
+function field(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The certificate's subject alternative names as recorded. */
+export function tlsSans(o: TlsObservation): string[] {
+  return Array.isArray(o.sans) ? o.sans.map((s) => String(s)) : [];
+}
+
+function observationOf(t: FlowTls): TlsObservation | undefined {
+  const o = t.observation as unknown;
+  return o && typeof o === 'object' ? (o as TlsObservation) : undefined;
+}
+
+function plaintextOf(t: FlowTls): FlowTls['plaintext'] | undefined {
+  const p = t.plaintext as unknown;
+  return p && typeof p === 'object' ? (p as FlowTls['plaintext']) : undefined;
+}
+
+/** The plaintext attempt could not decide (the probe failed, or the target was not up). */
+function plaintextInconclusive(p: NonNullable<FlowTls['plaintext']>): boolean {
+  return p.outcome === 'PROBE-ERROR' || p.outcome === 'TARGET-DOWN';
+}
+
+/** The handshake as seen: version, cipher, the certificate and for which name it verified. */
+export function tlsHandshakeText(o: TlsObservation): string {
+  const name = field(o.serverName) ?? '(name not recorded)';
+  if (o.handshake !== true) return `no TLS handshake with ${name}${o.failure && TLS_FAILURE_TEXT[o.failure] ? ` (${TLS_FAILURE_TEXT[o.failure]}: ${field(o.detail) ?? 'no detail'})` : ` (${field(o.detail) ?? 'no detail'})`}`;
+  const sans = tlsSans(o);
+  const cert = [
+    `certificate ${field(o.subject) ?? '(subject not recorded)'} for ${name}`,
+    sans.length ? ` (SANs ${sans.join(', ')})` : '',
+    field(o.issuer) ? ` issued by ${field(o.issuer)}` : '',
+    field(o.notAfter) ? `, valid until ${field(o.notAfter)}` : '',
+  ].join('');
+  const check = o.verified === true ? "verified against the run's CA" : `NOT verified${o.failure && TLS_FAILURE_TEXT[o.failure] ? `: ${TLS_FAILURE_TEXT[o.failure]}` : ''} (${field(o.detail) ?? 'no detail'})`;
+  return `${field(o.version) ?? 'TLS (version not recorded)'}${field(o.cipher) ? ` ${field(o.cipher)}` : ''}, ${cert}, ${check}`;
+}
+
+/** The plaintext attempt on the same port: refused, accepted, or not decided. */
+export function tlsPlaintextText(p: NonNullable<FlowTls['plaintext']>, probe: string): string {
+  if (plaintextInconclusive(p)) return `plaintext ${probe} check inconclusive: ${field(p.outcome)} (${field(p.detail) ?? 'no detail'})`;
+  return `plaintext ${probe} ${p.accepted === true ? 'accepted' : 'refused'} (${field(p.detail) ?? 'no detail'})`;
+}
+
+/** Why the TLS part does not hold, each shortfall in words (empty when it holds as recorded). */
+export function tlsShortfalls(f: FlowResult): string[] {
+  const t = tlsOf(f);
+  if (!t) return [];
+  const o = observationOf(t);
+  const p = plaintextOf(t);
+  const out: string[] = [];
+  if (t.requirement === 'forbidden') {
+    if (p && !plaintextInconclusive(p) && p.accepted !== true) out.push('plaintext not answered');
+    if (o?.handshake === true) out.push(`a TLS handshake completed (${field(o.version) ?? 'version not recorded'})`);
+    return out;
+  }
+  if (!o) out.push('no TLS handshake observed');
+  else if (o.failure === 'old-version' || (o.handshake === true && o.verified === true && !o.failure && !versionAtLeast(o.version, t.minVersion)))
+    out.push(`old protocol version: ${field(o.version) ?? 'unknown'} is below the minimum ${field(t.minVersion) ?? 'TLSv1.2'}`);
+  else if (o.failure && TLS_FAILURE_TEXT[o.failure]) out.push(TLS_FAILURE_TEXT[o.failure]);
+  else if (o.handshake !== true) out.push(TLS_FAILURE_TEXT['handshake-failed']);
+  else if (o.verified !== true) out.push('certificate invalid');
+  if (p?.accepted === true) out.push('plaintext accepted');
+  return out;
+}
+
+function versionAtLeast(version: string | undefined, min: string): boolean {
+  const v = version === undefined ? undefined : TLS_VERSION_RANK[version];
+  const m = TLS_VERSION_RANK[min];
+  return v !== undefined && m !== undefined && v >= m;
+}
+
+/** "TLS required (TLSv1.2 or later)" / "TLS forbidden". */
+function tlsRequirementText(t: FlowTls): string {
+  return t.requirement === 'forbidden' ? 'TLS forbidden' : `TLS required (${field(t.minVersion) ?? 'TLSv1.2'} or later)`;
+}
+
+/**
+ * A flow's TLS part in one sentence, for every format (the evidence text of JUnit, Allure,
+ * index.html, OSCAL, summary.md, PolicyReport); undefined for a flow without a TLS
+ * requirement. "TLS required (TLSv1.2 or later): TLSv1.3 TLS_AES_256_GCM_SHA384, certificate
+ * CN=… for redis.voiceassist.svc.cluster.local (SANs …) issued by …, valid until …, verified
+ * against the run's CA; plaintext redis refused (…)", or "…: FAILED — plaintext accepted; …".
+ */
+export function tlsText(f: FlowResult): string | undefined {
+  const t = tlsOf(f);
+  const outcome = tlsOutcome(f);
+  if (!t || !outcome) return undefined;
+  const o = observationOf(t);
+  const p = plaintextOf(t);
+  const seen = [o ? tlsHandshakeText(o) : undefined, p ? tlsPlaintextText(p, String(f.probe)) : undefined].filter((s): s is string => s !== undefined);
+  const head = tlsRequirementText(t);
+  switch (outcome) {
+    case 'met':
+      if (t.requirement === 'forbidden') return `${head}: ${[p ? tlsPlaintextText(p, String(f.probe)) : 'plaintext answered', o ? tlsHandshakeText(o) : 'no TLS handshake'].join('; ')}`;
+      return `${head}: ${seen.join('; ') || 'passed (no observation recorded)'}`;
+    case 'failed': {
+      const why = tlsShortfalls(f);
+      return `${head}: FAILED — ${why.length ? why.join('; ') : 'the TLS requirement was not met'}${seen.length ? `. Seen: ${seen.join('; ')}` : ''}`;
+    }
+    case 'not-judged':
+      return `${head}: not judged — ${f.observed === 'ALLOWED' ? 'the flow did not pass for another reason' : 'the connection did not get through'}${seen.length ? `. Seen: ${seen.join('; ')}` : ''}`;
+    case 'not-shown': {
+      const missing = !o ? 'the TLS handshake was not observed' : !p || plaintextInconclusive(p) ? 'the plaintext check could not run' : 'the TLS requirement could not be decided';
+      return `${head}: NOT SHOWN — ${missing}${seen.length ? `. Seen: ${seen.join('; ')}` : ''}`;
+    }
+  }
+}
+
+/** The TLS part in a few words, for table cells and badges: "TLS only (TLSv1.3)", "TLS FAILED: plaintext accepted". */
+export function tlsShortText(f: FlowResult): string | undefined {
+  const t = tlsOf(f);
+  const outcome = tlsOutcome(f);
+  if (!t || !outcome) return undefined;
+  const o = observationOf(t);
+  switch (outcome) {
+    case 'met':
+      return t.requirement === 'forbidden' ? 'plaintext only (TLS forbidden)' : `TLS only (${field(o?.version) ?? 'version not recorded'})`;
+    case 'failed':
+      return `TLS FAILED: ${tlsShortfalls(f)[0] ?? 'requirement not met'}`;
+    case 'not-judged':
+      return `TLS ${t.requirement === 'forbidden' ? 'forbidden' : 'required'}: not judged`;
+    case 'not-shown':
+      return `TLS ${t.requirement === 'forbidden' ? 'forbidden' : 'required'}: not shown`;
+  }
+}
+
+/**
+ * The TLS part as name/value facts (OSCAL observation props, Allure parameters), names as
+ * OSCAL tokens: tls-requirement, tls-result, tls-version, tls-cipher, tls-certificate-subject,
+ * tls-certificate-not-after, tls-plaintext-refused, …; empty for a flow without TLS.
+ */
+export function tlsFacts(f: FlowResult): Array<{ name: string; value: string }> {
+  const t = tlsOf(f);
+  const outcome = tlsOutcome(f);
+  if (!t || !outcome) return [];
+  const o = observationOf(t);
+  const p = plaintextOf(t);
+  const facts: Array<[string, string | undefined]> = [
+    ['tls-requirement', field(t.requirement)],
+    ['tls-min-version', t.requirement === 'required' ? field(t.minVersion) : undefined],
+    ['tls-result', outcome],
+    ['tls-server-name', field(o?.serverName)],
+    ['tls-handshake', o ? (o.handshake === true ? 'completed' : 'failed') : 'not-observed'],
+    ['tls-certificate-verified', o ? String(o.verified === true) : undefined],
+    ['tls-version', field(o?.version)],
+    ['tls-cipher', field(o?.cipher)],
+    ['tls-certificate-subject', field(o?.subject)],
+    ['tls-certificate-sans', o && tlsSans(o).length ? tlsSans(o).join(', ') : undefined],
+    ['tls-certificate-issuer', field(o?.issuer)],
+    ['tls-certificate-not-after', field(o?.notAfter)],
+    ['tls-failure', o?.failure ? field(o.failure) : undefined],
+    ['tls-plaintext-refused', p && !plaintextInconclusive(p) ? String(p.accepted !== true) : undefined],
+    ['tls-plaintext-outcome', p ? field(p.outcome) : 'not-attempted'],
+  ];
+  return facts.filter((x): x is [string, string] => x[1] !== undefined).map(([name, value]) => ({ name, value }));
+}
+
+/** The plaintext attempt with its raw transcript, when one was made. */
+export function tlsPlaintextAttempt(f: FlowResult): { title: string; transcript: string } | undefined {
+  const t = tlsOf(f);
+  const p = t ? plaintextOf(t) : undefined;
+  if (!p) return undefined;
+  return { title: `plaintext attempt on the same port (no TLS): ${field(p.outcome) ?? 'no outcome'}, ${p.accepted === true ? 'accepted' : 'not accepted'} (${field(p.detail) ?? 'no detail'})`, transcript: field(p.transcript) ?? '' };
 }
 
 /** The complete plain-text evidence of one flow: used as JUnit failure text and in details. */
@@ -97,6 +307,8 @@ export function flowEvidenceText(f: FlowResult): string {
     `observed:  ${observedText(f)}`,
     `verdict:   ${verdictWord(f)}: ${f.reason}`,
   ];
+  const tls = tlsText(f);
+  if (tls) lines.push(`tls:       ${tls}`);
   if (f.controls?.length) lines.push(`controls:  ${f.controls.join(', ')}`);
   const finding = findingOfFlow(f);
   if (finding) lines.push(`finding:   ${FINDING_TEXT[finding].word}: ${FINDING_TEXT[finding].meaning}`);
@@ -107,6 +319,8 @@ export function flowEvidenceText(f: FlowResult): string {
   (f.attempts ?? []).forEach((a, i) => {
     lines.push('', `--- attempt ${i + 1}: ${a.outcome} (${a.detail}) at ${a.startedAt}, ${a.durationMs} ms`, a.transcript);
   });
+  const plaintext = tlsPlaintextAttempt(f);
+  if (plaintext) lines.push('', `--- ${plaintext.title}`, plaintext.transcript);
   return lines.join('\n');
 }
 

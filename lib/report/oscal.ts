@@ -4,10 +4,10 @@
 // stable name, so the same run renders the same document.
 import { v5 as uuidv5 } from 'uuid';
 import type { FlowResult, ResolvedEndpoint, RunResult } from '../types.ts';
-import { type ControlEvaluation, listedFlows, oscalControlId } from './controls.ts';
+import { type ControlEvaluation, judgedOverText, listedFlows, oscalControlId } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
-import { endpointText, observedText, portText, verdictWord } from './flow-view.ts';
+import { endpointText, observedText, portText, tlsFacts, tlsText, verdictWord } from './flow-view.ts';
 import { retestNotes } from './staleness.ts';
 
 export const OSCAL_VERSION = '1.1.2';
@@ -81,10 +81,11 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
   const obsUuid = (f: FlowResult) => stableUuid(runId, `flow:${f.name}`);
   const observations = run.flows.map((f, i) => {
     const lastAttempt = f.attempts?.[f.attempts.length - 1];
+    const tls = tlsText(f);
     return {
       uuid: obsUuid(f),
       title: f.name,
-      description: `${verdictWord(f)}: ${f.from} -> ${f.to} ${portText(f)} (${f.probe}). Declared ${f.expect}; predicted ${f.predicted} by ${f.decidedBy}; observed ${observedText(f)}. ${f.reason}`,
+      description: `${verdictWord(f)}: ${f.from} -> ${f.to} ${portText(f)} (${f.probe}). Declared ${f.expect}; predicted ${f.predicted} by ${f.decidedBy}; observed ${observedText(f)}. ${f.reason}${tls ? ` ${tls}.` : ''}`,
       props: [
         prop('verdict', f.verdict),
         prop('declared', f.expect),
@@ -98,6 +99,8 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
         ...(f.family ? [prop('ip-family', f.family)] : []),
         prop('probe', f.probe),
         prop('attempts', String(f.attempts?.length ?? 0)),
+        // The TLS part of a flow declaring tls: required | forbidden: the handshake seen and the plaintext attempt.
+        ...tlsFacts(f).map((t) => prop(t.name, t.value)),
       ],
       methods: ['TEST'],
       types: ['control-objective'],
@@ -118,8 +121,9 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
     };
   });
 
-  const assessed = evaluations.filter((e) => e.control.evidence !== 'none' && e.flows.length > 0);
-  const notAssessable = evaluations.filter((e) => e.control.evidence === 'none' && e.flows.length > 0);
+  // A control this test cannot evidence, or an encryption control no tagged flow declares tls: required for, gets no finding.
+  const assessed = evaluations.filter((e) => e.flows.length > 0 && e.status !== 'not-assessed' && e.status !== 'no-flows');
+  const notAssessable = evaluations.filter((e) => e.flows.length > 0 && e.status === 'not-assessed');
   const cls = evidenceClassOf(run);
   const emulated = cls === 'emulated';
   const findings = assessed.map((e) => ({
@@ -131,7 +135,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       prop('flowproof-status', e.status),
       prop('framework', e.control.framework),
       prop('evidence-class', cls ?? 'not-recorded'),
-      prop('judged-over', e.control.judgedOver === 'run' ? `every flow of the run (${e.judged.length})` : `the tagged flows (${e.flows.length})`),
+      prop('judged-over', judgedOverText(e)),
       ...retestNotes(run, [e]).map((n) => prop('retest-due-by', `${n.dueBy} (${n.requirement})`)),
     ],
     target: {
@@ -146,7 +150,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
 
   const controlSelection =
     assessed.length > 0
-      ? { description: 'Controls tagged on the tested flows that a live allow/deny test can evidence.', 'include-controls': assessed.map((e) => ({ 'control-id': oscalControlId(e.control.id) })) }
+      ? { description: 'Controls tagged on the tested flows that this test can evidence: by live allow/deny, and encryption in transit by the flows that declare tls: required.', 'include-controls': assessed.map((e) => ({ 'control-id': oscalControlId(e.control.id) })) }
       : { description: 'No control tagged on the tested flows can be evidenced by a live allow/deny test.', 'include-all': {} };
 
   const resources = [
@@ -167,7 +171,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
   const remarks = [
     `Suite ${run.suite}, provider ${run.provider}: ${run.summary.pass} passed, ${run.summary.fail} violated, ${run.summary.error} inconclusive.`,
     ...(notAssessable.length > 0
-      ? [`Tagged but not assessable by a live allow/deny test (no finding issued): ${notAssessable.map((e) => `${e.control.reference} ${e.control.title}`).join('; ')}.`]
+      ? [`Tagged but not assessable by this test (no finding issued): ${notAssessable.map((e) => `${e.control.reference} ${e.control.title}: ${e.why}`).join(' ')}`]
       : []),
   ].join(' ');
 

@@ -236,13 +236,20 @@ describe('report: control mapping', () => {
       'HIPAA-164.312(e)(2)(ii)',
       'PCI-DSS-1.3',
       'PCI-DSS-1.4',
+      'PCI-DSS-4.2.1',
       'PCI-DSS-11.4.5',
       'PCI-DSS-11.4.6',
       'SOC2-CC6.1',
       'SOC2-CC6.6',
     ]);
     const none = loadControls().filter((c) => c.evidence === 'none').map((c) => c.id);
-    expect(none.sort()).to.deep.equal(['HIPAA-164.312(c)(1)', 'HIPAA-164.312(d)', 'HIPAA-164.312(e)(2)(ii)']);
+    expect(none.sort()).to.deep.equal(['HIPAA-164.312(c)(1)', 'HIPAA-164.312(d)']);
+    // Encryption in transit: partial, and only from the flows that declare tls: required (test/report/tls-evidence.test.ts).
+    const tls = loadControls().filter((c) => c.judgedOver === 'tls-required');
+    expect(tls.map((c) => [c.id, c.evidence])).to.deep.equal([
+      ['HIPAA-164.312(e)(2)(ii)', 'partial'],
+      ['PCI-DSS-4.2.1', 'partial'],
+    ]);
   });
 
   it('never calls a control satisfied that a live test cannot evidence', () => {
@@ -251,7 +258,10 @@ describe('report: control mapping', () => {
     const enc = evaluations.find((e) => e.control.id === 'HIPAA-164.312(e)(2)(ii)')!;
     expect(enc.flows).to.have.length(1);
     expect(enc.flows[0]!.verdict).to.equal('pass');
+    // Its one tagged flow is a deny with no TLS requirement: reachability never shows encryption.
     expect(enc.status).to.equal('not-assessed');
+    expect(enc.judged).to.deep.equal([]);
+    expect(enc.why).to.include('The one tagged flow does not declare tls: required');
     expect(evaluations.find((e) => e.control.id === 'HIPAA-164.312(a)(1)')!.status).to.equal('not-satisfied');
     expect(evaluations.find((e) => e.control.id === 'SOC2-CC6.1')!.status).to.equal('inconclusive');
     // PCI 1.4's one tagged flow passed, but a segmentation control is judged over the whole run, which has a leak.

@@ -105,7 +105,7 @@ describe('report: evidence bundle', function () {
     const result = ar.results[0];
     expect(result.observations).to.have.length(run.flows.length);
     expect(result.observations.every((o: { methods: string[] }) => o.methods.includes('TEST'))).to.equal(true);
-    // Findings only for controls a live test can evidence; encryption (e)(2)(ii) is tagged but never judged.
+    // Findings only for controls this test can evidence; encryption (e)(2)(ii) is tagged on a flow without tls: required, so not judged.
     const targets = result.findings.map((f: { target: { 'target-id': string } }) => f.target['target-id']);
     expect(targets).to.include.members(['HIPAA-164.312-a-1', 'HIPAA-164.312-e-1', 'PCI-DSS-1.3', 'PCI-DSS-11.4.5', 'SOC2-CC6.1', 'HIPAA-164.312-b']);
     expect(targets).to.not.include('HIPAA-164.312-e-2-ii');
