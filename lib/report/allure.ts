@@ -17,7 +17,7 @@ import { registerTeardown } from '../lifecycle.ts';
 import { repoRoot } from '../paths.ts';
 import type { Attempt, FlowResult, RunResult } from '../types.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
-import { FINDING_TEXT, findingOfFlow, notPassedMessage, observedText, portText } from './flow-view.ts';
+import { FINDING_TEXT, findingOfFlow, notPassedMessage, observedText, portText, tlsFacts, tlsHandshakeText, tlsOf, tlsOutcome, tlsPlaintextAttempt, tlsShortfalls, tlsShortText, tlsText } from './flow-view.ts';
 import { runIdOf, stableUuid } from './oscal.ts';
 import { makeScrubber, type Scrubber } from './scrub.ts';
 
@@ -73,6 +73,7 @@ const STATUS: Record<FlowResult['verdict'], AllureStatus> = { pass: 'passed', fa
 const CATEGORIES = [
   { name: 'Leaks', description: `A declared deny answered: ${FINDING_TEXT.leak.meaning}.`, matchedStatuses: ['failed'], messageRegex: '(?s)LEAK:.*' },
   { name: 'Blocked allows', description: `A declared allow did not answer: ${FINDING_TEXT.blocked.meaning}.`, matchedStatuses: ['failed'], messageRegex: '(?s)BLOCKED:.*' },
+  { name: 'Cleartext paths', description: `The TLS requirement was not met: ${FINDING_TEXT.cleartext.meaning}.`, matchedStatuses: ['failed'], messageRegex: '(?s)CLEARTEXT:.*' },
   { name: 'Other violations', description: 'The flow did not behave as declared.', matchedStatuses: ['failed'], messageRegex: '(?s)VIOLATION:.*' },
   { name: 'Inconclusive', description: 'Neither pass nor violation: the probe could not run, or the target could not be shown to serve. Not evidence.', matchedStatuses: ['broken'] },
 ];
@@ -90,6 +91,42 @@ function shortHash(s: string): string {
 function span(a: Attempt): { start: number; stop: number } {
   const start = Date.parse(a.startedAt);
   return Number.isFinite(start) ? { start, stop: start + a.durationMs } : { start: 0, stop: a.durationMs };
+}
+
+/**
+ * A flow's TLS part as steps: the handshake and the plaintext attempt on the same port (with
+ * its raw transcript), each passed when it shows what the requirement asks, failed when it
+ * shows the opposite, broken when nothing was seen. The record has no times of its own for
+ * them: they are placed at the flow's end.
+ */
+function tlsSteps(f: FlowResult, at: number, attach: (key: string, text: string) => AllureAttachment): AllureStep[] {
+  const t = tlsOf(f);
+  if (!t || !tlsOutcome(f)) return [];
+  const step = (name: string, status: AllureStatus, attachments: AllureAttachment[], parameters: AllureStep['parameters'] = []): AllureStep => ({
+    name,
+    status,
+    stage: 'finished',
+    statusDetails: {},
+    start: at,
+    stop: at,
+    steps: [],
+    attachments,
+    parameters,
+  });
+  const o = t.observation;
+  const required = t.requirement === 'required';
+  const handshakeShort = tlsShortfalls(f).filter((s) => s !== 'plaintext accepted' && s !== 'plaintext not answered');
+  const handshakeStatus: AllureStatus = !o ? (required ? 'broken' : 'passed') : handshakeShort.length ? 'failed' : 'passed';
+  const facts = tlsFacts(f).filter((x) => !x.name.startsWith('tls-plaintext'));
+  const out = [step(`TLS ${t.requirement}: ${o ? tlsHandshakeText(o) : 'no TLS handshake observed'}`, handshakeStatus, [], facts)];
+  const plaintext = tlsPlaintextAttempt(f);
+  const p = t.plaintext;
+  if (plaintext && p) {
+    const decided = p.outcome !== 'PROBE-ERROR' && p.outcome !== 'TARGET-DOWN';
+    const wanted = required ? p.accepted !== true : p.accepted === true;
+    out.push(step(plaintext.title, !decided ? 'broken' : wanted ? 'passed' : 'failed', [attach('tls-plaintext', plaintext.transcript)]));
+  }
+  return out;
 }
 
 /** allure-results/ of a run: one result per flow, a transcript per attempt, the categories. */
@@ -130,14 +167,16 @@ export function renderAllureResults(run: RunResult): AllureFile[] {
     const spans = attempts.map(span);
     const start = spans.length > 0 ? Math.min(...spans.map((s) => s.start)) : Date.parse(run.startedAt) || 0;
     const stop = spans.length > 0 ? Math.max(...spans.map((s) => s.stop)) : start;
+    steps.push(...tlsSteps(f, stop, (key, text) => attach(`allure:${f.name}:${key}`, text)));
     const message = notPassedMessage(f);
+    const tls = tlsText(f);
     const result: AllureResult = {
       uuid,
       historyId: shortHash(`${run.suite}\u0000${f.name}`),
       testCaseId: shortHash(`${run.suite}\u0000${f.name}`),
       name: f.name,
       fullName: `${run.suite}: ${f.name}`,
-      description: f.justification ? `${f.reason}\n\nJustification in the suite: ${f.justification}` : f.reason,
+      description: [f.reason, tls ? `TLS: ${tls}` : '', f.justification ? `Justification in the suite: ${f.justification}` : ''].filter(Boolean).join('\n\n'),
       status,
       stage: 'finished',
       statusDetails: message ? { message, trace: `${f.from} -> ${f.to} ${portText(f)} (${f.probe})` } : {},
@@ -161,6 +200,8 @@ export function renderAllureResults(run: RunResult): AllureFile[] {
         { name: 'expect', value: f.expect },
         { name: 'predicted', value: `${f.predicted} (${f.decidedBy})` },
         { name: 'observed', value: observedText(f) },
+        ...(tls ? [{ name: 'tls', value: tlsShortText(f)! }] : []),
+        ...tlsFacts(f).map((t) => ({ name: t.name, value: t.value })),
       ],
       steps,
       attachments: [],

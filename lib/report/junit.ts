@@ -1,7 +1,8 @@
 // junit.xml: one <testcase> per flow, leaks first. A violation is a <failure> of type `leak`
-// (a declared deny answered) or `blocked` (a declared allow did not), whose text gives
-// declared, predicted with its deciding rule, observed, and the raw transcript; an
-// inconclusive flow is an <error> (it is neither a pass nor evidence of a violation).
+// (a declared deny answered), `cleartext` (a tls: required flow got through without TLS
+// only) or `blocked` (a declared allow did not), whose text gives declared, predicted with its
+// deciding rule, observed, the TLS part (handshake, certificate, plaintext attempt) and the
+// raw transcripts; an inconclusive flow is an <error> (neither a pass nor evidence of a violation).
 import type { RunResult } from '../types.ts';
 import { evidenceClassOf } from './evidence-class.ts';
 import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, verdictWord, violationsFirst } from './flow-view.ts';

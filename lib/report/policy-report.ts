@@ -4,7 +4,7 @@
 // destination's namespace, or the source's for flows leaving the cluster.
 import { stringify } from 'yaml';
 import { countVerdicts, type FlowResult, type ResolvedEndpoint, type RunResult } from '../types.ts';
-import { endpointText, observedText, portText } from './flow-view.ts';
+import { endpointText, observedText, portText, tlsText } from './flow-view.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { runIdOf } from './oscal.ts';
 
@@ -64,6 +64,7 @@ export function renderPolicyReport(run: RunResult): string {
     results: flows.map((f) => {
       const resources = [objectRef(f.destination), objectRef(f.source)].filter((r): r is Record<string, string> => Boolean(r));
       const last = f.attempts?.[f.attempts.length - 1];
+      const tls = tlsText(f);
       return {
         policy: `flowproof/${run.suite}`,
         rule: f.name,
@@ -85,6 +86,8 @@ export function renderPolicyReport(run: RunResult): string {
           decidedBy: f.decidedBy,
           observed: observedText(f),
           controls: (f.controls ?? []).join(', '),
+          // The TLS part of a flow declaring tls: required | forbidden, in the words of every format.
+          ...(tls ? { tls } : {}),
           evidenceClass: evidenceClassOf(run) ?? 'not recorded',
         },
         timestamp: timestampOf(last?.startedAt ?? run.finishedAt),

@@ -8,7 +8,7 @@ import type { Signing } from './formats.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { retestNotes, retestText } from './staleness.ts';
-import { countFindings, durationSeconds, endpointText, observedText, overallVerdict, portText, revisionText, verdictWord, violationsFirst } from './flow-view.ts';
+import { countFindings, durationSeconds, endpointText, observedText, overallVerdict, portText, revisionText, tlsOutcome, tlsShortText, tlsText, verdictWord, violationsFirst } from './flow-view.ts';
 
 /** The longest a table cell may be; longer text is cut here and given whole in the <details> below the table. */
 export const SUMMARY_CELL_MAX = 60;
@@ -52,7 +52,7 @@ export interface SummaryBundle {
 function headline(run: RunResult): string {
   const verdict = overallVerdict(run);
   const found = countFindings(run.flows);
-  const kinds = [found.leak ? `${found.leak} leak${found.leak === 1 ? '' : 's'}` : '', found.blocked ? `${found.blocked} blocked` : ''].filter(Boolean).join(', ');
+  const kinds = [found.leak ? `${found.leak} leak${found.leak === 1 ? '' : 's'}` : '', found.cleartext ? `${found.cleartext} cleartext` : '', found.blocked ? `${found.blocked} blocked` : ''].filter(Boolean).join(', ');
   const undecided = run.summary.error ? `; ${run.summary.error} inconclusive` : '';
   if (verdict === 'pass') return `✅ **PASS**: all ${run.flows.length} flows behaved as declared`;
   if (verdict === 'fail') return `❌ **VIOLATIONS**: ${md(run.summary.fail)} of ${run.flows.length} flows did not behave as declared${kinds ? ` (${kinds})` : ''}${md(undecided)}`;
@@ -68,7 +68,30 @@ function integrityLine(bundle: SummaryBundle | undefined): string {
 }
 
 function flowDetail(f: FlowResult): string {
-  return `- **${inline(f.name)}** (${md(verdictWord(f))}): ${code(endpointText(f.source))} → ${code(endpointText(f.destination))} ${md(portText(f))}, probe ${md(f.probe)}. Declared ${md(f.expect)}; predicted ${md(f.predicted)} by ${code(f.decidedBy)}; observed ${md(observedText(f))}. ${inline(f.reason)}`;
+  const tls = tlsText(f);
+  return `- **${inline(f.name)}** (${md(verdictWord(f))}): ${code(endpointText(f.source))} → ${code(endpointText(f.destination))} ${md(portText(f))}, probe ${md(f.probe)}. Declared ${md(f.expect)}; predicted ${md(f.predicted)} by ${code(f.decidedBy)}; observed ${md(observedText(f))}. ${inline(f.reason)}${tls ? ` ${inline(tls)}` : ''}`;
+}
+
+/** The observed column: what the packets did, and the TLS part of a flow declaring one. */
+function observedCell(f: FlowResult): string {
+  const tls = tlsShortText(f);
+  return tls ? `${observedText(f)}; ${tls}` : observedText(f);
+}
+
+/** One line on the flows that declare a TLS requirement (their passes are in no table here). */
+function tlsLine(run: RunResult): string[] {
+  const withTls = run.flows.filter((f) => tlsOutcome(f));
+  if (withTls.length === 0) return [];
+  const n = (o: string) => withTls.filter((f) => tlsOutcome(f) === o).length;
+  const forbiddenMet = withTls.filter((f) => tlsOutcome(f) === 'met' && f.tls?.requirement === 'forbidden').length;
+  const parts = [
+    `${n('met') - forbiddenMet} only over TLS (certificate verified, plaintext refused)`,
+    forbiddenMet ? `${forbiddenMet} in plaintext as declared (tls: forbidden)` : '',
+    n('failed') ? `${n('failed')} failed (cleartext)` : '',
+    n('not-shown') ? `${n('not-shown')} not shown (inconclusive)` : '',
+    n('not-judged') ? `${n('not-judged')} not judged (the connection did not get through)` : '',
+  ].filter(Boolean);
+  return [`- **TLS:** ${withTls.length} flow${withTls.length === 1 ? '' : 's'} declare${withTls.length === 1 ? 's' : ''} a TLS requirement: ${parts.join(', ')}`];
 }
 
 export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], bundle?: SummaryBundle): string {
@@ -78,15 +101,16 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
   out.push(
     integrityLine(bundle),
     `- **Run:** ${md(run.startedAt)} → ${md(run.finishedAt)} (${durationSeconds(run).toFixed(1)} s) on ${md(run.provider)}${meta?.operator ? `, by ${inline(meta.operator)}` : ''}`,
+    ...tlsLine(run),
     ...(meta?.intent ? [`- **Intent:** ${code(meta.intent.files.find((f) => f.role === 'suite')?.file ?? meta.suiteFile)} and ${meta.intent.files.filter((f) => f.role === 'policy-file').length} policy file(s), ${inline(revisionText(meta.intent.git))}`] : []),
     '',
   );
 
   const notPassing = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   if (notPassing.length > 0) {
-    out.push('### Leaks, blocked allows and inconclusive flows', '', '| finding | flow | path | expected | observed |', '|---|---|---|---|---|');
+    out.push(`### Leaks, ${countFindings(run.flows).cleartext ? 'cleartext paths, ' : ''}blocked allows and inconclusive flows`, '', '| finding | flow | path | expected | observed |', '|---|---|---|---|---|');
     for (const f of notPassing) {
-      out.push(`| ${cell(verdictWord(f))} | ${cell(f.name)} | ${cell(`${f.source?.ref ?? f.from} → ${f.destination?.ref ?? f.to} ${portText(f)}`)} | ${cell(f.expect)} | ${cell(observedText(f))} |`);
+      out.push(`| ${cell(verdictWord(f))} | ${cell(f.name)} | ${cell(`${f.source?.ref ?? f.from} → ${f.destination?.ref ?? f.to} ${portText(f)}`)} | ${cell(f.expect)} | ${cell(observedCell(f))} |`);
     }
     out.push('', '<details><summary>Why: the deciding rule, the reason and the endpoints of each flow above</summary>', '', ...notPassing.map(flowDetail), '', '</details>', '');
   }
