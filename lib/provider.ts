@@ -102,6 +102,14 @@ export interface Provider {
    * provider cannot tell (an existing cluster whose CNI release flowproof does not pin).
    */
   adminNotEnforced?(): ReadonlyMap<string, string>;
+  /**
+   * The run's CA, for TLS: `caFile` is the path of the CA certificate that signed the
+   * certificates of the suite's TLS servers, where the provider's probes run (what ExecRequest
+   * commands read: netns, a path on this machine every namespace sees). Only the CA's
+   * certificate: its key never leaves the provider. Called after up(); absent on providers
+   * that make no certificates.
+   */
+  tlsTrust?(): { caFile: string };
   /** Per-rule packet counters ("<ns>/<policy> ingress[0]" -> packets), where the provider can tell. */
   ruleCounters?(): Promise<Map<string, number>>;
   fingerprint(): Promise<Fingerprint>;
