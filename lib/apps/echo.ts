@@ -1,5 +1,6 @@
 // app: echo (the default): answers TCP, UDP and SCTP by echoing what it receives. On netns
-// the workload's node app server echoes TCP and UDP (SCTP: socat, lib/providers/netns);
+// the workload's node app server echoes TCP and UDP (SCTP: socat, lib/providers/netns), and
+// with `tls: true` echoes inside TLS (plaintext too with tlsOnly: false, by the first byte);
 // on a cluster socat in netshoot, which is also the toolbox the plain probes run in.
 import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
 import { defineApp } from './types.ts';
@@ -23,9 +24,11 @@ export const echoApp = defineApp({
       dig: { debianPackage: 'bind9-dnsutils', version: { args: ['-v'], pattern: /DiG (\S+)/ } },
       // The sctp probe; on netns also the SCTP echo server and the kernel SCTP check.
       socat: { debianPackage: 'socat', version: { args: ['-V'], pattern: /socat version (\S+)/ } },
+      // The tls probe (s_client and x509) and sip-options over TLS (s_client carries the OPTIONS).
+      openssl: { debianPackage: 'openssl', version: { args: ['version'], pattern: /OpenSSL (\S+)/ } },
     },
   },
-  netns: { tools: {}, appServer: { tls: false } },
+  netns: { tools: {}, appServer: { tls: false }, tls: { tools: {} } },
   kind: {
     container: (g) => ({ container: { command: ['sh', '-c', echoScript(g)] } }),
   },

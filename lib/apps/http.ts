@@ -1,6 +1,9 @@
 // app: http and app: https: any path answers 200. On netns the workload's node app server
-// (HTTPS with the run's self-signed certificate, made by openssl); on a cluster agnhost
-// netexec (HTTPS with the namespace's TLS Secret). curl, the probe, runs in netshoot.
+// (HTTPS with a certificate the run's CA signed for the port's names, as a `tls: true` port
+// gets: `curl --cacert` verifies it, `curl -k` still works; app: http with `tls: true` is HTTPS
+// too; tlsOnly: false answers plain HTTP on the same port as well, told apart by the first
+// byte); on a cluster agnhost netexec (HTTPS with the namespace's TLS Secret). curl, the
+// probe, runs in netshoot.
 import { defineApp } from './types.ts';
 
 /** The Secret holding the certificate of app: https in each namespace that serves it. */
@@ -10,7 +13,7 @@ export const httpApp = defineApp({
   summary: 'answers HTTP',
   probe: 'http',
   image: 'agnhost',
-  netns: { tools: {}, appServer: { tls: false } },
+  netns: { tools: {}, appServer: { tls: false }, tls: { tools: {} } },
   kind: {
     container: (g) => ({ container: { args: ['netexec', `--http-port=${g.port}`, '--udp-port=-1'] } }),
   },
@@ -20,7 +23,7 @@ export const httpsApp = defineApp({
   summary: 'answers HTTPS (a self-signed certificate)',
   probe: 'https',
   image: 'agnhost',
-  netns: { tools: { openssl: { debianPackage: 'openssl', version: { args: ['version'], pattern: /OpenSSL (\S+)/ } } }, appServer: { tls: true } },
+  netns: { tools: { openssl: { debianPackage: 'openssl', version: { args: ['version'], pattern: /OpenSSL (\S+)/ } } }, appServer: { tls: true }, tls: { tools: {} } },
   kind: {
     container: (g) => ({
       container: {

@@ -10,9 +10,9 @@ import { mariadbApp } from './mariadb.ts';
 import { postgresApp } from './postgres.ts';
 import { redisApp } from './redis.ts';
 import { sipApp } from './sip.ts';
-import type { AppDefinition, DebianTool } from './types.ts';
+import type { AppDefinition, DebianTool, NetnsServing } from './types.ts';
 
-export type { AppDefinition, DebianTool, DebianTools, KindServing, NetnsRunContext, NetnsServeContext, NetnsServing, ServiceAddress } from './types.ts';
+export type { AppDefinition, DebianTool, DebianTools, KindServing, NetnsRunContext, NetnsServeContext, NetnsServing, NetnsTls, ServerTlsFiles, ServiceAddress } from './types.ts';
 
 export const apps = {
   echo: echoApp,
@@ -52,7 +52,7 @@ export interface RegisteredTool extends DebianTool {
   role: 'server' | 'probe';
 }
 
-/** Every binary the registry names, with its Debian package: servers first, then probe clients; a name once. */
+/** Every binary the registry names, with its Debian package: servers first, then probe clients, then what serving TLS adds; a name once. */
 export function registeredTools(): RegisteredTool[] {
   const out = new Map<string, RegisteredTool>();
   const add = (tools: Readonly<Record<string, DebianTool>>, role: RegisteredTool['role']) => {
@@ -63,5 +63,6 @@ export function registeredTools(): RegisteredTool[] {
     const app = apps[a];
     if ('clients' in app) add(app.clients.tools, 'probe');
   }
+  for (const a of appNames) add((apps[a].netns as NetnsServing).tls?.tools ?? {}, 'server');
   return [...out.values()];
 }

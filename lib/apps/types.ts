@@ -50,6 +50,49 @@ export interface NetnsServeContext extends NetnsRunContext {
   services: ServiceAddress[];
   /** Every port the suite serves or probes (any protocol): a server's own extra sockets (sipp's media and control) stay off them. */
   suitePorts?: ReadonlySet<number>;
+  /** Set when the port is served over TLS (`tls: true`): its certificate and the helpers a TLS server may need. */
+  tls?: NetnsTls;
+}
+
+/**
+ * The certificate of one TLS port, made for this run by the provider with openssl: signed by
+ * the run's CA for the names lib/plan/tls-names.ts gives the port (or, as the port's
+ * `certificate` fixture says, expired, for another name, or by a CA no probe trusts). The
+ * files stay in the run's private directory; `key` is mode 0600 and owned by root (a server
+ * running as another user copies it where that user can read it, in its own data dir).
+ */
+export interface ServerTlsFiles {
+  cert: string;
+  key: string;
+  /** The certificate of the CA that signed `cert`. */
+  ca: string;
+}
+
+/** What the netns provider lends the server of a `tls: true` port. */
+export interface NetnsTls {
+  files: ServerTlsFiles;
+  /** tlsOnly (default true): the plaintext protocol must be refused on the port. */
+  only: boolean;
+  /** A port for a socket of the server's own on 127.0.0.1, off the suite's ports and unique in the workload. */
+  loopbackPort(): number;
+  /**
+   * A small proxy on `port` (every address of the workload) that passes a connection opening
+   * with a TLS handshake record (first byte 0x16) to 127.0.0.1:`to.tls` and any other to
+   * 127.0.0.1:`to.plain`: one port answering both, for tlsOnly: false when a server cannot
+   * (redis' tls-port and port are two sockets).
+   */
+  sniffer(port: number, to: { tls: number; plain: number }): ServerLaunch;
+  /**
+   * socat terminating TLS with `files` on `listen.port` (every address of the workload, or
+   * 127.0.0.1 with `loopback`), each connection passed in plaintext to 127.0.0.1:`to`: TLS in
+   * front of a server that has none (sipp).
+   */
+  terminator(listen: { port: number; loopback?: boolean }, files: ServerTlsFiles, to: number): ServerLaunch;
+}
+
+/** Serves `tls: true` ports on netns (with tlsOnly and the certificate fixtures); `tools`: binaries needed only then. */
+export interface NetnsTlsServing {
+  tools: DebianTools;
 }
 
 /** How the netns provider serves an app. */
@@ -57,17 +100,23 @@ export type NetnsServing =
   | {
       /** Binaries it needs on this machine (checked before anything is created). */
       tools: DebianTools;
-      /** Answered by the workload's one node app server (echo, HTTP, HTTPS: netns/assets/appserver.mjs); `tls` needs the run's certificate. */
+      /**
+       * Answered by the workload's one node app server (echo, HTTP, HTTPS: netns/assets/appserver.mjs);
+       * `tls`: always over TLS (app: https), with a certificate of the run's CA as a `tls: true` port gets.
+       */
       appServer: { tls: boolean };
+      /** Absent: a `tls: true` port of this app cannot be served on netns. */
+      tls?: NetnsTlsServing;
     }
   | {
       tools: DebianTools;
+      tls?: NetnsTlsServing;
       /** Work done once per run before any server starts, e.g. a template data directory; resolves with its path. */
       prepare?: (run: NetnsRunContext) => Promise<string>;
       /** Ports of one workload with the same key share one server (dnsmasq answers 53/UDP and 53/TCP). */
       key(s: ServePort): string;
-      /** The server process for a port (started in the workload's namespace, then waited for). */
-      launch(s: ServePort, ctx: NetnsServeContext): Promise<ServerLaunch>;
+      /** The server process for a port (started in the workload's namespace, then waited for), or its processes (a TLS terminator or sniffer in front of it). */
+      launch(s: ServePort, ctx: NetnsServeContext): Promise<ServerLaunch | ServerLaunch[]>;
     };
 
 /** How kind and kubeconfig serve an app: a container of the app's image. */

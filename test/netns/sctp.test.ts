@@ -38,7 +38,6 @@ function context(sctp: ServerContext['sctp'], warnings: string[]): ServerContext
   return {
     workDir: '/nonexistent/flowproof-test',
     prepared: () => Promise.reject(new Error('unused')),
-    tls: () => Promise.reject(new Error('unused')),
     services: [],
     warn: (m) => warnings.push(m),
     sctp,
@@ -79,7 +78,7 @@ describe('netns SCTP: the pieces (no root)', () => {
       { port: 36412, protocol: 'SCTP' as const, app: 'echo' as const },
     ];
     const warnings: string[] = [];
-    const launches = await Promise.all(workloadLaunches({ key: 'telco/mme', id: '0', serve }, context({ ok: true }, warnings)).map((make) => make()));
+    const launches = (await Promise.all(workloadLaunches({ key: 'telco/mme', id: '0', serve }, context({ ok: true }, warnings)).map((make) => make()))).flat();
     expect(warnings).to.deep.equal([]);
     expect(launches.map((l) => [l.tool, l.argv.slice(1), l.ports])).to.deep.equal([
       ['socat', ['SCTP4-LISTEN:9999,fork,reuseaddr', 'PIPE'], [{ port: 9999, protocol: 'SCTP' }]],

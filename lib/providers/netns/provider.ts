@@ -20,13 +20,14 @@ import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript, scriptComments } from './nft-policy.ts';
-import { appHelpers, appsServed, firstFailure, servedByAppServer, startWorkloadServers, suitePorts, type ServerContext } from './pod-servers.ts';
+import { appHelpers, appsServed, firstFailure, startWorkloadServers, suitePorts, type ServerContext } from './pod-servers.ts';
 import { execInsideNetns, loopbackOf } from './control.ts';
 import { runInNetns, runStep } from './run-step.ts';
 import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
 import { apps, type AppName, type NetnsServing, type ServiceAddress } from '../../apps/index.ts';
 import type { RunningServer } from './servers/launch.ts';
-import { makeSelfSignedCert } from './servers/tls.ts';
+import { createRunPki } from './servers/tls.ts';
+import { certificateId, certificateRequests, needsRunCa, tlsNeeds } from './tls-plan.ts';
 import { natScript, planServiceDnat } from './services.ts';
 import { workDirOf, writeRecord, type RunRecord } from './state-file.ts';
 import { teardownRecord } from './teardown.ts';
@@ -75,6 +76,8 @@ export class NetnsProvider implements Provider {
   private commentLabels = new Map<string, string>();
   private teardownNow?: () => Promise<void>;
   private readonly warn: (m: string) => void;
+  /** The run CA's certificate, once up() made one. */
+  private caFile?: string;
 
   constructor(opts: NetnsOptions = {}) {
     this.prefix = opts.prefix ?? newRunPrefix();
@@ -94,6 +97,11 @@ export class NetnsProvider implements Provider {
       .filter(([, t]) => t.role === 'core')
       .map(([n]) => n);
     for (const app of appsServed([...suite.pods, ...suite.externals])) needed.push(...Object.keys(apps[app].netns.tools));
+    const tls = tlsNeeds(suite);
+    if (tls.refused.length > 0) {
+      throw new InfrastructureError('netns provider preflight', `the netns provider cannot serve ${tls.refused.join(', ')} over TLS`, 'serve those ports without tls: true');
+    }
+    needed.push(...tls.tools);
     const withSctp = sctpFlows(suite);
     if (withSctp.length > 0 || servesSctp(suite)) needed.push('socat');
     const missing = needed.filter((t) => !findTool(t));
@@ -139,14 +147,17 @@ export class NetnsProvider implements Provider {
         const netns: NetnsServing = apps[app].netns;
         if ('prepare' in netns && netns.prepare) prepared.set(app, netns.prepare({ workDir, ...appHelpers }));
       }
-      const cert = served.some((app) => servedByAppServer(app)?.tls) ? makeSelfSignedCert(workDir) : undefined;
-      for (const p of [...prepared.values(), cert]) p?.catch(() => undefined);
-      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), ...prepared.values(), cert]);
+      // The run's CA and every TLS port's certificate (keys in <workDir>/tls, mode 0700).
+      const pki = needsRunCa(suite) ? createRunPki(workDir, this.prefix) : undefined;
+      const certificates = new Map(pki ? certificateRequests(suite, state).map((r) => [r.id, pki.then((p) => p.issue(r))] as const) : []);
+      for (const p of [...prepared.values(), pki, ...certificates.values()]) p?.catch(() => undefined);
+      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), ...prepared.values(), pki, ...certificates.values()]);
       firstFailure(prep);
+      this.caFile = (await pki)?.caFile;
       const ctx: ServerContext = {
         workDir,
         prepared: (app) => prepared.get(app) ?? Promise.reject(new Error(`netns provider: app ${app} prepares nothing`)),
-        tls: () => cert!,
+        certificate: (id, port) => certificates.get(certificateId(id, port)) ?? Promise.reject(new Error(`netns provider: no certificate was made for ${id} port ${port}`)),
         services: dnsRecords(suite, state),
         ipv6: suiteFamilies(suite).includes('IPv6'),
         warn: this.warn,
@@ -268,6 +279,16 @@ export class NetnsProvider implements Provider {
     };
   }
 
+  /**
+   * The run CA's certificate, at a path of this machine every namespace sees (the work dir,
+   * world-readable): the probes verify TLS servers against it. Made by up() when the suite
+   * serves TLS or a flow asks for it.
+   */
+  tlsTrust(): { caFile: string } {
+    if (!this.caFile) throw new Error('netns provider: no run CA: tlsTrust() before up(), or the suite neither serves TLS nor has a flow with tls');
+    return { caFile: this.caFile };
+  }
+
   /** The servers up() started (pod, what, pid, log file). */
   runningServers(): RunningServer[] {
     return [...this.servers];
@@ -284,6 +305,7 @@ export class NetnsProvider implements Provider {
     if (!rec) return;
     await teardownRecord(rec);
     this.servers = [];
+    this.caFile = undefined;
   }
 }
 

@@ -1,5 +1,7 @@
 // One node process per pod for all its echo (TCP/UDP), HTTP and HTTPS ports:
-// assets/appserver.mjs, configured by a small JSON file.
+// assets/appserver.mjs, configured by a small JSON file. A TCP listener with `tls` serves
+// over TLS with that certificate (echo inside TLS, HTTPS), and with `plaintext` answers a
+// client that does not open with a TLS handshake in plaintext on the same port (tlsOnly: false).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { libAsset } from '../../../paths.ts';
@@ -12,14 +14,17 @@ export interface AppListener {
   port: number;
   protocol: Protocol;
   app: AppKind;
+  /** Served over TLS with this certificate (its paths; the key is read by the app server, root). */
+  tls?: { cert: string; key: string; plaintext: boolean };
 }
 
 /** `ipv6`: listen on both families (the pod has an IPv6 address); else on IPv4 only, as always. */
-export function appServerLaunch(workDir: string, id: string, label: string, listeners: AppListener[], tls?: { cert: string; key: string }, ipv6 = false): ServerLaunch {
+export function appServerLaunch(workDir: string, id: string, label: string, listeners: AppListener[], ipv6 = false): ServerLaunch {
   const config = join(workDir, `app-${id}.json`);
-  writeFileSync(config, JSON.stringify({ label, cert: tls?.cert, key: tls?.key, listeners, ...(ipv6 ? { ipv6: true } : {}) }));
+  writeFileSync(config, JSON.stringify({ label, listeners, ...(ipv6 ? { ipv6: true } : {}) }));
+  const shown = (l: AppListener) => `${l.app} ${l.port}/${l.protocol}${l.tls ? (l.tls.plaintext ? ' (TLS and plaintext)' : ' (TLS)') : ''}`;
   return {
-    what: `app server (${listeners.map((l) => `${l.app} ${l.port}/${l.protocol}`).join(', ')})`,
+    what: `app server (${listeners.map(shown).join(', ')})`,
     tool: 'node',
     argv: [process.execPath, appServerScript, config],
     ports: listeners.map((l) => ({ port: l.port, protocol: l.protocol })),
