@@ -3,7 +3,11 @@
 // gets a copy of it. Trust auth, listening on every address of the pod (so the liveness
 // control can use 127.0.0.1), run as the `postgres` user, durability off: this database
 // only has to answer connections. On a cluster the official image, with a random password.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// TLS on netns (`tls: true`): postgres' own (ssl=on, the port's certificate and key copied
+// into the pod's data dir, owned by postgres, mode 0600); tlsOnly: pg_hba has only `hostssl`
+// lines, so postgres refuses a plaintext connection itself ("no pg_hba.conf entry … no
+// encryption"); tlsOnly: false keeps `host` lines, which take both.
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServePort } from '../types.ts';
 import { defineApp, type NetnsRunContext, type NetnsServeContext } from './types.ts';
@@ -32,8 +36,27 @@ async function preparePostgresTemplate(run: NetnsRunContext): Promise<string> {
   ], { hint: 'apt-get install postgresql (and a `postgres` system user)', timeoutMs: 60_000 });
   // Trust every client of either family: the probe checks reachability, not credentials
   // (listen_addresses=* listens on IPv6 too where the pod has it).
-  writeFileSync(join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n');
+  writeFileSync(join(dir, 'pg_hba.conf'), pgHba('host'));
   return dir;
+}
+
+/** Trust every client of either family over TCP (`host`: with or without TLS; `hostssl`: only with), and on the socket. */
+function pgHba(tcp: 'host' | 'hostssl'): string {
+  return `local all all trust\n${tcp} all all 0.0.0.0/0 trust\n${tcp} all all ::/0 trust\n`;
+}
+
+/** ssl=on with the port's certificate, copied into the data dir (postgres reads its key only when it owns it, mode 0600). */
+async function postgresTls(ctx: NetnsServeContext, dataDir: string, id: string): Promise<string[]> {
+  const tls = ctx.tls;
+  if (!tls) return [];
+  const cert = join(dataDir, 'server.crt');
+  const key = join(dataDir, 'server.key');
+  copyFileSync(tls.files.cert, cert);
+  copyFileSync(tls.files.key, key);
+  chmodSync(key, 0o600);
+  await ctx.run(`give postgres ${id} its TLS key`, 'chown', ['postgres:postgres', cert, key]);
+  writeFileSync(join(dataDir, 'pg_hba.conf'), pgHba(tls.only ? 'hostssl' : 'host'));
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`];
 }
 
 /** A copy of the template for one pod and port, and its socket directory; then the server. */
@@ -44,8 +67,9 @@ async function postgresLaunch(s: ServePort, ctx: NetnsServeContext) {
   await ctx.run(`copy the postgres data dir for ${id}`, 'cp', ['-a', await ctx.prepared, dataDir]);
   mkdirSync(socketDir, { mode: 0o755 });
   await ctx.run(`prepare the postgres socket dir for ${id}`, 'chown', ['postgres:postgres', socketDir]);
+  const tls = await postgresTls(ctx, dataDir, id);
   return {
-    what: `postgres ${s.port}/TCP`,
+    what: `postgres ${s.port}/TCP${ctx.tls ? (ctx.tls.only ? ' (TLS only)' : ' (TLS and plaintext)') : ''}`,
     tool: 'postgres',
     argv: [
       ...asPostgres,
@@ -70,6 +94,7 @@ async function postgresLaunch(s: ServePort, ctx: NetnsServeContext) {
       'max_connections=30',
       '-c',
       'logging_collector=off',
+      ...tls,
     ],
     ports: [{ port: s.port, protocol: 'TCP' as const }],
     readyLog: /database system is ready to accept connections/,
@@ -91,6 +116,7 @@ export const postgresApp = defineApp({
       postgres: { debianPackage: 'postgresql', version: { args: ['--version'], pattern: /\(PostgreSQL\) (\S+)/ } },
       initdb: { debianPackage: 'postgresql' },
     },
+    tls: { tools: {} },
     prepare: preparePostgresTemplate,
     key: (s) => String(s.port),
     launch: postgresLaunch,

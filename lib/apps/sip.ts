@@ -3,9 +3,15 @@
 // built-in `-sn uas` only handles INVITE dialogs): lib/providers/netns/assets/ on netns,
 // clusters/sip-uas-options.xml (a ConfigMap) on a cluster, where sipp is the image built
 // from Debian's sip-tester (clusters/images/sipp).
+// SIP over TLS on netns (`tls: true`, TCP): sipp itself speaks no TLS here, so it answers in
+// plaintext on a loopback port and socat terminates TLS in front of it (OPENSSL-LISTEN with
+// the port's certificate) on the served port; tlsOnly: false puts the provider's sniffer on
+// the served port instead, passing TLS to socat (on loopback) and plaintext to sipp.
 import { libAsset } from '../paths.ts';
 import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
-import { defineApp } from './types.ts';
+import type { ServerLaunch } from '../providers/netns/servers/launch.ts';
+import type { ServePort } from '../types.ts';
+import { defineApp, type NetnsServeContext } from './types.ts';
 
 export const sipScenario = libAsset('providers/netns/assets/sip-uas-options.xml');
 /** The ConfigMap holding the UAS scenario in each namespace that serves app: sip. */
@@ -19,6 +25,7 @@ function sipScript(g: ServerGroup): string {
 }
 
 const sipp = { debianPackage: 'sip-tester', version: { args: ['-v'], pattern: /SIPp (v[0-9.]+[^\s.]*)/ } };
+const socat = { debianPackage: 'socat', version: { args: ['-V'], pattern: /socat version (\S+)/ } };
 
 /**
  * `-mp <media> -cp <control>` for the `instance`-th sipp of a namespace. sipp opens sockets of
@@ -39,6 +46,41 @@ export function sippOwnPorts(suitePorts: ReadonlySet<number>, instance: number):
   return ['-mp', String(media[instance]), '-cp', String(control[instance])];
 }
 
+/**
+ * `instance` numbers the sipps of one namespace: each needs its own media and control ports.
+ * With IPv6, sipp listens on :: (sipp 3.6.1's socket there answers both families). Behind TLS
+ * it listens on 127.0.0.1 alone, on a loopback port, so no plaintext reaches it from outside.
+ */
+async function sipLaunch(s: ServePort, ctx: NetnsServeContext): Promise<ServerLaunch | ServerLaunch[]> {
+  const tls = ctx.tls;
+  const sippPort = tls ? tls.loopbackPort() : s.port;
+  const uas: ServerLaunch = {
+    what: tls ? `sip ${s.port}/${s.protocol} (sipp on 127.0.0.1:${sippPort})` : `sip ${s.port}/${s.protocol}`,
+    tool: 'sipp',
+    argv: [
+      ctx.tool('sipp'),
+      '-sf',
+      sipScenario,
+      '-i',
+      tls ? '127.0.0.1' : ctx.ipv6 ? '::' : '0.0.0.0',
+      '-p',
+      String(sippPort),
+      '-t',
+      s.protocol === 'TCP' ? 't1' : 'u1',
+      '-nostdin',
+      // sipp's own media and control sockets, off every port the suite serves or probes.
+      ...sippOwnPorts(ctx.suitePorts ?? new Set([s.port]), ctx.instance),
+    ],
+    cwd: ctx.workDir,
+    ports: [{ port: sippPort, protocol: s.protocol }],
+    deadlineMs: 8_000,
+  };
+  if (!tls) return uas;
+  if (tls.only) return [uas, tls.terminator({ port: s.port }, tls.files, sippPort)];
+  const terminated = tls.loopbackPort();
+  return [uas, tls.terminator({ port: terminated, loopback: true }, tls.files, sippPort), tls.sniffer(s.port, { tls: terminated, plain: sippPort })];
+}
+
 export const sipApp = defineApp({
   summary: 'answers SIP OPTIONS with 200 over UDP and TCP',
   probe: 'sip-options',
@@ -46,32 +88,9 @@ export const sipApp = defineApp({
   clients: { role: 'sipp', tools: { sipp } },
   netns: {
     tools: { sipp },
+    tls: { tools: { socat } },
     key: (s) => `${s.port}/${s.protocol}`,
-    // `instance` numbers the sipps of one namespace: each needs its own media and control
-    // ports. With IPv6, sipp listens on :: (sipp 3.6.1's socket there answers both families).
-    async launch(s, ctx) {
-      return {
-        what: `sip ${s.port}/${s.protocol}`,
-        tool: 'sipp',
-        argv: [
-          ctx.tool('sipp'),
-          '-sf',
-          sipScenario,
-          '-i',
-          ctx.ipv6 ? '::' : '0.0.0.0',
-          '-p',
-          String(s.port),
-          '-t',
-          s.protocol === 'TCP' ? 't1' : 'u1',
-          '-nostdin',
-          // sipp's own media and control sockets, off every port the suite serves or probes.
-          ...sippOwnPorts(ctx.suitePorts ?? new Set([s.port]), ctx.instance),
-        ],
-        cwd: ctx.workDir,
-        ports: [{ port: s.port, protocol: s.protocol }],
-        deadlineMs: 8_000,
-      };
-    },
+    launch: sipLaunch,
   },
   kind: {
     container: (g) => ({
