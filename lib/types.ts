@@ -319,6 +319,15 @@ export interface Attempt {
   startedAt: string;
   /** Short reason for the outcome ("connection refused (RST)", "PONG", "timeout after 2000 ms"). */
   detail: string;
+  /**
+   * Probes that speak TLS (issue 18): the app answered its protocol on this attempt (over TLS
+   * when the probe was asked to, else in plaintext); false = connected, but the app did not
+   * answer it (closed, TLS alert, plaintext refused, handshake or certificate failed); absent =
+   * no connection, or the probe cannot tell. See lib/probes/types.ts Classification.
+   */
+  appAnswered?: boolean;
+  /** The `tls` probe: the handshake it observed. */
+  tls?: TlsObservation;
 }
 
 /** A flow with its endpoints resolved to addresses, as a provider sees it. */
@@ -415,7 +424,7 @@ export function countVerdicts(flows: ReadonlyArray<{ verdict: Verdict }>): RunSu
 export function findingOf(f: { expect: Expectation; observed?: Outcome; verdict: Verdict; tls?: FlowTls }): Finding | null {
   if (f.verdict !== 'fail') return null;
   // The connection got through as declared, but not (only) over the TLS it requires.
-  if (f.tls && f.expect === 'allow' && f.observed === 'ALLOWED') return 'cleartext';
+  if (f.tls?.requirement === 'required' && f.expect === 'allow' && f.observed === 'ALLOWED') return 'cleartext';
   if (f.expect === 'deny' && f.observed === 'ALLOWED') return 'leak';
   if (f.expect === 'allow' && (f.observed === 'DENIED' || f.observed === 'REJECTED')) return 'blocked';
   return null;

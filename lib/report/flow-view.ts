@@ -1,6 +1,7 @@
 // Shared wording for one flow across the report formats (JUnit, summary, HTML, OSCAL), so
 // every file says "declared / predicted / observed" the same way.
 import { type Finding, findingOf, type FlowResult, type FlowTls, type Outcome, type ResolvedEndpoint, type RunResult, type SourceRevision, type TlsObservation } from '../types.ts';
+import { tlsFailureText, tlsVersionAtLeast } from '../tls-rules.ts';
 
 /** The group an endpoint is drawn in on the namespace matrix. */
 export function endpointGroup(ep: ResolvedEndpoint | undefined): string {
@@ -118,15 +119,7 @@ export function tlsOutcome(f: FlowResult): TlsOutcome | undefined {
   return f.observed === 'ALLOWED' ? 'not-shown' : 'not-judged';
 }
 
-const TLS_FAILURE_TEXT: Record<NonNullable<TlsObservation['failure']>, string> = {
-  'handshake-failed': 'handshake failed',
-  'certificate-name': 'certificate invalid: not valid for the name',
-  'certificate-chain': "certificate invalid: its chain does not verify against the run's CA",
-  'certificate-expired': 'certificate invalid: expired',
-  'old-version': 'old protocol version',
-};
-
-const TLS_VERSION_RANK: Record<string, number> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
+const TLS_FAILURE_TEXT = tlsFailureText;
 
 /** A recorded value as text (a crafted record may hold anything); undefined when absent or empty. */
 function field(v: unknown): string | undefined {
@@ -197,11 +190,7 @@ export function tlsShortfalls(f: FlowResult): string[] {
   return out;
 }
 
-function versionAtLeast(version: string | undefined, min: string): boolean {
-  const v = version === undefined ? undefined : TLS_VERSION_RANK[version];
-  const m = TLS_VERSION_RANK[min];
-  return v !== undefined && m !== undefined && v >= m;
-}
+const versionAtLeast = tlsVersionAtLeast;
 
 /** "TLS required (TLSv1.2 or later)" / "TLS forbidden". */
 function tlsRequirementText(t: FlowTls): string {

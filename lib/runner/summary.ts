@@ -32,7 +32,7 @@ export function printRunSummary(r: SuiteRun, stream: NodeJS.WritableStream): voi
   out.write(`  evidence class: ${evidenceClassShort(run)}. ${evidenceStatement(run)}\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
   // Leaks first (a declared deny answered: the security finding), then blocked allows, then the inconclusive.
-  for (const kind of ['leak', 'blocked'] as const) {
+  for (const kind of ['leak', 'cleartext', 'blocked'] as const) {
     const found = run.flows.filter((x) => findingOfFlow(x) === kind);
     if (found.length > 0) out.write(`  ${found.length} ${found.length === 1 ? kind : FINDING_TEXT[kind].plural}: ${FINDING_TEXT[kind].meaning}\n`);
   }

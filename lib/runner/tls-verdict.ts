@@ -6,22 +6,14 @@
 // protocol is answered and no TLS handshake completes. Anything not shown is inconclusive.
 import { findingOf, type FlowTls, type TlsObservation, type TlsVersion, type Verdict } from '../types.ts';
 import type { VerdictOutput } from './verdict.ts';
-
-const versionRank: Record<string, number> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
+import { tlsFailureText, tlsVersionAtLeast } from '../tls-rules.ts';
 
 /** Whether `version` (as openssl prints it) is at least `min`; unknown versions are not. */
 export function versionAtLeast(version: string | undefined, min: TlsVersion): boolean {
-  const v = version === undefined ? undefined : versionRank[version];
-  return v !== undefined && v >= versionRank[min]!;
+  return tlsVersionAtLeast(version, min);
 }
 
-const failureWords: Record<NonNullable<TlsObservation['failure']>, string> = {
-  'handshake-failed': 'the TLS handshake failed',
-  'certificate-name': 'certificate invalid: it does not match the name',
-  'certificate-chain': "certificate invalid: its chain does not verify against the run's CA",
-  'certificate-expired': 'certificate invalid: expired (or not yet valid)',
-  'old-version': 'old protocol version',
-};
+const failureWords = tlsFailureText;
 
 /** Why an observed handshake does not satisfy tls: required, or undefined when it does. */
 export function tlsShortfall(o: TlsObservation, min: TlsVersion): string | undefined {
