@@ -1,7 +1,7 @@
 // What a probe is: a command line plus a parser of its output. The provider supplies the
 // exec (a network namespace, a pod container); probes never know where they run.
 import type { ExecRequest, ExecResult } from '../provider.ts';
-import type { IPFamily, Outcome, ProbeKind, Protocol } from '../types.ts';
+import type { IPFamily, Outcome, ProbeKind, Protocol, TlsObservation } from '../types.ts';
 
 /** Where a probe goes. `host` is what the tool dials (an IP, or a name to resolve). */
 export interface ProbeTarget {
@@ -23,6 +23,18 @@ export interface ProbeTarget {
 export interface Classification {
   outcome: Outcome;
   detail: string;
+  /**
+   * Probes with `tls: true` only: whether the app answered its own protocol on this attempt,
+   * over TLS when ProbeTarget.tls is set, else in plaintext (PONG, a query result or a server
+   * error, an HTTP status, a SIP status line, the echo). `false`: a connection was made but the
+   * app did not answer it (it closed or reset the connection, sent a TLS alert, refused the
+   * plaintext protocol, or the TLS handshake or the certificate failed). Absent: no connection
+   * was made, or the app's answer cannot tell (postgres starting up). The outcome stays about
+   * the network: a connection the app refuses is still ALLOWED.
+   */
+  appAnswered?: boolean;
+  /** The `tls` probe with ProbeTarget.tls: what the handshake showed (parseTlsObservation). */
+  tls?: TlsObservation;
 }
 
 export interface ProbeDefinition {
@@ -42,6 +54,11 @@ export interface ProbeDefinition {
    * the app answered the plaintext protocol: a flow with tls: required | forbidden needs it.
    */
   tls?: boolean;
+  /**
+   * With `tls`: the kind that speaks this protocol in plaintext when this one is TLS even
+   * without ProbeTarget.tls (https: curl -k; its plaintext check is http). Absent: this kind.
+   */
+  plaintextKind?: ProbeKind;
   /** The command for one attempt. Its exec deadline sits a bit above the tool's own timeout. */
   command(t: ProbeTarget, timeoutMs: number): ExecRequest;
   classify(r: ExecResult, t: ProbeTarget): Classification;
