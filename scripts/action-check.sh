@@ -13,7 +13,7 @@
 #   FLOWPROOF_POLICIES      policy files and directories to diff, separated by spaces or
 #                           newlines; empty: per suite, the directories its spec.policies files
 #                           live in (scripts/action-lib.mjs policies)
-#   FLOWPROOF_MIN_COVERAGE  percent of rule items the flows must exercise (coverage --min);
+#   FLOWPROOF_MIN_COVERAGE  percent of rule items the flows must cover: exercise and probe the boundary of (coverage --min);
 #                           empty: no gate
 #   FLOWPROOF_REPORTS       output directory (default flowproof-reports)
 #   FLOWPROOF_CLI           the flowproof entry (default bin/flowproof.js beside this script)
@@ -35,7 +35,7 @@ min_coverage="${FLOWPROOF_MIN_COVERAGE:-}"
 source "$here/action-common.sh"
 
 read_suites "${FLOWPROOF_SUITES:-}"
-if [ -n "$min_coverage" ] && ! [[ $min_coverage =~ ^[0-9]+([.][0-9]+)?$ ]]; then
+if [ -n "$min_coverage" ] && ! [[ $min_coverage =~ ^[0-9]+([.][0-9]{1,2})?$ ]]; then
   echo "flowproof check: min-coverage must be a percent from 0 to 100, got \"$min_coverage\"" >&2
   exit 2
 fi

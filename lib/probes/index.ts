@@ -16,6 +16,7 @@ import { nonceOf, udpProbe } from './udp.ts';
 
 export type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
 export { commandLine, renderTranscript } from './transcript.ts';
+export { judgeTlsVersion, parseTlsObservation, tlsVersionAtLeast } from './tls-observation.ts';
 
 /**
  * The probe registry: the one place a probe kind is named. The suite schema's `probe` enum
@@ -38,6 +39,14 @@ export const probes = {
 /** Binaries a probe kind runs (for doctor and for choosing the kind probe container). */
 export function toolsFor(kind: ProbeKind): string[] {
   return [...probes[kind].tools];
+}
+
+/**
+ * The kind whose attempt without ProbeTarget.tls is `kind`'s protocol in plaintext: the
+ * plaintext check of a tls: required | forbidden flow (https → http; every other kind itself).
+ */
+export function plaintextProbeKind(kind: ProbeKind): ProbeKind {
+  return (probes[kind] as ProbeDefinition).plaintextKind ?? kind;
 }
 
 /** Runs one attempt and records it: outcome, reason, full transcript, duration. Never throws. */
@@ -64,6 +73,8 @@ export async function runProbe(exec: Exec, kind: ProbeKind, target: ProbeTarget,
     transcript: renderTranscript(req, result, c),
     durationMs: result.durationMs,
     startedAt: startedAt.toISOString(),
+    ...(c.appAnswered === undefined ? {} : { appAnswered: c.appAnswered }),
+    ...(c.tls ? { tls: c.tls } : {}),
   };
 }
 
@@ -73,5 +84,6 @@ function checkEcho(req: ExecRequest, r: ExecResult, c: Classification): Classifi
   if (!sent || c.outcome !== 'ALLOWED' || r.stdout.includes(sent)) return c;
   const other = nonceOf(r.stdout);
   if (!other) return c;
-  return { outcome: 'ALLOWED', detail: `a datagram came back from the target, but it carries another attempt's nonce (${other}, sent ${sent})` };
+  const what = req.tool === 'nc' && req.argv.includes('-u') ? 'a datagram came back from the target' : 'the target echoed a line';
+  return { ...c, outcome: 'ALLOWED', detail: `${what}, but it carries another attempt's nonce (${other}, sent ${sent})` };
 }

@@ -10,11 +10,17 @@
 // On SIGHUP, SIGINT or SIGTERM it stops sipp and removes the dir before it exits; the dir is
 // named flowproof-sipp-<the script's pid>-…, so what a SIGKILL leaves, `flowproof cleanup`
 // removes once that pid is gone (lib/runner/temp-results.ts).
+//
+// With ProbeTarget.tls (SIP over TLS, 5061): openssl s_client carries a hand-built OPTIONS,
+// see sip-options-tls.ts. Over TCP in plaintext, a connection made (sipp logged "TCP message
+// sent") that brings no SIP answer is ALLOWED with appAnswered false: a TLS-only port refusing
+// plaintext resets it; a mute server lets it time out.
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { libAsset } from '../paths.ts';
 import type { ExecResult } from '../provider.ts';
 import { execDeadline, hostForUrl, localRoutingFailure, precheck, refusal, unrecognised } from './common.ts';
+import { classifySipTls, sipTlsCommand } from './sip-options-tls.ts';
 import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 
 export const sipOptionsScenarioPath = libAsset('probes/assets/sip-options-uac.xml');
@@ -76,9 +82,11 @@ const statusLine = /^SIP\/2\.0 (\d{3})(?: ([^\r\n]*))?\r?$/m;
 export const sipOptionsProbe: ProbeDefinition = {
   kind: 'sip-options',
   tool: 'sipp',
-  tools: ['sh', 'mktemp', 'sipp'],
+  tools: ['sh', 'mktemp', 'sipp', 'timeout', 'openssl'],
   protocols: ['UDP', 'TCP'],
+  tls: true,
   command(t: ProbeTarget, timeoutMs: number) {
+    if (t.tls) return sipTlsCommand({ ...t, tls: t.tls }, timeoutMs);
     const ms = String(Math.max(1, Math.round(timeoutMs)));
     const own = localPorts(t.port);
     return {
@@ -99,13 +107,20 @@ export const sipOptionsProbe: ProbeDefinition = {
     };
   },
   classify(r: ExecResult, t: ProbeTarget): Classification {
+    if (t.tls) return classifySipTls(r, { ...t, tls: t.tls });
     const early = precheck(r, 'sipp');
     if (early) return early;
     const answer = statusLine.exec(r.stdout);
-    if (answer) return { outcome: 'ALLOWED', detail: `SIP server answered ${answer[1]}${answer[2] ? ` ${answer[2].trim()}` : ''}` };
+    if (answer) return { outcome: 'ALLOWED', detail: `SIP server answered ${answer[1]}${answer[2] ? ` ${answer[2].trim()}` : ''}`, appAnswered: true };
     const text = `${r.stderr}\n${r.stdout}`;
     const stated = refusal(text) ?? localRoutingFailure(text);
     if (stated) return stated;
+    if (t.protocol === 'TCP' && /^TCP message sent/m.test(r.stdout)) {
+      // sipp sends over TCP only once connected: the path is open, the server gave no SIP answer.
+      const ended = /remote peer probably closed the socket[^\n]*?(?=\d{4}-\d\d-\d\d\t|Resolving|\n|$)/.exec(r.stderr)?.[0];
+      const why = ended ? `the server ended the connection without a SIP answer (sipp: ${ended.trim()})` : 'no SIP response before the timeout';
+      return { outcome: 'ALLOWED', detail: `TCP connection made and the OPTIONS sent, but ${why}`, appAnswered: false };
+    }
     if (/timed out after/i.test(text)) {
       // sipp's UDP socket is unconnected: the kernel never tells it about ICMP errors.
       const why = t.protocol === 'UDP' ? ' (over UDP sipp cannot see ICMP errors, so a reject looks the same)' : '';

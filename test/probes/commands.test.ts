@@ -144,7 +144,7 @@ describe('runProbe', () => {
   it('toolsFor names every binary a kind runs', () => {
     expect(toolsFor('udp')).to.deep.equal(['timeout', 'nc']);
     expect(toolsFor('redis')).to.deep.equal(['timeout', 'redis-cli']);
-    expect(toolsFor('sip-options')).to.deep.equal(['sh', 'mktemp', 'sipp']);
+    expect(toolsFor('sip-options')).to.deep.equal(['sh', 'mktemp', 'sipp', 'timeout', 'openssl']);
     expect(toolsFor('dns')).to.deep.equal(['dig']);
   });
 });
