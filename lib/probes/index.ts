@@ -10,6 +10,7 @@ import { redisProbe } from './redis.ts';
 import { sctpProbe } from './sctp.ts';
 import { sipOptionsProbe } from './sip-options.ts';
 import { tcpProbe } from './tcp.ts';
+import { tlsProbe } from './tls.ts';
 import { renderTranscript } from './transcript.ts';
 import type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
 import { nonceOf, udpProbe } from './udp.ts';
@@ -34,6 +35,7 @@ export const probes = {
   https: httpsProbe,
   dns: dnsProbe,
   mysql: mysqlProbe,
+  tls: tlsProbe,
 } satisfies Record<string, ProbeDefinition>;
 
 /** Binaries a probe kind runs (for doctor and for choosing the kind probe container). */

@@ -22,7 +22,9 @@ describe('probe commands', () => {
       const req = def.command({ host: '10.0.0.5', port: 1234, protocol: def.protocols[0] }, 1000);
       const toolSeconds = kind === 'psql' ? 2 : 1;
       expect(req.timeoutMs).to.be.greaterThan(toolSeconds * 1000);
-      expect(req.tool).to.equal(def.tool);
+      // The tls probe's plaintext check (no ProbeTarget.tls) is nc's; its handshake is openssl's.
+      expect(req.tool).to.equal(kind === 'tls' ? 'nc' : def.tool);
+      expect(def.tools).to.include(req.tool);
       expect(toolsFor(kind)).to.include(def.tool);
       expect(req.argv.join(' ')).to.contain('10.0.0.5');
     });
@@ -145,6 +147,7 @@ describe('runProbe', () => {
     expect(toolsFor('udp')).to.deep.equal(['timeout', 'nc']);
     expect(toolsFor('redis')).to.deep.equal(['timeout', 'redis-cli']);
     expect(toolsFor('sip-options')).to.deep.equal(['sh', 'mktemp', 'sipp', 'timeout', 'openssl']);
+    expect(toolsFor('tls')).to.deep.equal(['sh', 'timeout', 'openssl', 'nc']);
     expect(toolsFor('dns')).to.deep.equal(['dig']);
   });
 });
