@@ -12,7 +12,8 @@ import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implici
 import { draftFlow, expandMatrix } from './matrix.ts';
 import type { DraftFlow } from './matrix.ts';
 import { loadPolicies } from './policies.ts';
-import { appProtocols, defaultProbe, probeFits, probeProtocols, probesFor, tlsProbes } from './probe-defaults.ts';
+import { apps } from '../apps/index.ts';
+import { appProtocols, appServesTls, defaultProbe, probeFits, probeProtocols, probesFor, tlsProbes } from './probe-defaults.ts';
 import { parseRef, probePodName, refText } from './refs.ts';
 import type { SuiteDocument } from './schema.ts';
 import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
@@ -115,7 +116,7 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   duplicates(spec.pods, (p) => `${p.namespace}/${p.name}`, 'pod', (_p, i) => at('spec', 'pods', i, 'name'), problems);
   duplicates(spec.services, (s) => `${s.namespace}/${s.name}`, 'service', (_s, i) => at('spec', 'services', i, 'name'), problems);
   duplicates(spec.externals, (e) => e.name, 'external', (_e, i) => at('spec', 'externals', i, 'name'), problems);
-  const servePaths: Array<[string, PropertyKey[], Array<{ name?: string; port: number; protocol: string; app: string }>]> = [
+  const servePaths: Array<[string, PropertyKey[], Array<{ name?: string; port: number; protocol: string; app: string; tls?: boolean }>]> = [
     ...spec.pods.map((p, i): [string, PropertyKey[], typeof p.serve] => [`pod ${p.namespace}/${p.name}`, ['spec', 'pods', i, 'serve'], p.serve]),
     ...spec.externals.map((e, i): [string, PropertyKey[], typeof e.serve] => [`external ${e.name}`, ['spec', 'externals', i, 'serve'], e.serve]),
   ];
@@ -127,6 +128,11 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
       if (s.protocol === 'SCTP' && s.app !== 'echo') {
         problems.push({ location: src.locate([...path, k, 'app']), message: `${what} serves ${s.app} on ${s.port}/SCTP, but only app: echo serves SCTP: write app: echo (SCTP flows are probed by connecting)` });
         return;
+      }
+      // tls: true needs an app that can serve TLS (the registry says which).
+      if (s.tls && !appServesTls(s.app)) {
+        const able = Object.keys(apps).filter(appServesTls);
+        problems.push({ location: src.locate([...path, k, 'tls']), message: `${what} serves ${s.app} on ${s.port}, which flowproof cannot serve over TLS: tls: true works with app ${able.join(', ')}` });
       }
       // An app that answers only over TCP (the registry says so) on UDP would only ever be inconclusive.
       const speaks = appProtocols(s.app);

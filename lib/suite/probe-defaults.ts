@@ -36,6 +36,12 @@ export function defaultProbe(serve: ServePort | undefined, protocol: Protocol): 
   return plainProbe[protocol];
 }
 
+/** Whether flowproof can serve the app over TLS (`tls: true` on its port): its registry entry says so. */
+export function appServesTls(app: string): boolean {
+  const def: AppDefinition | undefined = (apps as Record<string, AppDefinition>)[app];
+  return !!(def?.netns as { tls?: unknown } | undefined)?.tls;
+}
+
 /** The transport protocols an app answers on: its registry entry's `protocols`, else TCP and UDP. */
 export function appProtocols(app: string): readonly Protocol[] {
   const def: AppDefinition | undefined = (apps as Record<string, AppDefinition>)[app];
