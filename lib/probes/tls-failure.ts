@@ -3,6 +3,7 @@
 // dates, an old protocol version, or the handshake itself. The probes that speak an app's
 // protocol over TLS put these words in their detail; the `tls` probe records them in a
 // TlsObservation. A CA file the client cannot read is the probe's own fault, not the app's.
+import { tlsFailureText } from '../tls-rules.ts';
 import type { TlsObservation } from '../types.ts';
 
 export type TlsFailure = NonNullable<TlsObservation['failure']>;
@@ -26,13 +27,8 @@ export function verifyCodeFailure(code: number): TlsFailure {
   return 'certificate-chain';
 }
 
-export const failureWords: Record<TlsFailure, string> = {
-  'handshake-failed': 'TLS handshake failed',
-  'certificate-name': 'certificate invalid: not for this name',
-  'certificate-chain': "certificate invalid: its chain does not verify against the CA",
-  'certificate-expired': 'certificate invalid: expired or not yet valid',
-  'old-version': 'old protocol version',
-};
+/** What each failure is called: lib/tls-rules.ts owns the words, for the probes, the verdict and the evidence. */
+export const failureWords = tlsFailureText;
 
 const readings: Array<[RegExp, TlsFailure | undefined]> = [
   // The name (s_client, curl, libpq).

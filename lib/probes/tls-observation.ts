@@ -8,19 +8,15 @@
 //   -enddate -ext subjectAltName -nameopt RFC2253` prints it;
 // - stderr: -state's "SSL_connect:…" lines, "verify error:num=N:…" and OpenSSL's error lines.
 // The parser takes no minimum version: judgeTlsVersion does, so one reading serves any suite.
+import { tlsVersionAtLeast } from '../tls-rules.ts';
 import type { TlsObservation, TlsVersion } from '../types.ts';
 import { failureWords, tlsFailureIn, verifyCodeFailure, type TlsFailure } from './tls-failure.ts';
 
 /** Printed by the tls probe's script between s_client's report and the server certificate's fields. */
 export const certificateMarker = '--- flowproof: server certificate';
 
-const versionRank: Record<string, number> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
-
-/** Whether `version` (as OpenSSL names it: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3) is at least `min`; an unknown one is not. */
-export function tlsVersionAtLeast(version: string | undefined, min: TlsVersion): boolean {
-  const v = version === undefined ? undefined : versionRank[version];
-  return v !== undefined && v >= versionRank[min]!;
-}
+/** Whether `version` (as OpenSSL names it) is at least `min`: lib/tls-rules.ts owns the order. */
+export { tlsVersionAtLeast };
 
 /**
  * The observation judged against the suite's minimum version: a handshake that completed and
