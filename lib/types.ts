@@ -83,6 +83,8 @@ export interface FlowTls {
   observation?: TlsObservation;
   /** The same protocol in plaintext on the same port: accepted = the app answered it. */
   plaintext?: { accepted: boolean; outcome: Outcome; detail: string; transcript: string };
+  /** The handshake probe's full transcript (openssl s_client), beside its reading in `observation`. */
+  handshakeTranscript?: string;
 }
 
 export interface NamespaceSpec {

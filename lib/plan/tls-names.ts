@@ -52,3 +52,21 @@ export function flowServerName(suite: Pick<Suite, 'externals'>, r: ResolvedFlow)
   if (d.kind === 'pod') return podServerName(d.namespace ?? '', d.name ?? '');
   return d.ip ?? d.ref;
 }
+
+/**
+ * The TLS facts of a resolved flow: the name its handshake is verified for, and whether the
+ * port that receives it is served with TLS (`tls: true`). Undefined for a receiver the suite
+ * does not serve (an ip: target, a probe-only pod).
+ */
+export function flowTlsTarget(suite: Pick<Suite, 'pods' | 'externals'>, r: ResolvedFlow): { serverName: string; served: boolean } | undefined {
+  const receiver = r.backend ?? r.destination;
+  const serve =
+    receiver.kind === 'pod'
+      ? suite.pods.find((p) => p.namespace === receiver.namespace && p.name === receiver.name)?.serve
+      : receiver.kind === 'external'
+        ? suite.externals.find((e) => e.name === (receiver.name ?? receiver.ref.replace(/^ext:/, '')))?.serve
+        : undefined;
+  const port = serve?.find((s) => s.port === r.backendPort && s.protocol === r.flow.protocol);
+  if (!port && !r.flow.tls) return undefined;
+  return { serverName: flowServerName(suite, r), served: !!port?.tls };
+}

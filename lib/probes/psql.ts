@@ -55,6 +55,7 @@ export const psqlProbe: ProbeDefinition = {
   tools: ['psql'],
   protocols: ['TCP'],
   tls: true,
+  starttls: 'postgres',
   command(t: ProbeTarget, timeoutMs: number) {
     const seconds = wholeSeconds(timeoutMs, psqlMinTimeoutSeconds);
     return { argv: ['psql', '-w', '-X', '-A', '-t', '-c', 'select 1', conninfo(t, seconds)], timeoutMs: execDeadline(seconds * 1000), tool: 'psql' };

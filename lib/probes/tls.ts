@@ -24,9 +24,10 @@ import { newNonce } from './udp.ts';
 /** Exit statuses of `timeout` (coreutils 124; busybox reports the TERM signal, 143). */
 const timedOutExits = new Set([124, 143]);
 
-/** $1 timeout, $2 host:port, $3 server name, $4 CA file; s_client's exit status is the script's. */
+/** $1 timeout, $2 host:port, $3 server name, $4 CA file, $5 a -starttls protocol or empty; s_client's exit status is the script's. */
 export const tlsProbeScript = [
-  'o=$(timeout "$1" openssl s_client -state -connect "$2" -servername "$3" -verify_hostname "$3" -CAfile "$4" -no-CApath -no-CAstore -showcerts </dev/null)',
+  // $st is unquoted on purpose: empty, or the two words -starttls <postgres|mysql> (never user text).
+  'st=""; case "$5" in postgres|mysql) st="-starttls $5" ;; esac; o=$(timeout "$1" openssl s_client -state -connect "$2" -servername "$3" -verify_hostname "$3" -CAfile "$4" -no-CApath -no-CAstore -showcerts $st </dev/null)',
   'rc=$?',
   `printf '%s\\n' "$o" '${certificateMarker}'`,
   `printf '%s\\n' "$o" | openssl x509 -noout -subject -issuer -enddate -ext subjectAltName -nameopt RFC2253 2>/dev/null`,
@@ -87,7 +88,7 @@ export const tlsProbe: ProbeDefinition = {
       return { argv: ['timeout', seconds, 'nc', '-v', '-W', '1', t.host, String(t.port)], stdin: `${newNonce()}\n`, timeoutMs: execDeadline(timeoutMs), tool: 'nc' };
     }
     return {
-      argv: ['sh', '-c', tlsProbeScript, 'tls-probe', seconds, `${hostForUrl(t.host)}:${t.port}`, t.tls.serverName, t.tls.caFile],
+      argv: ['sh', '-c', tlsProbeScript, 'tls-probe', seconds, `${hostForUrl(t.host)}:${t.port}`, t.tls.serverName, t.tls.caFile, ...(t.tls.starttls ? [t.tls.starttls] : [])],
       timeoutMs: execDeadline(timeoutMs),
       tool: 'openssl',
     };

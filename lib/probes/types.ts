@@ -16,7 +16,7 @@ export interface ProbeTarget {
    * Speak the app's protocol over TLS, verifying the server's certificate for `serverName`
    * (SNI and hostname) against `caFile` (the run's CA, where the probe runs). Absent: plaintext.
    */
-  tls?: { serverName: string; caFile: string };
+  tls?: { serverName: string; caFile: string; /** The app negotiates TLS inside its own protocol first (openssl s_client -starttls). */ starttls?: 'postgres' | 'mysql' };
 }
 
 /** The parser's reading of one run: the outcome and a short reason in words. */
@@ -54,6 +54,8 @@ export interface ProbeDefinition {
    * the app answered the plaintext protocol: a flow with tls: required | forbidden needs it.
    */
   tls?: boolean;
+  /** The app's protocol negotiates TLS before the handshake (PostgreSQL's SSLRequest): the `tls` probe asks s_client to do it too. */
+  starttls?: 'postgres' | 'mysql';
   /**
    * With `tls`: the kind that speaks this protocol in plaintext when this one is TLS even
    * without ProbeTarget.tls (https: curl -k; its plaintext check is http). Absent: this kind.

@@ -5,10 +5,10 @@
 // runs the command inside the target (execInside) and says what to dial there.
 import { isIP } from 'node:net';
 import type { Provider } from '../provider.ts';
-import { runProbe } from '../probes/index.ts';
+import { runProbe, type ProbeTarget } from '../probes/index.ts';
 import type { Attempt, ProbeKind, Protocol, ResolvedEndpoint } from '../types.ts';
 
-export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind) => Promise<Attempt>;
+export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, tls?: ProbeTarget['tls']) => Promise<Attempt>;
 
 /**
  * The liveness control: the flow's own probe kind, run inside the target workload against
@@ -22,10 +22,12 @@ export function controlCheck(
   protocol: Protocol,
   probe: ProbeKind,
   timeoutMs: number,
+  /** Speak TLS to a TLS port, as the flow did (verified for the target's name, dialled at the inside address). */
+  tls?: ProbeTarget['tls'],
 ): Promise<Attempt> {
   const v6 = isIP(target.ip) === 6;
   const host = provider.insideAddress(target);
-  return runProbe((req) => provider.execInside(target, req), probe, { host, port, protocol, ...(v6 ? { family: 'IPv6' as const } : {}) }, timeoutMs);
+  return runProbe((req) => provider.execInside(target, req), probe, { host, port, protocol, ...(v6 ? { family: 'IPv6' as const } : {}), ...(tls ? { tls } : {}) }, timeoutMs);
 }
 
 /** One target port of one family: an answer over IPv4 proves nothing about the IPv6 listener. */
@@ -45,12 +47,12 @@ export class LivenessLedger {
   }
 
   /** Whether the target serves; runs (once) a control check when no flow has shown it. */
-  async provenUp(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind): Promise<{ up: boolean; control?: Attempt }> {
+  async provenUp(target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, tls?: ProbeTarget['tls']): Promise<{ up: boolean; control?: Attempt }> {
     const key = targetKey(target, port, protocol);
     if (this.provenByFlow.has(key)) return { up: true };
     let pending = this.checks.get(key);
     if (!pending) {
-      pending = this.check(target, port, protocol, probe);
+      pending = this.check(target, port, protocol, probe, tls);
       this.checks.set(key, pending);
     }
     const control = await pending;

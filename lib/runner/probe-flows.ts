@@ -3,12 +3,14 @@
 import type { ExecNeeds, Provider } from '../provider.ts';
 import { runProbe, toolsFor } from '../probes/index.ts';
 import { planRecord, receiverOf, type PlannedPrediction } from '../plan/flows.ts';
-import type { Attempt, FlowResult, ResolvedEndpoint, Suite } from '../types.ts';
+import type { Attempt, FlowResult, FlowTls, ResolvedEndpoint, Suite } from '../types.ts';
 import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
 import { mapPool } from './pool.ts';
 import { notApplicableReason } from './applicability.ts';
 import { decideVerdict } from './verdict.ts';
+import { minVersionOf, observeTls, tlsForAttempts, type TlsContext } from './tls-checks.ts';
+import { judgeTls } from './tls-verdict.ts';
 
 /** Who may receive the packet, with the port: every Service backend, or the one destination. */
 function receiversOf(r: PlannedPrediction['resolved']): Array<{ endpoint: ResolvedEndpoint; port: number }> {
@@ -32,6 +34,8 @@ export interface ProbeRunOptions {
   sleep?: Sleep;
   /** Called as each flow's probing finishes (for the progress display). */
   onProbed?: (done: number, total: number, planned: PlannedFlow, attempts: Attempt[]) => void;
+  /** The suite's TLS servers and the provider's CA (tlsContext): flows to TLS ports speak TLS; tls: required | forbidden is judged. */
+  tls?: TlsContext;
 }
 
 export async function probeFlows(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
@@ -49,12 +53,14 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
 }
 
 async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
-  const ledger = new LivenessLedger((target, port, protocol, probe) => controlCheck(provider, target, port, protocol, probe, opts.timeoutMs));
+  const ledger = new LivenessLedger((target, port, protocol, probe, tls) => controlCheck(provider, target, port, protocol, probe, opts.timeoutMs, tls));
   let done = 0;
   const observed = await mapPool(planned, opts.parallel, async (p) => {
     const { resolved } = p;
     const flow = resolved.flow;
-    const target = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost, ...(flow.family ? { family: flow.family } : {}) };
+    const plain = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost, ...(flow.family ? { family: flow.family } : {}) };
+    const tls = tlsForAttempts(opts.tls, p);
+    const target = tls ? { ...plain, tls } : plain;
     const started = Date.now();
     const attempts = await observeFlow(
       () => runProbe((req) => provider.exec(resolved.source, req), flow.probe, target, opts.timeoutMs),
@@ -66,12 +72,12 @@ async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts:
     // An answer proves its receiver serves; through a multi-backend Service we cannot tell which one answered.
     if (receivers.length === 1 && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receivers[0]!.endpoint, receivers[0]!.port, flow.protocol);
     opts.onProbed?.(++done, planned.length, p, attempts);
-    return { p, attempts, durationMs: Date.now() - started };
+    return { p, attempts, durationMs: Date.now() - started, plain, tls };
   });
 
   // Liveness controls run after every flow was probed, so answered flows already prove
   // most targets up and only the rest cost a control check.
-  return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs }) => {
+  return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs, plain, tls }) => {
     const { resolved, prediction } = p;
     const flow = resolved.flow;
     const receivers = receiversOf(resolved);
@@ -83,13 +89,22 @@ async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts:
     let downRef: string | undefined;
     if (needsProof && receivers.length > 0) {
       // Every backend must serve: silence from a Service is a deny only if none of its backends is down.
-      const proofs = await Promise.all(receivers.map((r) => ledger.provenUp(r.endpoint, r.port, flow.protocol, flow.probe)));
+      // The control speaks to the target as the flow did (over TLS to a TLS port).
+      const proofs = await Promise.all(receivers.map((r) => ledger.provenUp(r.endpoint, r.port, flow.protocol, flow.probe, tls)));
       const down = proofs.findIndex((p) => !p.up);
       targetProvenUp = down < 0;
       control = (down >= 0 ? proofs[down] : proofs.find((p) => p.control))?.control;
       if (down >= 0) downRef = receivers[down]!.endpoint.ref;
     }
-    const v = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp, ...(prediction.ambiguity ? { ambiguity: prediction.ambiguity } : {}) });
+    const network = decideVerdict({ expect: flow.expect, predicted: prediction.verdict, decidedBy: prediction.decidedBy, attempts, targetProvenUp, ...(prediction.ambiguity ? { ambiguity: prediction.ambiguity } : {}) });
+    // tls: required | forbidden: the handshake and the plaintext check, once the connection got through as declared.
+    let flowTls: FlowTls | undefined;
+    let v = network;
+    if (flow.tls) {
+      const through = network.verdict === 'pass' && network.observed === 'ALLOWED';
+      flowTls = through ? await observeTls(provider, opts.tls, p, plain, opts.timeoutMs) : { requirement: flow.tls, minVersion: minVersionOf(opts.tls) };
+      v = judgeTls(network, flowTls, flow.expect);
+    }
     const reason =
       needsProof && receivers.length === 0
         ? `${v.reason} The Service has no ready backend, so there is nothing that could answer.`
@@ -106,6 +121,7 @@ async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts:
       targetProvenUp,
       control,
       durationMs,
+      ...(flowTls ? { tls: flowTls } : {}),
     };
     return result;
   });

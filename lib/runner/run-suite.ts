@@ -18,6 +18,7 @@ import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 import { policyRecords } from '../suite/policy-records.ts';
 import { confirmRulesOnWire } from './wire-rules.ts';
+import { tlsContext } from './tls-checks.ts';
 
 export interface RunSettings {
   timeoutMs: number;
@@ -68,7 +69,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     await provider.apply(policies, admin);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     try {
-      flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed });
+      flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed, tls: tlsContext(provider, suite) });
     } finally {
       progress.finish();
     }

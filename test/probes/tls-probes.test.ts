@@ -69,7 +69,12 @@ describe('probe commands with ProbeTarget.tls', () => {
     const req = probes.tls.command({ ...v6, port: 443 }, 1000);
     expect(req.tool).to.equal('openssl');
     expect(req.argv.slice(3)).to.deep.equal(['tls-probe', '1', '[fd00:10:244::5]:443', tls.serverName, tls.caFile]);
-    expect(req.argv[2]).to.contain('timeout "$1" openssl s_client -state -connect "$2" -servername "$3" -verify_hostname "$3" -CAfile "$4" -no-CApath -no-CAstore -showcerts </dev/null');
+    expect(req.argv[2]).to.contain('timeout "$1" openssl s_client -state -connect "$2" -servername "$3" -verify_hostname "$3" -CAfile "$4" -no-CApath -no-CAstore -showcerts $st </dev/null');
+    // PostgreSQL negotiates TLS inside its protocol: s_client is told to (-starttls postgres); nobody else passes a fifth argument.
+    expect(req.argv).to.have.length(8);
+    const pg = probes.tls.command({ ...v6, port: 5432, tls: { ...tls, starttls: 'postgres' } }, 1000);
+    expect(pg.argv.at(-1)).to.equal('postgres');
+    expect(pg.argv[2]).to.contain('case "$5" in postgres|mysql) st="-starttls $5"');
     expect(req.argv[2]).to.contain('openssl x509 -noout -subject -issuer -enddate -ext subjectAltName -nameopt RFC2253');
     const plain = probes.tls.command({ host: '10.0.0.5', port: 7007, protocol: 'TCP' }, 1500);
     expect(plain).to.deep.include({ argv: ['timeout', '1.5', 'nc', '-v', '-W', '1', '10.0.0.5', '7007'], tool: 'nc' });
