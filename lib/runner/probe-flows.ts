@@ -9,7 +9,7 @@ import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts
 import { mapPool } from './pool.ts';
 import { notApplicableReason } from './applicability.ts';
 import { decideVerdict } from './verdict.ts';
-import { minVersionOf, observeTls, tlsForAttempts, type TlsContext } from './tls-checks.ts';
+import { handshakeAttempt, minVersionOf, observeTls, tlsForAttempts, type TlsContext } from './tls-checks.ts';
 import { judgeTls } from './tls-verdict.ts';
 
 /** Who may receive the packet, with the port: every Service backend, or the one destination. */
@@ -68,6 +68,14 @@ async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts:
       opts.retry,
       opts.sleep ?? realSleep,
     );
+    // An app client speaking TLS to a server that does not (redis-cli to a plaintext redis)
+    // can wait silently on an open connection: its silence is not the network's. The
+    // handshake probe (s_client says CONNECTED once TCP is up) tells them apart, and its
+    // attempt stands in the record as what showed the path open.
+    if (flow.tls === 'required' && !attempts.some((a) => a.outcome === 'ALLOWED' || a.outcome === 'PROBE-ERROR')) {
+      const hs = await handshakeAttempt(provider, opts.tls, p, plain, opts.timeoutMs);
+      if (hs?.outcome === 'ALLOWED') attempts.push({ ...hs, detail: `${hs.detail} (the TLS handshake probe reached the port the app client could not get an answer from)` });
+    }
     const receivers = receiversOf(resolved);
     // An answer proves its receiver serves; through a multi-backend Service we cannot tell which one answered.
     if (receivers.length === 1 && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receivers[0]!.endpoint, receivers[0]!.port, flow.protocol);

@@ -50,6 +50,14 @@ function starttlsOf(kind: ProbeKind): { starttls?: 'postgres' | 'mysql' } {
   return s ? { starttls: s } : {};
 }
 
+/** One `tls` probe attempt (openssl s_client) to the flow's target, verified for its name; undefined without a CA. */
+export function handshakeAttempt(provider: Pick<Provider, 'exec'>, ctx: TlsContext | undefined, p: PlannedPrediction, plainTarget: ProbeTarget, timeoutMs: number) {
+  const t = ctx && flowTlsTarget(ctx.suite, p.resolved);
+  if (!ctx?.caFile || !t) return undefined;
+  const exec = (req: Parameters<Provider['exec']>[1]) => provider.exec(p.resolved.source, req);
+  return runProbe(exec, 'tls', { ...plainTarget, tls: { serverName: t.serverName, caFile: ctx.caFile, ...starttlsOf(p.resolved.flow.probe) } }, timeoutMs);
+}
+
 /** The handshake and the plaintext attempt of a flow whose connection got through. */
 export async function observeTls(
   provider: Pick<Provider, 'exec'>,
@@ -62,11 +70,7 @@ export async function observeTls(
   const requirement = flow.tls!;
   const out: FlowTls = { requirement, minVersion: minVersionOf(ctx) };
   const exec = (req: Parameters<Provider['exec']>[1]) => provider.exec(p.resolved.source, req);
-  const t = ctx && flowTlsTarget(ctx.suite, p.resolved);
-  const [handshake, plain] = await Promise.all([
-    ctx?.caFile && t ? runProbe(exec, 'tls', { ...plainTarget, tls: { serverName: t.serverName, caFile: ctx.caFile, ...starttlsOf(flow.probe) } }, timeoutMs) : undefined,
-    runProbe(exec, plaintextProbeKind(flow.probe), plainTarget, timeoutMs),
-  ]);
+  const [handshake, plain] = await Promise.all([handshakeAttempt(provider, ctx, p, plainTarget, timeoutMs), runProbe(exec, plaintextProbeKind(flow.probe), plainTarget, timeoutMs)]);
   if (handshake?.tls) out.observation = handshake.tls;
   if (handshake) out.handshakeTranscript = handshake.transcript;
   out.plaintext = { accepted: plain.appAnswered === true, outcome: plain.outcome, detail: plain.detail, transcript: plain.transcript };
