@@ -12,7 +12,7 @@ import { appServerLaunch, type AppListener } from './servers/appserver.ts';
 import { launchServer, type RunningServer, type ServerLaunch } from './servers/launch.ts';
 import { sctpEchoLaunch } from './servers/sctp-echo.ts';
 import { snifferLaunch, terminatorLaunch } from './servers/tls-front.ts';
-import { portTls } from './tls-plan.ts';
+import { portTls } from '../tls/port-tls.ts';
 import { findTool } from './tools.ts';
 import { join } from 'node:path';
 

@@ -1,29 +1,14 @@
-// Which served ports get a certificate on netns, and what each carries: every TCP port with
-// `tls: true` and every app: https port (HTTPS always has one), for the names lib/plan/tls-names.ts
+// Which served ports get a certificate on netns, and what each carries: every TLS port
+// (providers/tls/port-tls.ts: `tls: true`, and app: https), for the names lib/plan/tls-names.ts
 // gives the workload's port and the workload's own addresses, made as its `certificate` fixture
 // says (valid by default). The run's CA exists when one of them does or a flow asks for TLS.
 import { apps, type NetnsServing } from '../../apps/index.ts';
 import type { ClusterState } from '../../provider.ts';
 import { certificateNames } from '../../plan/tls-names.ts';
 import { podAddressesIn } from '../../suite/families.ts';
-import type { ServePort, Suite, TlsCertificateFixture } from '../../types.ts';
-import type { CertificateRequest } from './servers/tls.ts';
-
-/** How a port is served over TLS, or undefined for plaintext. */
-export interface PortTls {
-  /** tlsOnly (absent: true): the plaintext protocol is refused. */
-  only: boolean;
-  fixture: TlsCertificateFixture;
-}
-
-/** Whether the port is served over TLS (`tls: true`, or an app always served so: https), and how. */
-export function portTls(s: ServePort): PortTls | undefined {
-  if (s.protocol !== 'TCP') return undefined;
-  const netns: NetnsServing = apps[s.app].netns;
-  const always = 'appServer' in netns && netns.appServer.tls;
-  if (!s.tls && !always) return undefined;
-  return { only: s.tls ? s.tlsOnly !== false : true, fixture: s.tls ? (s.certificate ?? 'valid') : 'valid' };
-}
+import type { ServePort, Suite } from '../../types.ts';
+import { needsRunCa, portTls } from '../tls/port-tls.ts';
+import type { CertificateRequest } from '../tls/run-pki.ts';
 
 /** The certificate file id of a workload's port: "3-6379". */
 export function certificateId(workloadId: string, port: number): string {
@@ -48,11 +33,6 @@ export function certificateRequests(suite: Pick<Suite, 'pods' | 'services' | 'ex
     add(`e${i}`, e.serve, (s) => certificateNames(suite, { kind: 'external', name: e.name }, s), ips);
   });
   return out;
-}
-
-/** The run needs its CA: a port is served over TLS, or a flow asks for TLS (it verifies against the CA even where nothing serves TLS). */
-export function needsRunCa(suite: Pick<Suite, 'pods' | 'services' | 'externals' | 'flows'>): boolean {
-  return [...suite.pods, ...suite.externals].some((w) => w.serve.some((s) => portTls(s) !== undefined)) || suite.flows.some((f) => f.tls !== undefined);
 }
 
 /** What serving the suite's TLS ports needs: the binaries (openssl for the certificates, each app's own), and the ports no netns server can serve over TLS ("ns/pod 53/TCP (dns)"). */

@@ -1,17 +1,19 @@
-// The run's certificates, made with openssl when the run starts: a CA (EC P-256, self-signed)
+// The run's certificates, made with openssl on the machine running flowproof when the run
+// starts (every provider: netns serves them from its work dir, kind and kubeconfig put them
+// in Secrets): a CA (EC P-256, self-signed)
 // and, per served TLS port, a server certificate it signs for the port's names, valid from now
 // for two days. The test fixtures are made as asked: `expired` (its whole validity two days
 // in the past: `openssl ca -startdate/-enddate`, as OpenSSL 3.0's `x509 -req` cannot set a
 // start date), `wrong-name` (for wrong.invalid alone) and `untrusted` (signed by a second CA
 // that is never handed to a probe). Every key stays in the run's private directory
-// (<workDir>/tls, mode 0700, keys 0600), which the run's teardown removes; only the run CA's
-// certificate is copied out, world-readable, for the probes (<workDir>/ca.crt).
+// (<dir>/tls, mode 0700, keys 0600), which the run's teardown removes; only the run CA's
+// certificate is copied out, world-readable, for the probes (<dir>/ca.crt).
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { ServerTlsFiles } from '../../../apps/index.ts';
-import type { TlsCertificateFixture } from '../../../types.ts';
-import { runStep } from '../run-step.ts';
+import type { ServerTlsFiles } from '../../apps/index.ts';
+import type { TlsCertificateFixture } from '../../types.ts';
+import { openssl } from './openssl.ts';
 
 /** A certificate to make for one served port. */
 export interface CertificateRequest {
@@ -34,7 +36,6 @@ export interface RunPki {
 export const wrongName = 'wrong.invalid';
 
 const dayMs = 24 * 60 * 60 * 1000;
-const hint = 'apt-get install openssl';
 const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** openssl's UTCTime form, YYMMDDHHMMSSZ. */
@@ -98,12 +99,12 @@ async function makeCa(dir: string, name: string, subject: string): Promise<Ca> {
   const ca = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const config = join(dir, `${name}.cnf`);
   writeFileSync(config, opensslConfig({}));
-  await runStep(`create the ${subject}`, 'openssl', ['req', '-config', config, '-x509', ...newKey, '-keyout', ca.key, '-out', ca.cert, '-days', '4', '-subj', `/CN=${subject}`, '-extensions', 'v3_ca'], { hint });
+  await openssl(`create the ${subject}`, ['req', '-config', config, '-x509', ...newKey, '-keyout', ca.key, '-out', ca.cert, '-days', '4', '-subj', `/CN=${subject}`, '-extensions', 'v3_ca']);
   chmodSync(ca.key, 0o600);
   return ca;
 }
 
-/** The run's CA in <workDir>/tls (mode 0700), its certificate also at <workDir>/ca.crt; `label` names it (the run prefix). */
+/** The run's CA in <workDir>/tls (mode 0700), its certificate also at <workDir>/ca.crt; `label` names it (the run prefix or id). */
 export async function createRunPki(workDir: string, label: string): Promise<RunPki> {
   const dir = join(workDir, 'tls');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -135,10 +136,10 @@ async function issueCertificate(dir: string, signer: Ca, req: CertificateRequest
   const csr = join(db, 'request.csr');
   // The CN is the first name when it fits (64 characters at most); verification reads the SANs.
   const cn = names[0] && names[0].length <= 64 ? names[0] : 'flowproof server';
-  await runStep(step, 'openssl', ['req', '-config', config, '-new', ...newKey, '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}`], { hint });
+  await openssl(step, ['req', '-config', config, '-new', ...newKey, '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}`]);
   chmodSync(files.key, 0o600);
   const { start, end } = validity(req.fixture);
-  await runStep(step, 'openssl', ['ca', '-batch', '-config', config, '-in', csr, '-out', files.cert, '-startdate', opensslTime(start), '-enddate', opensslTime(end), '-rand_serial', '-notext', '-extensions', 'server'], { hint });
+  await openssl(step, ['ca', '-batch', '-config', config, '-in', csr, '-out', files.cert, '-startdate', opensslTime(start), '-enddate', opensslTime(end), '-rand_serial', '-notext', '-extensions', 'server']);
   rmSync(db, { recursive: true, force: true });
   return files;
 }
