@@ -66,7 +66,7 @@ export const dnsApp = defineApp({
         securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
         volumeMounts: [{ name: 'flowproof-dns', mountPath: '/flowproof-dns', readOnly: true }],
       },
-      volume: { name: 'flowproof-dns', configMap: { name: dnsConfigMapName } },
+      volumes: [{ name: 'flowproof-dns', configMap: { name: dnsConfigMapName } }],
     }),
   },
 });

@@ -12,7 +12,7 @@ import { redisApp } from './redis.ts';
 import { sipApp } from './sip.ts';
 import type { AppDefinition, DebianTool, NetnsServing } from './types.ts';
 
-export type { AppDefinition, DebianTool, DebianTools, KindServing, NetnsRunContext, NetnsServeContext, NetnsServing, NetnsTls, ServerTlsFiles, ServiceAddress } from './types.ts';
+export type { AppDefinition, DebianTool, DebianTools, KindServing, KindTls, KindTlsServing, NetnsRunContext, NetnsServeContext, NetnsServing, NetnsTls, ServerTlsFiles, ServiceAddress } from './types.ts';
 
 export const apps = {
   echo: echoApp,

@@ -6,9 +6,11 @@
 // TLS on netns (`tls: true`): postgres' own (ssl=on, the port's certificate and key copied
 // into the pod's data dir, owned by postgres, mode 0600); tlsOnly: pg_hba has only `hostssl`
 // lines, so postgres refuses a plaintext connection itself ("no pg_hba.conf entry … no
-// encryption"); tlsOnly: false keeps `host` lines, which take both.
+// encryption"); tlsOnly: false keeps `host` lines, which take both. On a cluster the same
+// with the port's Secret (the key read through the postgres group) and a hostssl pg_hba.
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
 import type { ServePort } from '../types.ts';
 import { defineApp, type NetnsRunContext, type NetnsServeContext } from './types.ts';
 
@@ -102,6 +104,32 @@ async function postgresLaunch(s: ServePort, ctx: NetnsServeContext) {
   };
 }
 
+/** The uid and gid of `postgres` in the official image (its Dockerfile pins 999): the server's entrypoint drops to it. */
+export const postgresGid = 999;
+/** The ConfigMap holding the TLS-only pg_hba in each namespace that serves postgres with tls: true (tlsOnly). */
+export const postgresHbaConfigMapName = 'flowproof-postgres-hba';
+/** The pod volume of that ConfigMap (kind's externals copy its file in its place). */
+export const postgresHbaVolume = 'flowproof-pg-hba';
+const postgresHbaDir = '/flowproof-pg-hba';
+/**
+ * The pg_hba of a TLS-only port on a cluster: as the image's own (scram-sha-256 with the
+ * run's random password, trust on the socket its entrypoint uses), but `hostssl`, so postgres
+ * refuses a plaintext connection itself. tlsOnly: false keeps the image's `host` line.
+ */
+export const postgresKindHostsslHba = 'local all all trust\nhostssl all all all scram-sha-256\n';
+
+/**
+ * ssl=on with the port's Secret, as on netns. PostgreSQL reads a key owned by root when only
+ * its group may read it (its docs' "owned by root, 0640"): the Secret's files are root-owned,
+ * mode 0440, group the pod's fsGroup (the postgres gid, KindTlsServing.keyGroup). tlsOnly:
+ * hba_file is the hostssl-only pg_hba of a ConfigMap.
+ */
+function postgresKindTls(g: Pick<ServerGroup, 'tls'>): string[] {
+  if (!g.tls) return [];
+  const f = g.tls.files;
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${f.cert}`, '-c', `ssl_key_file=${f.key}`, ...(g.tls.only ? ['-c', `hba_file=${postgresHbaDir}/pg_hba.conf`] : [])];
+}
+
 export const postgresApp = defineApp({
   summary: 'a PostgreSQL server',
   probe: 'psql',
@@ -124,12 +152,16 @@ export const postgresApp = defineApp({
   kind: {
     container: (g, ctx) => ({
       container: {
-        args: ['-p', String(g.port), '-c', 'listen_addresses=*'],
+        args: ['-p', String(g.port), '-c', 'listen_addresses=*', ...postgresKindTls(g)],
         env: [
           { name: 'POSTGRES_PASSWORD', value: ctx.postgresPassword },
           { name: 'PGDATA', value: `/var/lib/postgresql/data/p${g.port}` },
         ],
+        ...(g.tls ? { volumeMounts: [g.tls.mount, ...(g.tls.only ? [{ name: postgresHbaVolume, mountPath: postgresHbaDir, readOnly: true }] : [])] } : {}),
       },
+      ...(g.tls?.only ? { volumes: [{ name: postgresHbaVolume, configMap: { name: postgresHbaConfigMapName } }] } : {}),
     }),
+    // Its key as the Secret mounts it (root-owned, 0440), read through the postgres group.
+    tls: { bothOnOnePort: true, keyGroup: postgresGid },
   },
 });

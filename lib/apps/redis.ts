@@ -6,9 +6,11 @@
 // certificates asked); tlsOnly: `port 0`, so nothing answers plaintext. tlsOnly: false: redis
 // cannot serve both on one port (tls-port and port are two sockets), so it listens on two
 // loopback ports and the provider's sniffer on the served port passes each connection to the
-// one its first byte asks for (a TLS handshake or a plaintext command).
+// one its first byte asks for (a TLS handshake or a plaintext command). On a cluster the same
+// TLS-only server reads the port's Secret; tlsOnly: false is refused there (no sniffer).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
 import type { ServePort } from '../types.ts';
 import { defineApp, type NetnsServeContext } from './types.ts';
 
@@ -54,6 +56,17 @@ async function redisLaunch(s: ServePort, ctx: NetnsServeContext) {
   ];
 }
 
+/**
+ * On a cluster (the official image, as root): plaintext on the port; over TLS (the port's
+ * Secret) TLS only, as on netns: --port 0 --tls-port <port>, no client certificates asked.
+ */
+function redisKindCommand(g: Pick<ServerGroup, 'port' | 'tls'>): string[] {
+  const base = ['--protected-mode', 'no', '--save', ''];
+  if (!g.tls) return ['redis-server', '--port', String(g.port), ...base];
+  const f = g.tls.files;
+  return ['redis-server', '--port', '0', '--tls-port', String(g.port), '--tls-cert-file', f.cert, '--tls-key-file', f.key, '--tls-ca-cert-file', f.ca, '--tls-auth-clients', 'no', ...base];
+}
+
 export const redisApp = defineApp({
   summary: 'a Redis server',
   probe: 'redis',
@@ -70,6 +83,8 @@ export const redisApp = defineApp({
     launch: redisLaunch,
   },
   kind: {
-    container: (g) => ({ container: { command: ['redis-server', '--port', String(g.port), '--protected-mode', 'no', '--save', ''] } }),
+    container: (g) => ({ container: { command: redisKindCommand(g), ...(g.tls ? { volumeMounts: [g.tls.mount] } : {}) } }),
+    // tlsOnly: false would need netns' sniffer in front of two sockets: refused on a cluster.
+    tls: {},
   },
 });

@@ -6,22 +6,51 @@
 // SIP over TLS on netns (`tls: true`, TCP): sipp itself speaks no TLS here, so it answers in
 // plaintext on a loopback port and socat terminates TLS in front of it (OPENSSL-LISTEN with
 // the port's certificate) on the served port; tlsOnly: false puts the provider's sniffer on
-// the served port instead, passing TLS to socat (on loopback) and plaintext to sipp.
+// the served port instead, passing TLS to socat (on loopback) and plaintext to sipp. On a
+// cluster the same TLS-only shape, socat in a netshoot container of the pod (tlsOnly: false is
+// refused there: no sniffer).
+import type { V1Container } from '@kubernetes/client-node';
 import { libAsset } from '../paths.ts';
-import type { ServerGroup } from '../providers/k8s-common/manifests.ts';
+import type { BuildContext, ServerGroup } from '../providers/k8s-common/manifests.ts';
 import type { ServerLaunch } from '../providers/netns/servers/launch.ts';
 import type { ServePort } from '../types.ts';
+import { socatTlsListen } from './socat-tls.ts';
 import { defineApp, type NetnsServeContext } from './types.ts';
 
 export const sipScenario = libAsset('providers/netns/assets/sip-uas-options.xml');
 /** The ConfigMap holding the UAS scenario in each namespace that serves app: sip. */
 export const sipConfigMapName = 'flowproof-sip-uas';
 
-function sipScript(g: ServerGroup): string {
+/** One sipp per transport; `tlsBehind`: the TCP one listens on 127.0.0.1:<that port>, behind the TLS terminator. */
+function sipScript(g: Pick<ServerGroup, 'port' | 'protocols'>, tlsBehind?: number): string {
   const parts = g.protocols
     .filter((p) => p !== 'SCTP')
-    .map((p) => `sipp -sf /flowproof-sip/uas-options.xml -p ${g.port} -t ${p === 'TCP' ? 't1' : 'u1'} -nostdin -trace_err &`);
+    .map((p) => {
+      const where = p === 'TCP' && tlsBehind !== undefined ? `-i 127.0.0.1 -p ${tlsBehind}` : `-p ${g.port}`;
+      return `sipp -sf /flowproof-sip/uas-options.xml ${where} -t ${p === 'TCP' ? 't1' : 'u1'} -nostdin -trace_err &`;
+    });
   return `${parts.join(' ')} wait`;
+}
+
+/**
+ * SIP on a cluster: sipp in the sipp image with the scenario's ConfigMap. Over TLS (TCP) as on
+ * netns: sipp in plaintext on a loopback port of the pod, and netshoot's socat terminating TLS
+ * with the port's Secret on the served port in a container beside it (the sipp image has no
+ * socat). UDP on the same port stays plaintext.
+ */
+function sipKindContainer(g: ServerGroup, ctx: BuildContext) {
+  const scenario = { name: 'flowproof-sip', mountPath: '/flowproof-sip', readOnly: true };
+  const volumes = [{ name: 'flowproof-sip', configMap: { name: sipConfigMapName } }];
+  const tls = g.protocols.includes('TCP') ? g.tls : undefined;
+  if (!tls) return { container: { command: ['sh', '-c', sipScript(g)], volumeMounts: [scenario] }, volumes };
+  const behind = tls.loopbackPort();
+  const terminator: V1Container = {
+    name: `srv-sip-${g.port}-tls`,
+    image: ctx.versions.images.netshoot,
+    command: ['socat', socatTlsListen(g.port, tls.files), `TCP:127.0.0.1:${behind}`],
+    volumeMounts: [tls.mount],
+  };
+  return { container: { command: ['sh', '-c', sipScript(g, behind)], volumeMounts: [scenario] }, volumes, sidecars: [terminator] };
 }
 
 const sipp = { debianPackage: 'sip-tester', version: { args: ['-v'], pattern: /SIPp (v[0-9.]+[^\s.]*)/ } };
@@ -93,9 +122,8 @@ export const sipApp = defineApp({
     launch: sipLaunch,
   },
   kind: {
-    container: (g) => ({
-      container: { command: ['sh', '-c', sipScript(g)], volumeMounts: [{ name: 'flowproof-sip', mountPath: '/flowproof-sip', readOnly: true }] },
-      volume: { name: 'flowproof-sip', configMap: { name: sipConfigMapName } },
-    }),
+    container: sipKindContainer,
+    // tlsOnly: false would need netns' first-byte sniffer: refused on a cluster.
+    tls: {},
   },
 });

@@ -4,7 +4,7 @@
 // Debian packages and the command that serve it on the netns provider, and its container on
 // kind. lib/apps imports no provider code (only types): a provider hands an app what it
 // needs in a context, so the suite loader reads these facts without loading a provider.
-import type { V1Container, V1Volume } from '@kubernetes/client-node';
+import type { V1Container, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { BuildContext, ServerGroup } from '../providers/k8s-common/manifests.ts';
 import type { ServerLaunch } from '../providers/netns/servers/launch.ts';
 import type { ProbeKind, Protocol, ServePort } from '../types.ts';
@@ -119,13 +119,46 @@ export type NetnsServing =
       launch(s: ServePort, ctx: NetnsServeContext): Promise<ServerLaunch | ServerLaunch[]>;
     };
 
+/**
+ * What a cluster lends the server of a TLS port (ServerGroup.tls; lib/providers/k8s-common/
+ * tls-plan.ts): the port's certificate, key and CA in the port's Secret, mounted read-only
+ * under /flowproof-tls/<port> (root-owned, mode 0440, group the pod's fsGroup when the app
+ * reads its key as a group: KindTlsServing.keyGroup), and tlsOnly.
+ */
+export interface KindTls {
+  /** tlsOnly (default true): the plaintext protocol must be refused on the port. */
+  only: boolean;
+  /** Where the container sees the files (tls.crt, tls.key, ca.crt of the Secret). */
+  files: ServerTlsFiles;
+  /** The mount that puts them there: every container that reads `files` lists it (the pod gets the volume). */
+  mount: V1VolumeMount;
+  /** A port of the pod's 127.0.0.1, off every port the pod serves, for a server behind a TLS terminator (sipp). */
+  loopbackPort(): number;
+}
+
+/** How kind and kubeconfig serve an app's TLS ports (`tls: true`; app: https always). */
+export interface KindTlsServing {
+  /**
+   * tlsOnly: false can be served: the app answers TLS and plaintext on one port by itself
+   * (postgres: pg_hba `host` lines). Absent: refused on a cluster (exit 2), as no server image
+   * has the node that runs netns' first-byte sniffer.
+   */
+  bothOnOnePort?: boolean;
+  /** The group the server reads its key as, when it does not run as root (postgres: 999 in its image): the pod's fsGroup. */
+  keyGroup?: number;
+}
+
 /** How kind and kubeconfig serve an app: a container of the app's image. */
 export interface KindServing {
   /**
    * The server container of one (app, port) group: what runs in it. Its name, image (the app's
-   * `image`), ports and readiness probe are added by lib/providers/k8s-common/manifests.ts.
+   * `image`), ports and readiness probe are added by lib/providers/k8s-common/manifests.ts;
+   * `volumes`: the pod volumes it mounts besides the TLS Secret (which the builder adds);
+   * `sidecars`: whole containers it needs beside it in the pod (a TLS terminator).
    */
-  container(g: ServerGroup, ctx: BuildContext): { container: Omit<V1Container, 'name' | 'image' | 'ports'>; volume?: V1Volume };
+  container(g: ServerGroup, ctx: BuildContext): { container: Omit<V1Container, 'name' | 'image' | 'ports'>; volumes?: V1Volume[]; sidecars?: V1Container[] };
+  /** Absent: a TLS port of the app cannot be served on a cluster. */
+  tls?: KindTlsServing;
 }
 
 export interface AppDefinition {

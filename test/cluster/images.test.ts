@@ -15,6 +15,7 @@ import { rolesForTools } from '../../lib/providers/k8s-common/tools.ts';
 import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { clustersDir, debianTag, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
+import { needsRunCa } from '../../lib/providers/tls/port-tls.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const v = loadVersions();
@@ -85,7 +86,7 @@ describe('cluster images (clusters/versions.yaml, lib/providers/kind/images.ts)'
     const preloaded = new Set(preloadImages('calico', v));
     for (const file of ['sip-system-basic', 'sip-system-strict', 'voiceassist', 'virtrigaud']) {
       const suite = await loadSuite(`${repo}suites/${file}.yaml`);
-      const ctx = { runId: 'fp-test', versions: v, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'x' };
+      const ctx = { runId: 'fp-test', versions: v, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'x', runCa: needsRunCa(suite) };
       const used = imagesOf(suite.pods.map((p) => buildPod(p, ctx)));
       expect(used.length, file).to.be.greaterThan(0);
       for (const image of used) expect(preloaded.has(image), `${file}: ${image}`).to.equal(true);

@@ -9,6 +9,7 @@ import { runIdLabel } from '../../lib/providers/k8s-common/labels.ts';
 import { checkClusterSuite } from '../../lib/providers/k8s-common/session.ts';
 import { containerForTool, rolesForTools } from '../../lib/providers/k8s-common/tools.ts';
 import { isPinnedImage, loadVersions } from '../../lib/providers/k8s-common/versions.ts';
+import { needsRunCa } from '../../lib/providers/tls/port-tls.ts';
 import { execNeeds } from '../../lib/runner/probe-flows.ts';
 import { loadSuite } from '../../lib/suite/load.ts';
 import { InputError } from '../../lib/errors.ts';
@@ -25,7 +26,7 @@ describe('cluster manifests', () => {
 
   before(async () => {
     suite = await loadSuite('suites/sip-system-basic.yaml');
-    ctx = { runId, versions, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'pw' };
+    ctx = { runId, versions, toolRoles: rolesForTools(execNeeds(suite).tools), postgresPassword: 'pw', runCa: needsRunCa(suite) };
     pods = suite.pods.map((p) => buildPod(p, ctx));
   });
 
@@ -86,9 +87,12 @@ describe('cluster manifests', () => {
       [5060, 'TCP', 'sip-tcp'],
     ]);
     expect(sip.spec!.volumes!.some((v) => v.configMap?.name === 'flowproof-sip-uas')).to.equal(true);
+    // SIP over TLS on 5061: sipp behind netshoot's socat (test/cluster/tls.test.ts has the details).
+    expect(containers.find((c) => c.name === 'srv-sip-5061')!.ports!.map((p) => [p.containerPort, p.protocol, p.name])).to.deep.equal([[5061, 'TCP', 'sip-tls']]);
+    expect(containers.find((c) => c.name === 'srv-sip-5061-tls')!.image).to.equal(versions.images.netshoot);
     const echo = containers.find((c) => c.name === 'srv-echo')!;
     expect(echo.image).to.equal(versions.images.netshoot);
-    expect(echo.ports!.map((p) => `${p.containerPort}/${p.protocol}`)).to.include.members(['5061/TCP', '10000/UDP', '20000/UDP', '20001/UDP']);
+    expect(echo.ports!.map((p) => `${p.containerPort}/${p.protocol}`)).to.include.members(['10000/UDP', '20000/UDP', '20001/UDP']);
     expect(echo.command!.join(' ')).to.include('UDP-RECVFROM:20001');
     const pg = pods[suite.pods.findIndex((p) => p.name === 'postgres')].spec!.containers.find((c) => c.name === 'srv-postgres-5432')!;
     expect(pg.image).to.equal(versions.images.postgres);

@@ -67,4 +67,12 @@ export abstract class SessionBackedProvider implements Provider {
   insideAddress(target: ResolvedEndpoint): string {
     return this.need().insideAddress(target);
   }
+
+  /**
+   * The run CA's certificate where every tool container sees it (the run's ConfigMap, mounted
+   * read-only: tls-plan.ts runCaFile). Its key stayed on this machine, removed once deploy ended.
+   */
+  tlsTrust(): { caFile: string } {
+    return this.need().tlsTrust();
+  }
 }

@@ -23,6 +23,8 @@ import {
   buildDnsConfigMap,
   buildNamespace,
   buildPod,
+  buildPostgresHbaConfigMap,
+  buildRunCaConfigMap,
   buildService,
   buildShadowProbePod,
   buildSipConfigMap,
@@ -32,7 +34,9 @@ import {
 } from './manifests.ts';
 import { errorText, httpCode, pollUntil, type Sleep } from './poll.ts';
 import { waitPods, type PodWant } from './readiness.ts';
-import { selfSignedCert } from './tls.ts';
+import { createClusterPki, type ClusterPki } from './cluster-pki.ts';
+import { clusterTlsProblems, externalCertificateRequest, podCertificateRequests, runCaFile, tlsSecretName } from './tls-plan.ts';
+import { needsRunCa } from '../tls/port-tls.ts';
 import { roleForTool, rolesForTools, toolRoles, type ToolRole } from './tools.ts';
 import { clustersDir, type Versions } from './versions.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -79,7 +83,7 @@ export function schedulableNodes(nodes: V1Node[]): string[] {
     .sort();
 }
 
-/** Refuses what a cluster cannot do before anything is created: pinned pod IPs. */
+/** Refuses what a cluster cannot do before anything is created: pinned pod IPs, TLS ports it cannot serve. */
 export function checkClusterSuite(suite: Suite, provider: string): void {
   const pinned = suite.pods.filter((p) => p.ip);
   const problems = [
@@ -89,6 +93,8 @@ export function checkClusterSuite(suite: Suite, provider: string): void {
     })),
     // IPv6: pinned ip6 likewise; on kind, IPv6 externals (lib/providers/k8s-common/families.ts).
     ...clusterFamilyProblems(suite, provider),
+    // TLS ports a cluster cannot serve (tlsOnly: false without the sniffer): tls-plan.ts.
+    ...clusterTlsProblems(suite, provider),
   ];
   if (problems.length > 0) throw new InputError(problems);
 }
@@ -127,6 +133,12 @@ export class ClusterSession {
   /** Admin policy kinds this run applied objects of (cleanup looks for its objects there). */
   private readonly adminKindsApplied = new Set<AdminKind>();
   private suite?: Suite;
+  /** The run has a CA: TLS ports are served with Secrets, tool containers mount the CA (tls-plan.ts). */
+  private runCa = false;
+  /** The run's certificate authority while deploy() runs (its private dir goes at deploy's end, or at teardown). */
+  private pki?: ClusterPki;
+  /** Namespaces holding this run's CA ConfigMap. */
+  private readonly caNamespaces = new Set<string>();
 
   constructor(private readonly o: SessionOptions) {
     this.kube = makeKube(o.kc);
@@ -144,12 +156,24 @@ export class ClusterSession {
 
   // ---------- up ----------
 
-  /** `needs.tools` decides the tool containers: every created pod carries them, for sources and control checks. */
+  /**
+   * `needs.tools` decides the tool containers: every created pod carries them, for sources and
+   * control checks. With TLS, the keys made for it are gone when deploy() ends, however it ends.
+   */
   async deploy(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
+    try {
+      return await this.deploySuite(suite, needs);
+    } finally {
+      this.disposeKeys();
+    }
+  }
+
+  private async deploySuite(suite: Suite, needs: ExecNeeds): Promise<ClusterState> {
     this.suite = suite;
     const { runId, versions } = this.o;
     const roles = rolesForTools(needs.tools);
-    const ctx: BuildContext = { runId, versions, toolRoles: roles, postgresPassword: randomBytes(12).toString('hex') };
+    this.runCa = needsRunCa(suite);
+    const ctx: BuildContext = { runId, versions, toolRoles: roles, postgresPassword: randomBytes(12).toString('hex'), runCa: this.runCa };
 
     this.step('namespaces');
     const preExisting = new Set<string>();
@@ -180,14 +204,13 @@ export class ClusterSession {
       if (preExisting.has(ns)) this.touchedNamespaces.add(ns);
       if (needs.has('sip')) await serverSideApply(this.kube, buildSipConfigMap(ns, readFileSync(`${clustersDir}sip-uas-options.xml`, 'utf8'), runId), 'create config maps');
       if (needs.has('dns')) await serverSideApply(this.kube, buildDnsConfigMap(ns, runId), 'create config maps');
-      if (needs.has('https')) {
-        const { certPem, keyPem } = await selfSignedCert('flowproof-https');
-        await serverSideApply(this.kube, buildTlsSecret(ns, certPem, keyPem, runId), 'create config maps');
-      }
+      if (needs.has('postgres-hba')) await serverSideApply(this.kube, buildPostgresHbaConfigMap(ns, runId), 'create config maps');
     }
+    if (this.runCa) await this.createTlsSecrets(suite, toCreate, preExisting);
     const wants: PodWant[] = [];
     for (const p of toCreate) {
       if (preExisting.has(p.namespace)) this.touchedNamespaces.add(p.namespace);
+      await this.ensureRunCa(p.namespace, preExisting);
       await serverSideApply(this.kube, buildPod(p, ctx), 'create suite pods');
       wants.push({ namespace: p.namespace, name: p.name, until: p.probeOnly ? 'running' : 'ready' });
       this.execPlaces.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, pod: p.name, containers: Object.fromEntries(roles.map((r) => [r, toolRoles[r].container])) });
@@ -202,7 +225,8 @@ export class ClusterSession {
       const labels = { ...(a.pod.metadata?.labels ?? a.spec.labels) };
       delete labels['pod-template-hash'];
       this.touchedNamespaces.add(a.spec.namespace);
-      await serverSideApply(this.kube, buildShadowProbePod(name, a.spec.namespace, labels, roles, runId, versions), 'create probe pods');
+      await this.ensureRunCa(a.spec.namespace, preExisting);
+      await serverSideApply(this.kube, buildShadowProbePod(name, a.spec.namespace, labels, roles, runId, versions, this.runCa), 'create probe pods');
       wants.push({ namespace: a.spec.namespace, name, until: 'running' });
       this.execPlaces.set(ref, { namespace: a.spec.namespace, pod: name, containers: Object.fromEntries(roles.map((r) => [r, toolRoles[r].container])) });
     }
@@ -259,13 +283,53 @@ export class ClusterSession {
     const podRoutes = [...toCreate.map((p) => pods.get(`${p.namespace}/${p.name}`)), ...[...this.adopted.values()].map((a) => a.pod)].flatMap((p) =>
       p?.status?.podIP && p.status.hostIP ? [{ podIP: p.status.podIP, hostIP: p.status.hostIP }] : [],
     );
-    const externalIPs = await this.o.externals.start(suite.externals, roles, podRoutes);
+    const pki = this.pki;
+    const externalTls = pki && { caPem: pki.caPem, certificate: async (ext: Suite['externals'][number], port: number) => { const req = externalCertificateRequest(suite, ext, port); return req ? pki.issue(req) : undefined; } };
+    const externalIPs = await this.o.externals.start(suite.externals, roles, podRoutes, externalTls);
 
     const dnsIP = serviceIPs.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIP;
     if (suiteFamilies(suite).length === 1 && suiteFamilies(suite)[0] === 'IPv4') return { podIPs, serviceIPs, externalIPs, ...(dnsIP ? { dnsIP } : {}) };
     // A suite with IPv6: each family's addresses (lib/providers/k8s-common/families.ts).
     const dnsIPs = serviceIPsAll.get('kube-system/kube-dns') ?? (await this.readService('kube-system', 'kube-dns'))?.spec?.clusterIPs ?? (dnsIP ? [dnsIP] : []);
     return clusterStateOf(suite, { pods: podIPsAll, services: serviceIPsAll, externals: externalIPs, dns: dnsIPs });
+  }
+
+  // ---------- TLS ----------
+
+  /**
+   * The run's CA (keys in a private temp dir), one certificate per TLS port of the pods this
+   * run creates, each in a Secret of the pod's namespace with the run's labels; then the
+   * CA's ConfigMap where the tool containers need it (ensureRunCa).
+   */
+  private async createTlsSecrets(suite: Suite, pods: PodSpec[], preExisting: ReadonlySet<string>): Promise<void> {
+    this.step('TLS certificates (the run CA, one per TLS port) and their Secrets');
+    const pki = (this.pki = await createClusterPki(this.o.runId));
+    const made = await Promise.all(podCertificateRequests(suite, pods).map(async (r) => ({ ...r, pem: await pki.issue(r.request) })));
+    for (const { pod, port, pem } of made) {
+      if (preExisting.has(pod.namespace)) this.touchedNamespaces.add(pod.namespace);
+      await serverSideApply(this.kube, buildTlsSecret(pod.namespace, tlsSecretName(pod.name, port), pem, this.o.runId), 'create TLS secrets');
+    }
+  }
+
+  /** The run CA's ConfigMap in `ns`, once (the run has a CA and a pod there has tool containers). */
+  private async ensureRunCa(ns: string, preExisting: ReadonlySet<string>): Promise<void> {
+    if (!this.runCa || this.caNamespaces.has(ns)) return;
+    if (!this.pki) throw new InfrastructureError('create the CA config map', `namespace ${ns}: the run's CA is gone`);
+    if (preExisting.has(ns)) this.touchedNamespaces.add(ns);
+    await serverSideApply(this.kube, buildRunCaConfigMap(ns, this.pki.caPem, this.o.runId), 'create config maps');
+    this.caNamespaces.add(ns);
+  }
+
+  /** Removes the run's private key dir (and forgets the CA); safe twice. Called at deploy's end and at teardown. */
+  disposeKeys(): void {
+    this.pki?.dispose();
+    this.pki = undefined;
+  }
+
+  /** Where the tool containers see the run CA's certificate (tls-plan.ts runCaFile). */
+  tlsTrust(): { caFile: string } {
+    if (!this.runCa) throw new Error(`${this.o.providerName} provider: no run CA: tlsTrust() before up(), or the suite neither serves TLS nor has a flow with tls`);
+    return { caFile: runCaFile };
   }
 
   /** An existing pod for a suite pod: the pod of that name, else a running pod with its labels. */
@@ -580,6 +644,7 @@ export class ClusterSession {
 
   /** Deletes every object labelled with this run id (namespaces it created, and objects in others). */
   async cleanup(): Promise<void> {
+    this.disposeKeys();
     const selector = runSelector(this.o.runId);
     const errors: string[] = [];
     const attempt = async (what: string, fn: () => Promise<unknown>) => {

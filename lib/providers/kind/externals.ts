@@ -9,17 +9,24 @@
 // the rest of the flow there. Servers and tool binaries run in extra containers sharing the
 // external's network namespace (network mode container:<id>), like the containers of a pod.
 // The network and the cluster's side of the routes are options, so the same code runs
-// against real containers on a TEST-NET network of a test's own.
+// against real containers on a TEST-NET network of a test's own. With TLS the files a pod
+// would mount from Secrets and ConfigMaps are copied in before each container starts: a TLS
+// port's certificate, key and CA with the owner and mode of the Secret volume (tar.ts), the
+// run CA's certificate in every tool container, at the same paths as in a pod.
+import { Readable } from 'node:stream';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { V1Container } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { apps, type AppDefinition } from '../../apps/index.ts';
+import { postgresHbaVolume, postgresKindHostsslHba } from '../../apps/postgres.ts';
 import type { ExecRequest, ExecResult } from '../../provider.ts';
 import type { ExternalSpec } from '../../types.ts';
-import type { ExternalsDriver, PodRoute } from '../k8s-common/externals.ts';
+import type { ExternalsDriver, ExternalsTls, PodRoute } from '../k8s-common/externals.ts';
 import { runIdLabel } from '../k8s-common/labels.ts';
-import { dnsCorefile, serverContainer, serverGroups, type BuildContext } from '../k8s-common/manifests.ts';
-import { selfSignedCert } from '../k8s-common/tls.ts';
+import { dnsCorefile, serverContainer, serverGroups, withTls, type BuildContext, type ServerGroup } from '../k8s-common/manifests.ts';
+import { podLoopbackPorts, runCaFile, tlsFileMode } from '../k8s-common/tls-plan.ts';
 import { idleCommand, roleForTool, toolRoles, type ToolRole } from '../k8s-common/tools.ts';
+import { tarOf, type TarFile } from './tar.ts';
 import { clustersDir, type Versions } from '../k8s-common/versions.ts';
 import { errorText } from '../k8s-common/poll.ts';
 import { InfrastructureError } from '../../errors.ts';
@@ -97,25 +104,58 @@ export interface KindExternalsOptions {
   log: (line: string) => void;
 }
 
+/** Files a side container gets in place of its pod volumes' Secrets: by volume name, each with its owner and mode. */
+type SecretFiles = Map<string, TarFile[]>;
+
+/**
+ * Copies `files` into a container before it starts, owners and modes kept (a Secret volume's
+ * files as the kubelet mounts them); nothing when there are none.
+ */
+export function withFiles<G extends GenericContainer>(g: G, files: TarFile[]): G {
+  if (files.length === 0) return g;
+  return g.withCopyArchivesToContainer([{ tar: Readable.from(tarOf(files)), target: '/' }]).withCopyToContainerOptions({ copyUIDGID: true });
+}
+
+/** The run CA's certificate at runCaFile (a tool container's, public). */
+export function caFiles(tls: ExternalsTls | undefined): TarFile[] {
+  return tls ? [{ path: runCaFile, content: tls.caPem, mode: 0o444, uid: 0, gid: 0 }] : [];
+}
+
+/**
+ * An external's TLS server groups and, per TLS volume, the port's certificate, key and CA at
+ * the paths its server reads (root-owned, 0440, the group the app reads its key as).
+ */
+export async function externalTlsFiles(ext: ExternalSpec, tls: ExternalsTls | undefined): Promise<{ groups: ServerGroup[]; files: SecretFiles }> {
+  const plain = serverGroups(ext.serve);
+  if (!tls) return { groups: plain, files: new Map() };
+  const groups = withTls(plain, ext.serve, podLoopbackPorts(ext.serve));
+  const files: SecretFiles = new Map();
+  for (const g of groups) {
+    if (!g.tls) continue;
+    const pem = await tls.certificate(ext, g.port);
+    if (!pem) throw new Error(`external ${ext.name}: no certificate for its TLS port ${g.port}`);
+    const gid = (apps[g.app] as AppDefinition).kind.tls?.keyGroup ?? 0;
+    const file = (path: string, content: string): TarFile => ({ path, content, mode: tlsFileMode, uid: 0, gid });
+    files.set(g.tls.mount.name, [file(g.tls.files.cert, pem.cert), file(g.tls.files.key, pem.key), file(g.tls.files.ca, pem.ca)]);
+  }
+  return { groups, files };
+}
+
 /** A pod container spec as a testcontainers container in the external's network namespace. */
-async function sideContainer(c: V1Container, netnsOf: string, runId: string): Promise<GenericContainer> {
+function sideContainer(c: V1Container, netnsOf: string, runId: string, secrets: SecretFiles): GenericContainer {
   let g = new GenericContainer(c.image!).withNetworkMode(`container:${netnsOf}`).withLabels({ [runIdLabel]: runId });
   if (c.command) g = g.withEntrypoint(c.command);
   if (c.args) g = g.withCommand(c.args);
   if (c.env) g = g.withEnvironment(Object.fromEntries(c.env.map((e) => [e.name, e.value ?? ''])));
   if (c.securityContext?.capabilities?.add) g = g.withAddedCapabilities(...c.securityContext.capabilities.add);
+  const files: TarFile[] = [];
   for (const m of c.volumeMounts ?? []) {
     if (m.name === 'flowproof-sip') g = g.withCopyContentToContainer([{ content: readFileSync(`${clustersDir}sip-uas-options.xml`, 'utf8'), target: `${m.mountPath}/uas-options.xml` }]);
     if (m.name === 'flowproof-dns') g = g.withCopyContentToContainer([{ content: dnsCorefile, target: `${m.mountPath}/Corefile` }]);
-    if (m.name === 'flowproof-tls') {
-      const { certPem, keyPem } = await selfSignedCert('flowproof-external');
-      g = g.withCopyContentToContainer([
-        { content: certPem, target: `${m.mountPath}/tls.crt` },
-        { content: keyPem, target: `${m.mountPath}/tls.key` },
-      ]);
-    }
+    if (m.name === postgresHbaVolume) g = g.withCopyContentToContainer([{ content: postgresKindHostsslHba, target: `${m.mountPath}/pg_hba.conf` }]);
+    files.push(...(secrets.get(m.name) ?? []));
   }
-  return g;
+  return withFiles(g, files);
 }
 
 export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
@@ -123,7 +163,7 @@ export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
   configureTestcontainers(); // no reaper to pull: stop() removes what start() made
 
   return {
-    async start(externals, roles, podRoutes) {
+    async start(externals, roles, podRoutes, tls) {
       const ips = new Map<string, string>();
       if (externals.length === 0) return ips;
       const gateway = await o.routing.serviceGateway();
@@ -131,27 +171,29 @@ export function createKindExternals(o: KindExternalsOptions): ExternalsDriver {
       for (const ext of externals) {
         o.log(`[kind] external ${ext.name} (${ext.ip})`);
         try {
-          const main = await new GenericContainer(o.versions.images.netshoot)
-            .withNetworkMode(o.network)
-            .withAddedCapabilities('NET_ADMIN')
-            .withLabels({ [runIdLabel]: o.runId, 'flowproof.dev/external': ext.name })
-            .withEnvironment(externalSetupEnv(ext.ip, gateway, o.podSubnet, o.serviceSubnet, podRoutes))
-            .withEntrypoint(['sh', '-c', externalSetupScript()])
-            .withWaitStrategy(Wait.forLogMessage(readyMarker))
-            .withStartupTimeout(120_000)
-            .start();
+          const main = await withFiles(
+            new GenericContainer(o.versions.images.netshoot)
+              .withNetworkMode(o.network)
+              .withAddedCapabilities('NET_ADMIN')
+              .withLabels({ [runIdLabel]: o.runId, 'flowproof.dev/external': ext.name })
+              .withEnvironment(externalSetupEnv(ext.ip, gateway, o.podSubnet, o.serviceSubnet, podRoutes))
+              .withEntrypoint(['sh', '-c', externalSetupScript()])
+              .withWaitStrategy(Wait.forLogMessage(readyMarker))
+              .withStartupTimeout(120_000),
+            caFiles(tls),
+          ).start();
           const r: RunningExternal = { spec: ext, containers: [main], byRole: { net: main } };
           running.set(ext.name, r);
-          for (const g of serverGroups(ext.serve)) {
-            const { container } = serverContainer(g, ctx);
-            r.containers.push(await (await sideContainer(container, main.getId(), o.runId)).start());
+          const { groups, files } = await externalTlsFiles(ext, tls);
+          for (const g of groups) {
+            const { container, sidecars } = serverContainer(g, ctx);
+            for (const c of [container, ...(sidecars ?? [])]) r.containers.push(await sideContainer(c, main.getId(), o.runId, files).start());
           }
           for (const role of roles.filter((x) => x !== 'net')) {
-            const tool = await new GenericContainer(o.versions.images[toolRoles[role].image])
-              .withNetworkMode(`container:${main.getId()}`)
-              .withLabels({ [runIdLabel]: o.runId })
-              .withEntrypoint(idleCommand)
-              .start();
+            const tool = await withFiles(
+              new GenericContainer(o.versions.images[toolRoles[role].image]).withNetworkMode(`container:${main.getId()}`).withLabels({ [runIdLabel]: o.runId }).withEntrypoint(idleCommand),
+              caFiles(tls),
+            ).start();
             r.containers.push(tool);
             r.byRole[role] = tool;
           }

@@ -151,6 +151,7 @@ class KindProvider extends SessionBackedProvider {
         if (this.o.keep) this.log(`[kind] kept cluster ${this.clusterName}; delete it with: kind delete cluster --name ${this.clusterName}`);
       }
     } finally {
+      this.session?.disposeKeys(); // an interrupted deploy's TLS keys (a finished one has none left)
       if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     }
   }
