@@ -65,7 +65,7 @@ describe('plan --mermaid: the whole matrix as a graph', function () {
     expect(r.exitCode, r.stderr).to.equal(1); // voiceassist declares three flows its policies deny
     const mmd = readFileSync(file, 'utf8');
     const lines = mmd.trimEnd().split('\n');
-    expect(lines[0]).to.equal('%% flowproof plan: 23 of 93 cells allowed (predicted by the model; denied is the default and not drawn)');
+    expect(lines[0]).to.equal('%% flowproof plan: 24 of 94 cells allowed (predicted by the model; denied is the default and not drawn)');
     expect(lines[1]).to.equal('flowchart LR');
     expect(mmd.match(/^ {2}subgraph /gm)).to.have.length(4);
     for (const g of ['ingress-nginx', 'kube-system', 'voiceassist', 'outside the cluster']) expect(mmd).to.match(new RegExp(`^ {2}subgraph g\\d+\\["${g}"\\]$`, 'm'));
@@ -123,7 +123,7 @@ describe('report: the predicted graph in index.html', function () {
     expect(readFileSync(join(out.dir, 'manifest.sha256'), 'utf8')).to.include(`  ${MATRIX_GRAPH_FILE}\n`);
     const html = readFileSync(join(out.dir, 'index.html'), 'utf8');
     const section = graphSection(html);
-    expect(section).to.include('23 of 93 cells allowed');
+    expect(section).to.include('24 of 94 cells allowed');
     expect(section).to.match(/<figure class="graph" id="predicted-graph"><svg id="fpgraph" /);
     const svg = section.slice(section.indexOf('<svg'), section.indexOf('</svg>') + 6);
     expect(svg.length).to.be.greaterThan(5_000);
@@ -137,7 +137,7 @@ describe('report: the predicted graph in index.html', function () {
     expect(html).to.not.match(/\sstyle="/);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)![1]!;
     expect(csp).to.match(/^default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'; img-src data:;/);
-    expect(readFileSync(join(out.dir, MATRIX_GRAPH_FILE), 'utf8')).to.match(/^%% flowproof plan: 23 of 93 cells allowed/);
+    expect(readFileSync(join(out.dir, MATRIX_GRAPH_FILE), 'utf8')).to.match(/^%% flowproof plan: 24 of 94 cells allowed/);
   });
 
   it('shows in Chromium under the CSP (no violation) and prints to PDF with its labels', async function () {
