@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { NetnsProvider } from '../../lib/providers/netns/index.ts';
 import { predict } from '../../lib/policy/predict.ts';
-import { expectedAllowed, netpolCases, portProtocols3x3 } from '../fixtures/policy/cases.ts';
+import { expectedAllowed, netpolCases, portProtocols3x3, type PortProto } from '../fixtures/policy/cases.ts';
 import { dualStackCase, world3x3Dual } from '../fixtures/policy/dual-stack.ts';
 import { requireCommand, requireRoot } from '../helpers/env.ts';
 import { assertNothingLeft } from './leftovers.ts';
@@ -46,7 +46,11 @@ describe('netns provider on the wire: upstream NetworkPolicy scenarios over IPv4
       const mismatches: string[] = [];
       let cells = 0;
       for (const family of [4, 6] as const) {
-        const observed = await prober!.probe(400, family);
+        const observed = await prober!.probeExpecting((key) => {
+          const [fromTo, portKey] = key.split(' ');
+          const [from, to] = fromTo!.split('->');
+          return expectedAllowed(c, from!, to!, portKey as PortProto);
+        }, family);
         for (const src of world3x3Dual.pods) {
           for (const dst of world3x3Dual.pods) {
             for (const pp of portProtocols3x3) {

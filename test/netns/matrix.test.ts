@@ -43,7 +43,15 @@ describe('netns provider on the wire: upstream NetworkPolicy scenarios on the 3Ã
   for (const c of netpolCases) {
     it(`${c.name} â€” every cell matches predict()`, async function () {
       await provider!.apply(c.policies);
-      const observed = await prober!.probe();
+      const shouldReach = (key: string) => {
+        const [fromTo, portKey] = key.split(' ');
+        const [from, to] = fromTo!.split('->');
+        const src = world3x3.pods.find((p) => `${p.namespace}/${p.name}` === from)!;
+        const dst = world3x3.pods.find((p) => `${p.namespace}/${p.name}` === to)!;
+        const pp = portProtocols3x3.find((x) => x.key === portKey)!;
+        return predict(c.policies, world3x3, { src: { kind: 'pod', pod: src }, dst: { kind: 'pod', pod: dst }, port: pp.port, protocol: pp.protocol }).verdict === 'allow';
+      };
+      const observed = await prober!.probeExpecting(shouldReach);
       const mismatches: string[] = [];
       let cells = 0;
       for (const src of world3x3.pods) {
