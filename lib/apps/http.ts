@@ -24,7 +24,7 @@ export const httpApp = defineApp({
 });
 
 export const httpsApp = defineApp({
-  summary: 'answers HTTPS (a self-signed certificate)',
+  summary: "answers HTTPS (a certificate of the run's CA for the pod's and its Services' names)",
   probe: 'https',
   image: 'agnhost',
   netns: { tools: { openssl: { debianPackage: 'openssl', version: { args: ['version'], pattern: /OpenSSL (\S+)/ } } }, appServer: { tls: true }, tls: { tools: {} } },
