@@ -35,6 +35,9 @@ import {
 import { EVIDENCE_CLASS_TITLE, evidenceClassOf, evidenceClassShort, evidenceStatement, whereText } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { buildMatrix } from './matrix.ts';
+import { renderHeatmap } from './heatmap.ts';
+import { HEATMAP_CSS } from './heatmap-style.ts';
+import { isLargeRun, LARGE_RUN_LIMITS } from './scale.ts';
 import type { ReportGraph } from './report-graph.ts';
 import { visibleControls } from './output.ts';
 import { retestNotes, retestText } from './staleness.ts';
@@ -251,8 +254,31 @@ ${transcriptBlock(f, f.verdict !== 'pass')}
 </article>`;
 }
 
+/** A flow that did not pass in one table row, past the cards of a large run. */
+function problemRow(f: FlowResult): Html {
+  return h`<tr class="v-${f.verdict}" id="flow-${slug(f.name)}"><td>${f.name}</td><td>${f.source?.ref ?? f.from} (${f.source?.ip ?? ''}) → ${f.destination?.ref ?? f.to} (${f.destination?.ip ?? ''})</td><td>${portText(f)}</td><td>${f.expect}</td><td>${observedText(f)}</td><td>${pill(f)}</td><td>${f.reason}</td></tr>`;
+}
+
+/** Which flows that did not pass a large run shows as cards and which as rows (in the page's order); a small run shows every one as a card. */
+function problemLayout(problems: FlowResult[], large: boolean): { cards: Set<FlowResult>; rows: Set<FlowResult> } {
+  if (!large) return { cards: new Set(problems), rows: new Set() };
+  const { cards, rows } = LARGE_RUN_LIMITS;
+  return { cards: new Set(problems.slice(0, cards)), rows: new Set(problems.slice(cards, cards + rows)) };
+}
+
+function groupBody(flows: FlowResult[], layout: ReturnType<typeof problemLayout>): Html {
+  const cards = flows.filter((f) => layout.cards.has(f));
+  const rows = flows.filter((f) => layout.rows.has(f));
+  const rest = flows.length - cards.length - rows.length;
+  return h`${joined(cards.map(flowCard), '\n')}${
+    rows.length
+      ? h`\n<p class="muted">${rows.length} more, one row each (their transcripts are in results.json and junit.xml):</p><table class="flows problem-rows"><thead><tr><th>Flow</th><th>Path</th><th>Port</th><th>Declared</th><th>Observed</th><th>Verdict</th><th>Why</th></tr></thead><tbody>${joined(rows.map(problemRow), '\n')}</tbody></table>`
+      : ''
+  }${rest > 0 ? h`\n<p class="more-problems"><b>And ${rest} more not listed on this page</b> (it stays a readable size): every one is in results.json, junit.xml and allure-results/.</p>` : ''}`;
+}
+
 /** Leaks, then cleartext paths, then blocked allows (and other violations), then inconclusive flows: each group under its own heading. */
-function renderProblems(problems: FlowResult[]): Html {
+function renderProblems(problems: FlowResult[], layout: ReturnType<typeof problemLayout>): Html {
   const groups: Array<{ id: string; title: string; flows: FlowResult[] }> = [
     { id: 'leaks', title: `Leaks: ${FINDING_TEXT.leak.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'leak') },
     { id: 'cleartext', title: `Cleartext paths: ${FINDING_TEXT.cleartext.meaning}`, flows: problems.filter((f) => findingOfFlow(f) === 'cleartext') },
@@ -261,7 +287,7 @@ function renderProblems(problems: FlowResult[]): Html {
     { id: 'inconclusive', title: 'Inconclusive: not evidence either way', flows: problems.filter((f) => f.verdict === 'error') },
   ];
   return joined(
-    groups.filter((g) => g.flows.length > 0).map((g) => h`<h3 id="${g.id}">${g.title} (${g.flows.length})</h3>\n${joined(g.flows.map(flowCard), '\n')}`),
+    groups.filter((g) => g.flows.length > 0).map((g) => h`<h3 id="${g.id}">${g.title} (${g.flows.length})</h3>\n${groupBody(g.flows, layout)}`),
     '\n',
   );
 }
@@ -277,17 +303,27 @@ function renderControls(input: HtmlInput): Html {
     // Tagged flows that did not pass in full; the run's untagged ones that count against a
     // segmentation control named in one line (their cards are under Violations); the tagged
     // flows that passed folded away (and not printed).
-    const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && e.flows.includes(f)));
-    const untagged = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && !e.flows.includes(f)));
+    const tagged = new Set(e.flows);
+    const against = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && tagged.has(f)));
+    const untagged = violationsFirst(listed.filter((f) => f.verdict !== 'pass' && !tagged.has(f)));
     const passed = listed.filter((f) => f.verdict === 'pass');
-    const table = h`${against.length ? h`<table class="flows">${head}<tbody>${against.map(row)}</tbody></table>` : ''}${
+    // A large run names at most controlRows flows per list here: the rest are under Violations and in results.json.
+    const cap = isLargeRun(input.run) ? LARGE_RUN_LIMITS.controlRows : Infinity;
+    const beyond = (n: number) => (n > cap ? h`<p class="muted">And ${n - cap} more (under Violations, and in results.json).</p>` : '');
+    const table = h`${against.length ? h`<table class="flows">${head}<tbody>${against.slice(0, cap).map(row)}</tbody></table>${beyond(against.length)}` : ''}${
       untagged.length
         ? h`<p class="untagged">Also counted against this segmentation control, not tagged with it (${untagged.length}): ${joined(
-            untagged.map((f) => h`<a href="#flow-${slug(f.name)}">${f.name}</a> (${pill(f)})`),
+            untagged.slice(0, cap).map((f) => h`<a href="#flow-${slug(f.name)}">${f.name}</a> (${pill(f)})`),
             '; ',
-          )}.</p>`
+          )}${untagged.length > cap ? `; and ${untagged.length - cap} more (under Violations, and in results.json)` : ''}.</p>`
         : ''
-    }${passed.length ? h`<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row)}</tbody></table></details>` : ''}`;
+    }${
+      passed.length > cap
+        ? h`<p class="passed-flows muted">${passed.length} tagged flows passed: too many to list here; each is in results.json, junit.xml and allure-results/.</p>`
+        : passed.length
+          ? h`<details class="passed-flows"><summary>${passed.length} tagged flow${passed.length === 1 ? '' : 's'} passed</summary><table class="flows">${head}<tbody>${passed.map(row)}</tbody></table></details>`
+          : ''
+    }`;
     const passedElsewhere = e.judged.length - listed.length;
     const more = passedElsewhere > 0 ? h`<p class="muted">The run's ${passedElsewhere} other flow${passedElsewhere === 1 ? '' : 's'}, not tagged with this control, passed and count for it too (every tested path below).</p>` : '';
     return h`<section class="control s-${e.status}" data-control="${e.control.id}">
@@ -379,6 +415,7 @@ tr.v-fail td{background:#fff5f5}tr.v-error td{background:#fffaf0}
 .tls-line{margin:4px 0;padding:4px 8px;border-left:4px solid var(--line);font-size:13px;overflow-wrap:anywhere}.tls-line.tls-met{border-left-color:var(--pass)}.tls-line.tls-failed{border-left-color:var(--cleartext)}.tls-line.tls-not-shown,.tls-line.tls-not-judged{border-left-color:var(--error)}
 .tls-badge{display:inline-block;margin-top:3px;font-size:11px;font-weight:600;padding:0 6px;border-radius:10px;border:1px solid var(--line);overflow-wrap:anywhere}.tls-badge.tls-met{color:var(--pass);border-color:var(--pass)}.tls-badge.tls-failed{color:#fff;background:var(--cleartext);border-color:var(--cleartext)}.tls-badge.tls-not-shown,.tls-badge.tls-not-judged{color:#8a4b00;border-color:var(--error)}
 .chip.f-cleartext{border-color:var(--cleartext);box-shadow:0 0 0 2px #ffe0b2}.badge.cleartext,.pill.f-cleartext{background:var(--cleartext)}
+${HEATMAP_CSS}
 footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);padding-top:10px}
 .print-only{display:none}.matrix-wrap{overflow-x:auto}.chunk-caption{font-size:12px;color:var(--muted);margin:8px 0 2px}
 .graph{margin:8px 0;overflow-x:auto}.graph svg{max-width:100%;height:auto}.graph-absent{border:1px dashed var(--line);border-radius:6px;padding:8px 12px;color:var(--muted)}
@@ -397,7 +434,7 @@ footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid va
  tr.hidden{display:table-row!important}}
 `;
 
-// Inline only: filtering the flow table, and opening the transcripts of flows that did not pass before printing.
+// Inline only: filtering the flow table, opening the transcripts of flows that did not pass before printing, and opening the <details> a link points to (a heatmap cell's namespace pair).
 const SCRIPT = `
 (function(){
   var box=document.getElementById('only-problems');
@@ -406,6 +443,10 @@ const SCRIPT = `
       var hide=box.checked&&tr.getAttribute('data-verdict')==='pass';
       tr.classList.toggle('hidden',hide);tr.style.display=hide?'none':'';});});}
   window.addEventListener('beforeprint',function(){document.querySelectorAll('.flow-card:not(.v-pass) details').forEach(function(d){d.open=true;});});
+  function reveal(id){var t=id&&document.getElementById(id);for(;t;t=t.parentElement){if(t.tagName==='DETAILS')t.open=true;}}
+  document.addEventListener('click',function(e){var a=e.target&&e.target.closest&&e.target.closest('a[href^="#"]');if(a)reveal(a.getAttribute('href').slice(1));});
+  window.addEventListener('hashchange',function(){reveal(location.hash.slice(1));});
+  reveal(location.hash.slice(1));
 })();
 `;
 
@@ -431,6 +472,10 @@ export function renderIndexHtml(input: HtmlInput): string {
   const cls = evidenceClassOf(run);
   const problems = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   const passes = run.flows.filter((f) => f.verdict === 'pass');
+  // A large run (scale.ts): the heatmap, passing flows counted, not listed, and a bounded list of the others.
+  const large = isLargeRun(run);
+  const layout = problemLayout(problems, large);
+  const anchorOf = (f: FlowResult) => (layout.cards.has(f) || layout.rows.has(f) ? `flow-${slug(f.name)}` : undefined);
   const found = countFindings(run.flows);
   const retests = retestNotes(run, input.evaluations);
   const fp = meta?.fingerprint;
@@ -497,20 +542,20 @@ ${kv([
 ])}
 
 <h2 id="matrix">Namespace matrix: declared vs observed</h2>
-${renderMatrix(run)}
+${large ? renderHeatmap(run, { problems, anchorOf }) : renderMatrix(run)}
 
 <h2 id="graph">Predicted reachability: the whole matrix</h2>
 ${renderGraph(input.graph)}
 
 <h2 id="violations">Violations and inconclusive flows</h2>
-${problems.length ? renderProblems(problems) : h`<p>None: every flow behaved as declared.</p>`}
+${problems.length ? renderProblems(problems, layout) : h`<p>None: every flow behaved as declared.</p>`}
 
 <h2 id="controls">Controls</h2>
 <p class="muted">A live allow/deny test is evidence about network paths only. Each control says what this evidence shows and what it does not; nothing more is claimed.</p>
 ${renderControls(input)}
 
 <h2 id="flows">Every tested path</h2>
-${renderFlowsTable(run)}
+${large ? h`<p id="all-flows-note">${run.flows.length} paths were tested: the heatmap above counts them by namespace pair and draws them by pod pair (each pod cell's tooltip names its flows); the ${problems.length} that did not pass are under Violations. At this size the page does not repeat every path in one table: each one, with its endpoints, IPs, labels and transcripts, is in results.json, junit.xml and allure-results/.</p>` : renderFlowsTable(run)}
 
 <h2 id="policies">Policies tested (SHA-256 of the document as written)</h2>
 ${policyRows.length ? h`<table class="flows"><thead><tr><th>Policy</th><th>Source file</th><th>SHA-256</th><th>Copy in bundle</th></tr></thead><tbody>${policyRows}</tbody></table>` : h`<p class="muted">No policy digests recorded.</p>`}
@@ -523,9 +568,9 @@ ${tools.length ? kv(tools as Array<[string, string]>) : h`<p class="muted">Not r
 
 <section id="passes-section">
 <h2 id="passes">Flows that passed (${passes.length})</h2>
-${passes.length ? joined(passes.map(flowCard), '\n') : h`<p class="muted">None.</p>`}
+${large ? h`<p class="muted">Not listed one by one at this size: each passing flow, with its raw transcripts, is in results.json, junit.xml and allure-results/; the heatmap above counts them.</p>` : passes.length ? joined(passes.map(flowCard), '\n') : h`<p class="muted">None.</p>`}
 </section>
-<p class="print-only muted">The ${passes.length} flows that passed are listed in "Every tested path"; their cards and raw transcripts are not printed (see this report on screen, or results.json in the bundle, whose SHA-256 is below).</p>
+<p class="print-only muted">The ${passes.length} flows that passed are ${large ? 'counted in the heatmap' : 'listed in "Every tested path"'}; their cards and raw transcripts are not printed (see this report on screen, or results.json in the bundle, whose SHA-256 is below).</p>
 
 <h2 id="files">Bundle files</h2>
 <p id="integrity" data-signed="${input.signing.signed}">${integrityText(input.signing)}</p>
