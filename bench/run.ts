@@ -6,6 +6,7 @@ import { benchSchedule } from './schedule.ts';
 import { benchCli } from './cli.ts';
 import { benchRunWall } from './run-wall.ts';
 import { benchDiff } from './diff.ts';
+import { benchReport } from './report.ts';
 
 interface Figure {
   name: string;
@@ -27,5 +28,6 @@ if (!only || only === 'netns') figures.push(...(await benchNetns()));
 if (!only || only === 'schedule') figures.push(...(await benchSchedule()));
 if (!only || only === 'run') figures.push(...(await benchRunWall()));
 if (!only || only === 'diff') figures.push(...(await benchDiff()));
+if (!only || only === 'report') figures.push(...(await benchReport()));
 console.log('');
 figures.forEach(print);

@@ -8,6 +8,7 @@ import { type ControlEvaluation, judgedOverText, listedFlows, oscalControlId } f
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import type { Signing } from './formats.ts';
 import { endpointText, observedText, portText, tlsFacts, tlsText, verdictWord } from './flow-view.ts';
+import { observationPlan, type PassGroup } from './oscal-groups.ts';
 import { retestNotes } from './staleness.ts';
 
 export const OSCAL_VERSION = '1.1.2';
@@ -78,8 +79,59 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
   const components = new Map<string, ReturnType<typeof componentFor>>();
   for (const f of run.flows) for (const ep of [f.source, f.destination]) if (ep && !components.has(ep.ref)) components.set(ep.ref, componentFor(runId, ep));
 
-  const obsUuid = (f: FlowResult) => stableUuid(runId, `flow:${f.name}`);
-  const observations = run.flows.map((f, i) => {
+  // A large run: passing flows observed per namespace pair, the others one by one (oscal-groups.ts).
+  const plan = observationPlan(run);
+  const indexOf = new Map(run.flows.map((f, i) => [f, i]));
+  const obsUuid = (f: FlowResult) => {
+    const group = plan.groupOf(f);
+    return stableUuid(runId, group ? group.key : `flow:${f.name}`);
+  };
+  const evidenceLinks = (resultsText: string, junitText: string) => [
+    {
+      href: resultsJson ? `#${resourceUuid('results.json')}` : 'results.json',
+      description: resultsText,
+      links: [{ href: 'results.json', rel: 'reference', 'media-type': 'application/json' }],
+    },
+    {
+      href: `#${resourceUuid('junit.xml')}`,
+      description: junitText,
+      links: [{ href: 'junit.xml', rel: 'reference', 'media-type': 'application/xml' }],
+    },
+  ];
+  const subjectsOf = (flows: FlowResult[]) => {
+    const refs = new Map<string, ResolvedEndpoint>();
+    for (const f of flows) for (const ep of [f.source, f.destination]) if (ep && !refs.has(ep.ref)) refs.set(ep.ref, ep);
+    return [...refs.values()].map((ep) => ({ 'subject-uuid': components.get(ep.ref)!.uuid, type: 'component', title: ep.ref }));
+  };
+  const groupObservation = (g: PassGroup) => {
+    const allow = g.flows.filter((f) => f.expect === 'allow').length;
+    const ports = [...new Set(g.flows.map((f) => portText(f)))];
+    const probes = [...new Set(g.flows.map((f) => String(f.probe)))];
+    const collected = g.flows.map((f) => f.attempts?.[f.attempts.length - 1]?.startedAt ?? run.finishedAt).reduce((a, b) => (a > b ? a : b));
+    return {
+      uuid: stableUuid(runId, g.key),
+      title: `${g.flows.length} flows passed: ${g.from} -> ${g.to}`,
+      description: `PASS: the ${g.flows.length} flows from ${g.from} to ${g.to} that behaved as declared (${allow} declared allow and observed allowed, ${g.flows.length - allow} declared deny and observed denied). A run of ${run.flows.length} flows: its passing flows are grouped into one observation per namespace pair; each flow that did not pass has an observation of its own. Every grouped flow is a record of its own in results.json, with its raw transcripts, and a testcase in junit.xml.`,
+      props: [
+        prop('verdict', 'pass'),
+        prop('grouping', 'namespace-pair'),
+        prop('grouped-flows', String(g.flows.length)),
+        prop('source-namespace', g.from),
+        prop('destination-namespace', g.to),
+        prop('declared-allow', String(allow)),
+        prop('declared-deny', String(g.flows.length - allow)),
+        prop('ports', ports.join(', ')),
+        prop('probe', probes.join(', ')),
+      ],
+      methods: ['TEST'],
+      types: ['control-objective'],
+      subjects: subjectsOf(g.flows),
+      'relevant-evidence': evidenceLinks(`results.json: the ${g.flows.length} flows from ${str(g.from)} to ${str(g.to)} with verdict pass, each with its raw transcripts`, `junit.xml: their testcases`),
+      collected,
+    };
+  };
+  const flowObservations = plan.individual.map((f) => {
+    const i = indexOf.get(f) ?? 0;
     const lastAttempt = f.attempts?.[f.attempts.length - 1];
     const tls = tlsText(f);
     return {
@@ -105,21 +157,11 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       methods: ['TEST'],
       types: ['control-objective'],
       subjects: [f.source, f.destination].filter((ep): ep is ResolvedEndpoint => Boolean(ep)).map((ep) => ({ 'subject-uuid': components.get(ep.ref)!.uuid, type: 'component', title: ep.ref })),
-      'relevant-evidence': [
-        {
-          href: resultsJson ? `#${resourceUuid('results.json')}` : 'results.json',
-          description: `results.json flows[${i}]: every attempt with its raw transcript`,
-          links: [{ href: 'results.json', rel: 'reference', 'media-type': 'application/json' }],
-        },
-        {
-          href: `#${resourceUuid('junit.xml')}`,
-          description: `junit.xml testcase "${str(f.name)}"`,
-          links: [{ href: 'junit.xml', rel: 'reference', 'media-type': 'application/xml' }],
-        },
-      ],
+      'relevant-evidence': evidenceLinks(`results.json flows[${i}]: every attempt with its raw transcript`, `junit.xml testcase "${str(f.name)}"`),
       collected: lastAttempt?.startedAt ?? run.finishedAt,
     };
   });
+  const observations = [...flowObservations, ...plan.groups.map(groupObservation)];
 
   // A control this test cannot evidence, or an encryption control no tagged flow declares tls: required for, gets no finding.
   const assessed = evaluations.filter((e) => e.flows.length > 0 && e.status !== 'not-assessed' && e.status !== 'no-flows');
@@ -144,7 +186,7 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
       title: e.control.title,
       status: findingStatus(e, emulated),
     },
-    'related-observations': listedFlows(e).map((f) => ({ 'observation-uuid': obsUuid(f) })),
+    'related-observations': [...new Set(listedFlows(e).map(obsUuid))].map((u) => ({ 'observation-uuid': u })),
     remarks: `Does not show: ${e.control.doesNotShow}`,
   }));
 
@@ -170,6 +212,9 @@ export function renderOscal(run: RunResult, evaluations: ControlEvaluation[], ev
 
   const remarks = [
     `Suite ${run.suite}, provider ${run.provider}: ${run.summary.pass} passed, ${run.summary.fail} violated, ${run.summary.error} inconclusive.`,
+    ...(plan.groups.length > 0
+      ? [`Observations: each of the ${plan.individual.length} flows that did not pass has its own; the ${run.flows.length - plan.individual.length} that passed are grouped into ${plan.groups.length} observations, one per namespace pair (every flow is a record of its own in results.json and junit.xml).`]
+      : []),
     ...(notAssessable.length > 0
       ? [`Tagged but not assessable by this test (no finding issued): ${notAssessable.map((e) => `${e.control.reference} ${e.control.title}: ${e.why}`).join(' ')}`]
       : []),

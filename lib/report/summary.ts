@@ -8,6 +8,8 @@ import type { Signing } from './formats.ts';
 import { type ControlEvaluation, statusLabel } from './controls.ts';
 import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { retestNotes, retestText } from './staleness.ts';
+import { buildHeatmap, CELL_KINDS } from './heatmap-model.ts';
+import { isLargeRun } from './scale.ts';
 import { countFindings, durationSeconds, endpointText, observedText, overallVerdict, portText, revisionText, tlsOutcome, tlsShortText, tlsText, verdictWord, violationsFirst } from './flow-view.ts';
 
 /** The longest a table cell may be; longer text is cut here and given whole in the <details> below the table. */
@@ -40,6 +42,11 @@ function cell(s: unknown): string {
   const one = visibleControls(String(s ?? '').replace(/\r?\n/g, ' ').trim(), '\t');
   return md(one.length > SUMMARY_CELL_MAX ? `${one.slice(0, SUMMARY_CELL_MAX - 1)}…` : one);
 }
+
+/** Flows that did not pass listed one by one (table and details); the rest are counted, so the page stays bounded at any run size. */
+export const SUMMARY_MAX_LISTED = 50;
+/** Namespace pairs with a flow that did not pass listed in a large run's pair table. */
+export const SUMMARY_MAX_PAIRS = 30;
 
 /** Inline text for list items and paragraphs (no table: no length limit). */
 const inline = md;
@@ -94,6 +101,34 @@ function tlsLine(run: RunResult): string[] {
   return [`- **TLS:** ${withTls.length} flow${withTls.length === 1 ? '' : 's'} declare${withTls.length === 1 ? 's' : ''} a TLS requirement: ${parts.join(', ')}`];
 }
 
+/**
+ * A large run's passes summarized and its namespace pairs with problems in one table (worst
+ * first, at most SUMMARY_MAX_PAIRS), the all-pass pairs counted: the flows are too many to list.
+ */
+function pairLines(run: RunResult): string[] {
+  const hm = buildHeatmap(run);
+  const rank = (k: string) => CELL_KINDS.indexOf(k as (typeof CELL_KINDS)[number]);
+  const problems = hm.pairs.filter((p) => p.kind !== 'pass').sort((a, b) => rank(a.kind) - rank(b.kind) || b.problems.length - a.problems.length);
+  const clean = hm.pairs.filter((p) => p.kind === 'pass');
+  const t = hm.total;
+  const passedAllow = run.flows.filter((f) => f.verdict === 'pass' && f.expect === 'allow').length;
+  const out = [
+    `- **Passed:** ${t.pass} of ${t.flows} flows (${passedAllow} allowed and ${t.pass - passedAllow} denied as declared) across ${hm.pairs.length} namespace pairs; ${clean.length} of the pairs passed in full (${clean.reduce((n, p) => n + p.tally.flows, 0)} flows). Each flow is in \`results.json\` and \`junit.xml\`; \`index.html\` draws them as a heatmap.`,
+    '',
+  ];
+  if (problems.length === 0) return out;
+  out.push('### Namespace pairs with a flow that did not pass', '', '| from | to | flows | passed | did not pass |', '|---|---|---:|---:|---|');
+  for (const p of problems.slice(0, SUMMARY_MAX_PAIRS)) {
+    const x = p.tally;
+    const other = x.fail - x.leak - x.cleartext - x.blocked;
+    const what = [x.leak && `${x.leak} leak`, x.cleartext && `${x.cleartext} cleartext`, x.blocked && `${x.blocked} blocked`, other > 0 && `${other} other`, x.error && `${x.error} inconclusive`].filter(Boolean).join(', ');
+    out.push(`| ${cell(p.from)} | ${cell(p.to)} | ${x.flows} | ${x.pass} | ${cell(what)} |`);
+  }
+  if (problems.length > SUMMARY_MAX_PAIRS) out.push('', `…and ${problems.length - SUMMARY_MAX_PAIRS} more pairs with a flow that did not pass (\`index.html\` draws every pair).`);
+  out.push('');
+  return out;
+}
+
 export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], bundle?: SummaryBundle): string {
   const meta = run.meta;
   const cls = evidenceClassOf(run);
@@ -107,12 +142,15 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
   );
 
   const notPassing = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
+  if (isLargeRun(run)) out.push(...pairLines(run));
   if (notPassing.length > 0) {
+    const listed = notPassing.slice(0, SUMMARY_MAX_LISTED);
     out.push(`### Leaks, ${countFindings(run.flows).cleartext ? 'cleartext paths, ' : ''}blocked allows and inconclusive flows`, '', '| finding | flow | path | expected | observed |', '|---|---|---|---|---|');
-    for (const f of notPassing) {
+    for (const f of listed) {
       out.push(`| ${cell(verdictWord(f))} | ${cell(f.name)} | ${cell(`${f.source?.ref ?? f.from} → ${f.destination?.ref ?? f.to} ${portText(f)}`)} | ${cell(f.expect)} | ${cell(observedCell(f))} |`);
     }
-    out.push('', '<details><summary>Why: the deciding rule, the reason and the endpoints of each flow above</summary>', '', ...notPassing.map(flowDetail), '', '</details>', '');
+    if (notPassing.length > listed.length) out.push('', `…and ${notPassing.length - listed.length} more that did not pass, not listed here: every one is in \`junit.xml\` and \`results.json\`, and \`index.html\` draws them in its heatmap.`);
+    out.push('', '<details><summary>Why: the deciding rule, the reason and the endpoints of each flow above</summary>', '', ...listed.map(flowDetail), '', '</details>', '');
   }
 
   const used = evaluations.filter((e) => e.status !== 'no-flows');
