@@ -24,6 +24,47 @@ export interface ExecResult {
   execError?: string;
 }
 
+/**
+ * One plain TCP connect or UDP exchange for a long-lived probe agent in a workload's network
+ * namespace (Provider.execAgent): the batched form of the tcp and udp probes (their
+ * agentRequest), many in flight in one process instead of one spawned tool per attempt.
+ */
+export interface AgentRequest {
+  kind: 'tcp' | 'udp';
+  host: string;
+  port: number;
+  /** How long the agent waits for an answer, counted from the connect (TCP) or the send (UDP). */
+  timeoutMs: number;
+  /** UDP: the line the datagram carries; its echo proves the answer belongs to this attempt. */
+  nonce?: string;
+}
+
+/** What the agent's socket saw, as the agent reports it; reading it is the probe's (classifyAgent). */
+export interface AgentResult {
+  /**
+   * connected: the TCP handshake completed; datagram: a UDP datagram came back; error: the
+   * socket reported an error (code: ECONNREFUSED, EHOSTUNREACH, ENETUNREACH…); timeout:
+   * nothing before timeoutMs. Absent when the agent could not make the attempt (execError).
+   */
+  event?: 'connected' | 'datagram' | 'error' | 'timeout';
+  code?: string;
+  syscall?: string;
+  message?: string;
+  /** UDP, with a timeout: the send itself failed with this errno (EPERM: the source's own netfilter dropped it), then nothing came. */
+  sendError?: string;
+  /** UDP: the datagram's size and its first bytes (latin1). */
+  bytes?: number;
+  text?: string;
+  /** Measured by the agent, from the attempt's start to its result. */
+  elapsedMs?: number;
+  /** Measured by the caller, from the request to the result. */
+  durationMs: number;
+  /** Which agent made the attempt ("probe agent pid 4242 (node v20.19.0) in netns fp1a2b3c-x-a"). */
+  agent: string;
+  /** The agent could not make the attempt: it did not start, died, or did not report by the deadline. */
+  execError?: string;
+}
+
 /** The addresses of one IP family. */
 export interface FamilyAddresses {
   /** "<ns>/<pod>" -> IP */
@@ -86,6 +127,22 @@ export interface Provider {
    * the deny stays inconclusive.
    */
   execInside(target: ResolvedEndpoint, req: ExecRequest): Promise<ExecResult>;
+  /**
+   * Optional, where the provider has a long-lived probe agent per workload (netns): makes one
+   * plain TCP connect or UDP exchange from the workload (AgentRequest), many at once in one
+   * process, instead of spawning a tool per attempt. The runner uses it for the probes that
+   * have an agentRequest (tcp, udp) and falls back to exec when it is absent. Never throws:
+   * an agent that cannot make the attempt is a result with execError.
+   */
+  execAgent?(from: ResolvedEndpoint, req: AgentRequest): Promise<AgentResult>;
+  /** The same inside the target, past its own policy, as execInside (the liveness control). */
+  execAgentInside?(target: ResolvedEndpoint, req: AgentRequest): Promise<AgentResult>;
+  /**
+   * Probe timeouts that fit the provider's round trip, used when --timeout is not given:
+   * `toolsMs` for attempts that spawn a tool (its own timeout also covers its start-up),
+   * `agentMs` for attempts the probe agent makes. Absent: the runner's 2000 ms for both.
+   */
+  readonly defaultTimeouts?: { toolsMs: number; agentMs?: number };
   /**
    * The address a command run by execInside dials to reach the target's own server without
    * its packets meeting the target's policy. netns: loopback (127.0.0.1, ::1 for an IPv6

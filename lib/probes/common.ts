@@ -57,12 +57,14 @@ export function mentionsNameResolutionFailure(text: string): boolean {
  * (ECONNREFUSED), ICMP host unreachable / admin prohibited (EHOSTUNREACH).
  */
 export function refusal(text: string): Classification | undefined {
-  if (/Connection refused/i.test(text)) return { outcome: 'REJECTED', detail: 'connection refused (TCP RST or ICMP port unreachable)' };
-  if (/No route to host|Host is unreachable|host unreachable/i.test(text)) {
-    return { outcome: 'REJECTED', detail: 'no route to host (ICMP host unreachable or administratively prohibited)' };
-  }
+  if (/Connection refused/i.test(text)) return { ...refused };
+  if (/No route to host|Host is unreachable|host unreachable/i.test(text)) return { ...noRoute };
   return undefined;
 }
+
+/** ECONNREFUSED and EHOSTUNREACH in the words every probe uses (the probe agent reports the errno). */
+export const refused: Classification = { outcome: 'REJECTED', detail: 'connection refused (TCP RST or ICMP port unreachable)' };
+export const noRoute: Classification = { outcome: 'REJECTED', detail: 'no route to host (ICMP host unreachable or administratively prohibited)' };
 
 /**
  * ENETUNREACH is mostly the source's own routing (no route to that network at all), which

@@ -1,6 +1,7 @@
 // The probes: one module per kind, each a command line plus a parser of its output, and
 // runProbe, which runs one attempt through whatever exec a provider supplies.
-import type { ExecRequest, ExecResult } from '../provider.ts';
+import type { AgentResult, ExecRequest, ExecResult } from '../provider.ts';
+import { renderAgentTranscript } from './agent.ts';
 import type { Attempt, ProbeKind } from '../types.ts';
 import { dnsProbe } from './dns.ts';
 import { httpProbe, httpsProbe } from './http.ts';
@@ -12,10 +13,10 @@ import { sipOptionsProbe } from './sip-options.ts';
 import { tcpProbe } from './tcp.ts';
 import { tlsProbe } from './tls.ts';
 import { renderTranscript } from './transcript.ts';
-import type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
+import type { AgentExec, Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
 import { nonceOf, udpProbe } from './udp.ts';
 
-export type { Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
+export type { AgentExec, Classification, Exec, ProbeDefinition, ProbeTarget } from './types.ts';
 export { commandLine, renderTranscript } from './transcript.ts';
 export { judgeTlsVersion, parseTlsObservation, tlsVersionAtLeast } from './tls-observation.ts';
 
@@ -51,14 +52,26 @@ export function plaintextProbeKind(kind: ProbeKind): ProbeKind {
   return (probes[kind] as ProbeDefinition).plaintextKind ?? kind;
 }
 
-/** Runs one attempt and records it: outcome, reason, full transcript, duration. Never throws. */
-export async function runProbe(exec: Exec, kind: ProbeKind, target: ProbeTarget, timeoutMs: number): Promise<Attempt> {
+/** Whether an attempt of `kind` at `target` can go to a probe agent (tcp, udp; never with TLS). */
+export function agentCapable(kind: ProbeKind, target: Pick<ProbeTarget, 'tls'> = {}): boolean {
+  const def: ProbeDefinition = probes[kind];
+  return Boolean(def.agentRequest && def.classifyAgent && !target.tls);
+}
+
+/**
+ * Runs one attempt and records it: outcome, reason, full transcript, duration. Never throws.
+ * With `agent` (the provider's probe agent, Provider.execAgent) a probe that has a batched
+ * form (tcp, udp) is made by the agent, with `agentTimeoutMs` (default `timeoutMs`); every
+ * other attempt spawns its tool through `exec`.
+ */
+export async function runProbe(exec: Exec, kind: ProbeKind, target: ProbeTarget, timeoutMs: number, agent?: { exec: AgentExec; timeoutMs?: number }): Promise<Attempt> {
   const startedAt = new Date();
-  const def = probes[kind];
+  const def: ProbeDefinition = probes[kind];
   if (!def.protocols.includes(target.protocol)) {
     const detail = `the ${kind} probe cannot test ${target.protocol} (it speaks ${def.protocols.join(', ')})`;
     return { outcome: 'PROBE-ERROR', detail, transcript: `# not run: ${detail}`, durationMs: 0, startedAt: startedAt.toISOString() };
   }
+  if (agent && agentCapable(kind, target)) return runAgentProbe(agent.exec, def, target, agent.timeoutMs ?? timeoutMs, startedAt);
   const req = def.command(target, timeoutMs);
   let result: ExecResult;
   try {
@@ -77,6 +90,25 @@ export async function runProbe(exec: Exec, kind: ProbeKind, target: ProbeTarget,
     startedAt: startedAt.toISOString(),
     ...(c.appAnswered === undefined ? {} : { appAnswered: c.appAnswered }),
     ...(c.tls ? { tls: c.tls } : {}),
+  };
+}
+
+async function runAgentProbe(exec: AgentExec, def: ProbeDefinition, target: ProbeTarget, timeoutMs: number, startedAt: Date): Promise<Attempt> {
+  const req = def.agentRequest!(target, timeoutMs);
+  let result: AgentResult;
+  try {
+    result = await exec(req);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    result = { durationMs: Date.now() - startedAt.getTime(), agent: 'probe agent', execError: message };
+  }
+  const c = def.classifyAgent!(result, target, req);
+  return {
+    outcome: c.outcome,
+    detail: c.detail,
+    transcript: renderAgentTranscript(def, target, timeoutMs, req, result, c),
+    durationMs: result.durationMs,
+    startedAt: startedAt.toISOString(),
   };
 }
 

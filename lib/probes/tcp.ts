@@ -1,5 +1,6 @@
 // tcp: a plain connect with OpenBSD netcat, the command engineers already type.
-import type { ExecResult } from '../provider.ts';
+import type { AgentRequest, AgentResult, ExecResult } from '../provider.ts';
+import { agentPrecheck, agentRefusal, agentUnrecognised } from './agent.ts';
 import { execDeadline, localRoutingFailure, precheck, refusal, unrecognised, wholeSeconds } from './common.ts';
 import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 
@@ -19,5 +20,18 @@ export const tcpProbe: ProbeDefinition = {
     if (r.exitCode === 0 && /succeeded|open/i.test(text)) return { outcome: 'ALLOWED', detail: `TCP connection to ${t.host}:${t.port} established` };
     if (/timed out/i.test(text)) return { outcome: 'DENIED', detail: 'no answer to the TCP SYN before the timeout (nc: connect timed out)' };
     return refusal(text) ?? localRoutingFailure(text) ?? unrecognised(r, 'nc');
+  },
+  // The probe agent: one connect() with the timeout in milliseconds (nc -w takes whole seconds).
+  agentRequest(t: ProbeTarget, timeoutMs: number): AgentRequest {
+    return { kind: 'tcp', host: t.host, port: t.port, timeoutMs };
+  },
+  classifyAgent(r: AgentResult, t: ProbeTarget, req: AgentRequest): Classification {
+    const early = agentPrecheck(r, req);
+    if (early) return early;
+    if (r.event === 'connected') return { outcome: 'ALLOWED', detail: `TCP connection to ${t.host}:${t.port} established` };
+    if (r.event === 'timeout') return { outcome: 'DENIED', detail: `no answer to the TCP SYN before the timeout (probe agent: no connect in ${req.timeoutMs} ms)` };
+    // The kernel gave up retrying the SYN itself (only with a timeout past its retries, ~2 min).
+    if (r.event === 'error' && r.code === 'ETIMEDOUT') return { outcome: 'DENIED', detail: 'no answer to the TCP SYN (the kernel gave up: connect timed out)' };
+    return agentRefusal(r) ?? agentUnrecognised(r);
   },
 };

@@ -1,6 +1,6 @@
 // What a probe is: a command line plus a parser of its output. The provider supplies the
 // exec (a network namespace, a pod container); probes never know where they run.
-import type { ExecRequest, ExecResult } from '../provider.ts';
+import type { AgentRequest, AgentResult, ExecRequest, ExecResult } from '../provider.ts';
 import type { IPFamily, Outcome, ProbeKind, Protocol, TlsObservation } from '../types.ts';
 
 /** Where a probe goes. `host` is what the tool dials (an IP, or a name to resolve). */
@@ -64,6 +64,15 @@ export interface ProbeDefinition {
   /** The command for one attempt. Its exec deadline sits a bit above the tool's own timeout. */
   command(t: ProbeTarget, timeoutMs: number): ExecRequest;
   classify(r: ExecResult, t: ProbeTarget): Classification;
+  /**
+   * Optional batched form (plain TCP and UDP): the same attempt as a request to a provider's
+   * long-lived probe agent (Provider.execAgent), with the same outcome classes as `classify`.
+   * Used by runProbe when the provider has an agent and the target has no TLS.
+   */
+  agentRequest?(t: ProbeTarget, timeoutMs: number): AgentRequest;
+  classifyAgent?(r: AgentResult, t: ProbeTarget, req: AgentRequest): Classification;
 }
 
 export type Exec = (req: ExecRequest) => Promise<ExecResult>;
+/** Runs one request on the probe agent of the workload the attempt is made from. */
+export type AgentExec = (req: AgentRequest) => Promise<AgentResult>;

@@ -5,7 +5,8 @@
 // kernel reports an ICMP error on the connected socket (nc closes silently: exit 0, no
 // output, well before T), or `timeout` ends the silence (exit 124).
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from '../provider.ts';
+import type { AgentRequest, AgentResult, ExecResult } from '../provider.ts';
+import { agentPrecheck, agentUnrecognised } from './agent.ts';
 import { execDeadline, fractionalSeconds, localRoutingFailure, precheck, refusal, unrecognised } from './common.ts';
 import type { Classification, ProbeDefinition, ProbeTarget } from './types.ts';
 
@@ -47,6 +48,36 @@ export const udpProbe: ProbeDefinition = {
       return { outcome: 'REJECTED', detail: 'the socket reported an ICMP error before any answer (port unreachable); nc closed it without output' };
     }
     return unrecognised(r, 'nc');
+  },
+  // The probe agent: one datagram with a fresh nonce from a connected socket, so the kernel
+  // reports ICMP port unreachable (and admin prohibited) to it, as it does to nc's.
+  agentRequest(t: ProbeTarget, timeoutMs: number): AgentRequest {
+    return { kind: 'udp', host: t.host, port: t.port, timeoutMs, nonce: newNonce() };
+  },
+  classifyAgent(r: AgentResult, _t: ProbeTarget, req: AgentRequest): Classification {
+    const early = agentPrecheck(r, req);
+    if (early) return early;
+    if (r.event === 'datagram') {
+      const text = r.text ?? '';
+      if (req.nonce && text.includes(req.nonce)) return { outcome: 'ALLOWED', detail: `the datagram was echoed back (${req.nonce})` };
+      const other = noncePattern.exec(text);
+      if (other) return { outcome: 'ALLOWED', detail: `a datagram came back from the target, but it carries another attempt's nonce (${other[0]}, sent ${req.nonce ?? 'none'})` };
+      return { outcome: 'ALLOWED', detail: `a datagram came back that is not the echo (${r.bytes ?? text.length} bytes)` };
+    }
+    if (r.event === 'timeout' && r.sendError === 'EPERM') {
+      // nc, too, ignores its failed write and waits: the datagram never left the source.
+      return { outcome: 'DENIED', detail: "no datagram came back before the timeout (the send was refused on the source: EPERM, its own netfilter's egress drop)" };
+    }
+    if (r.event === 'timeout' && r.sendError) return agentUnrecognised(r);
+    if (r.event === 'timeout') return { outcome: 'DENIED', detail: 'no datagram came back before the timeout' };
+    if (r.event === 'error' && r.code === 'ECONNREFUSED') {
+      return { outcome: 'REJECTED', detail: 'the socket reported an ICMP error before any answer (port unreachable: ECONNREFUSED)' };
+    }
+    if (r.event === 'error' && r.code === 'EHOSTUNREACH') {
+      // A UDP socket is told only the hard ICMP errors: host unreachable is silence, admin prohibited is this.
+      return { outcome: 'REJECTED', detail: 'the socket reported an ICMP error before any answer (administratively prohibited: EHOSTUNREACH)' };
+    }
+    return agentUnrecognised(r);
   },
 };
 
