@@ -10,12 +10,13 @@ import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
 import { materialize } from '../../policy/materialize.ts';
 import { worldFromSuite } from '../../plan/world.ts';
-import type { ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
+import type { AgentRequest, AgentResult, ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
 import { planAddresses } from '../../suite/addresses.ts';
 import { addressAt, formatIPv4, parseCidr, parseCidr4 } from '../../ip.ts';
 import { defaultServiceCIDR6, stateFamilies, stateFor, suiteFamilies } from '../../suite/families.ts';
 import type { Fingerprint, NetworkPolicy, ResolvedEndpoint, Suite } from '../../types.ts';
 import type { AdminInForce } from '../../policy/admin.ts';
+import { agentWorkloads, ProbeAgents } from './agent.ts';
 import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
@@ -65,9 +66,21 @@ export function dnsRecords(suite: Suite, state: ClusterState): ServiceAddress[] 
   return out;
 }
 
+/**
+ * Probe timeouts on this machine (README "Timeouts" says why): an agent attempt's clock
+ * starts at its connect()/send() in a process already running, so it covers only the round
+ * trip through a veth and the bridge plus the server's answer (500 ms: over 3× the slowest
+ * answer measured on a loaded 2-core machine); a spawned tool's timeout also covers its own
+ * start-up, which took up to ~1 s there, so tools keep a cluster's 2000 ms.
+ */
+export const netnsTimeouts = { toolsMs: 2000, agentMs: 500 } as const;
+
 export class NetnsProvider implements Provider {
   readonly name = 'netns';
+  readonly defaultTimeouts = netnsTimeouts;
   readonly prefix: string;
+  /** One probe agent per namespace: those of the tcp/udp flows start at the end of up(), any other on first use (agent.ts). */
+  readonly agents = new ProbeAgents();
   private suite?: Suite;
   private state?: ClusterState;
   private plan?: TopologyPlan;
@@ -170,6 +183,9 @@ export class NetnsProvider implements Provider {
         ...suite.externals.map((ext, i) => startWorkloadServers({ key: plan.externals[i].key, id: `e${i}`, serve: ext.serve }, plan.externals[i].netns, ctx)),
       ]);
       this.servers = firstFailure(started).flat();
+      // The probe agents of the tcp/udp flows' ends start now, while the policies are applied.
+      const byKey = new Map([...plan.pods, ...plan.externals].map((w) => [w.key, w.netns]));
+      this.agents.prestart(agentWorkloads(suite.flows).flatMap((k) => byKey.get(k) ?? []));
       return state;
     } catch (err) {
       await this.down();
@@ -247,6 +263,20 @@ export class NetnsProvider implements Provider {
     return execInsideNetns(this.netnsOf(target), target, req);
   }
 
+  /** A plain TCP/UDP attempt by the probe agent of the source's namespace. */
+  async execAgent(from: ResolvedEndpoint, req: AgentRequest): Promise<AgentResult> {
+    const ns = this.netnsOf(from);
+    if (!ns) return { durationMs: 0, agent: 'probe agent', execError: `netns provider: no workload ${from.ref} to probe from` };
+    return this.agents.request(ns, req);
+  }
+
+  /** The same from inside the target's own namespace (loopback, past its policy): the liveness control. */
+  async execAgentInside(target: ResolvedEndpoint, req: AgentRequest): Promise<AgentResult> {
+    const ns = this.netnsOf(target);
+    if (!ns) return { durationMs: 0, agent: 'probe agent', execError: `no network namespace for ${target.ref}: the netns provider can only run commands inside its own pods and externals` };
+    return this.agents.request(ns, req);
+  }
+
   insideAddress(target: ResolvedEndpoint): string {
     return loopbackOf(target);
   }
@@ -304,6 +334,8 @@ export class NetnsProvider implements Provider {
   private async destroy(): Promise<void> {
     const rec = this.record;
     if (!rec) return;
+    // The agents first (EOF, then SIGKILL): none starts again; teardownRecord ends anything left in the namespaces.
+    await this.agents.stop();
     await teardownRecord(rec);
     this.servers = [];
     this.caFile = undefined;
