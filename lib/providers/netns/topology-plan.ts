@@ -183,7 +183,11 @@ export function workloadScript(plan: TopologyPlan, w: WorkloadNet): string {
       lines.push(`ip -6 rule add fwmark ${mark} lookup ${sinkTable} pref 100`);
     }
     if (w.ip) {
-      lines.push(`ip route add ${plan.podCIDR} dev ${workloadIf} src ${w.ip}`);
+      // Other pods are reached through the node, as on a routed CNI: one neighbour (the
+      // gateway) per pod instead of one per peer. The machine's ARP table is shared by every
+      // namespace (gc_thresh3, 1024 by default): a 100-pod matrix, each pod dialling all
+      // others directly, overflows it and the kernel drops packets ("neighbor table overflow").
+      lines.push(`ip route add ${plan.gatewayIP} dev ${workloadIf} scope link src ${w.ip}`);
       lines.push(`ip route add default via ${plan.gatewayIP} dev ${workloadIf} src ${w.ip}`);
     }
     if (w.ip6) {
