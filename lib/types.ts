@@ -453,7 +453,11 @@ export interface RunMeta {
   command: string;
   operator: string;
   toolVersion: string;
-  method: { timeoutMs: number; allowRetries: number; denyAttempts: number; parallel: number; probeKinds: ProbeKind[] };
+  /**
+   * timeoutMs and parallel: attempts that spawn a tool. probeAgent: the provider's probe agent
+   * made the attempts of these kinds (tcp, udp) and their liveness controls, with this timeout and pool.
+   */
+  method: { timeoutMs: number; allowRetries: number; denyAttempts: number; parallel: number; probeKinds: ProbeKind[]; probeAgent?: { kinds: ProbeKind[]; timeoutMs: number; parallel: number } };
   fingerprint: Fingerprint;
   policies: PolicyRecord[];
   /** How the operator was identified: "--operator", a CI actor variable, the git identity, or an unverified local account. */

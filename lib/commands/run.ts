@@ -21,8 +21,9 @@ interface RunFlags {
   context?: string;
   ephemeral?: boolean;
   applyClusterPolicies?: boolean;
-  timeout: number;
-  parallel: number;
+  /** Absent: the provider's default (schedule.ts). */
+  timeout?: number;
+  parallel?: number;
   allowRetries: number;
   denyAttempts: number;
   reports: string;
@@ -48,8 +49,8 @@ export function register(program: Command): Command {
     .option('--context <name>', 'kubeconfig: the context to use')
     .option('--ephemeral', 'kubeconfig: probe from ephemeral debug containers in existing pods')
     .option('--apply-cluster-policies', "kubeconfig: apply the suites' cluster-scoped admin policies (ANP, BANP, CNP: they act on the whole cluster); refused without")
-    .option('--timeout <ms>', 'per-probe timeout', positiveInt('--timeout', 100, 600_000), 2000)
-    .option('--parallel <n>', 'probes in flight at once', positiveInt('--parallel', 1, 512), 16)
+    .option('--timeout <ms>', "per-probe timeout, for every probe (default: the provider's; netns 500 for tcp/udp by the probe agent, 2000 for spawned tools and on kind/kubeconfig)", positiveInt('--timeout', 100, 600_000))
+    .option('--parallel <n>', 'probes in flight at once, for every probe (default: 16 spawned tools; with the netns probe agent, tcp/udp adapt to the cores and open-file limit)', positiveInt('--parallel', 1, 4096))
     .option('--allow-retries <n>', 'extra attempts for an expected allow (with backoff)', positiveInt('--allow-retries', 0, 20), 2)
     .option('--deny-attempts <n>', 'times each expected deny is probed (catches intermittent leaks)', positiveInt('--deny-attempts', 1, 20), 1)
     .option('--reports <dir>', 'where evidence bundles are written', reportsDir, 'reports')

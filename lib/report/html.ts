@@ -522,9 +522,9 @@ ${kv([
   ['External endpoints', listText(meta?.scope?.externals)],
   ['Out of scope', 'Everything not listed above; paths not declared as flows in the suite were not probed.'],
   ['Probe kinds', listText(meta?.method?.probeKinds ?? [...new Set(run.flows.map((f) => f.probe))])],
-  ['Probe timeout', meta ? `${meta.method.timeoutMs} ms` : undefined],
+  ['Probe timeout', meta ? `${meta.method.timeoutMs} ms${meta.method.probeAgent ? `; ${meta.method.probeAgent.kinds.join(', ')} by the probe agent: ${meta.method.probeAgent.timeoutMs} ms` : ''}` : undefined],
   ['Retries', meta ? `expected-allow flows retry up to ${meta.method.allowRetries} time(s); expected-deny flows are probed ${meta.method.denyAttempts} time(s) and one answer is a violation` : undefined],
-  ['Parallel probes', meta ? String(meta.method.parallel) : undefined],
+  ['Parallel probes', meta ? `${meta.method.parallel}${meta.method.probeAgent ? `; by the probe agent: ${meta.method.probeAgent.parallel}` : ''}` : undefined],
   ['Deny credit', 'a deny counts only when the target was proven to serve in the same run; otherwise the flow is inconclusive'],
   ['Retest', retests.length ? retests.map((n) => retestText(n)).join(' ') : 'no control tagged in this run states a retest interval'],
 ])}

@@ -5,7 +5,7 @@
 // runs the command inside the target (execInside) and says what to dial there.
 import { isIP } from 'node:net';
 import type { Provider } from '../provider.ts';
-import { runProbe, type ProbeTarget } from '../probes/index.ts';
+import { runProbe, type AgentExec, type ProbeTarget } from '../probes/index.ts';
 import type { Attempt, ProbeKind, Protocol, ResolvedEndpoint } from '../types.ts';
 
 export type ControlCheck = (target: ResolvedEndpoint, port: number, protocol: Protocol, probe: ProbeKind, tls?: ProbeTarget['tls']) => Promise<Attempt>;
@@ -24,10 +24,12 @@ export function controlCheck(
   timeoutMs: number,
   /** Speak TLS to a TLS port, as the flow did (verified for the target's name, dialled at the inside address). */
   tls?: ProbeTarget['tls'],
+  /** The probe agent inside the target (Provider.execAgentInside), for the probes it makes (tcp, udp), with its timeout. */
+  agent?: { exec: AgentExec; timeoutMs: number },
 ): Promise<Attempt> {
   const v6 = isIP(target.ip) === 6;
   const host = provider.insideAddress(target);
-  return runProbe((req) => provider.execInside(target, req), probe, { host, port, protocol, ...(v6 ? { family: 'IPv6' as const } : {}), ...(tls ? { tls } : {}) }, timeoutMs);
+  return runProbe((req) => provider.execInside(target, req), probe, { host, port, protocol, ...(v6 ? { family: 'IPv6' as const } : {}), ...(tls ? { tls } : {}) }, timeoutMs, agent);
 }
 
 /** One target port of one family: an answer over IPv4 proves nothing about the IPv6 listener. */

@@ -1,12 +1,12 @@
 // Probes every planned flow through a bounded pool, then applies the deny-credit rule and
 // the verdict rules. Failures are recorded on the flow, never thrown (as cilium-cli does).
 import type { ExecNeeds, Provider } from '../provider.ts';
-import { runProbe, toolsFor } from '../probes/index.ts';
+import { agentCapable, runProbe, toolsFor, type AgentExec } from '../probes/index.ts';
 import { planRecord, receiverOf, type PlannedPrediction } from '../plan/flows.ts';
 import type { Attempt, FlowResult, FlowTls, ResolvedEndpoint, Suite } from '../types.ts';
 import { controlCheck, LivenessLedger } from './liveness.ts';
 import { observeFlow, realSleep, type RetryPlan, type Sleep } from './observe.ts';
-import { mapPool } from './pool.ts';
+import { mapLanes } from './pool.ts';
 import { notApplicableReason } from './applicability.ts';
 import { decideVerdict } from './verdict.ts';
 import { handshakeAttempt, minVersionOf, observeTls, tlsForAttempts, type TlsContext } from './tls-checks.ts';
@@ -28,8 +28,16 @@ export function execNeeds(suite: Pick<Suite, 'flows'>): ExecNeeds {
 export type PlannedFlow = PlannedPrediction;
 
 export interface ProbeRunOptions {
+  /** Attempts that spawn a tool: their timeout and how many run at once. */
   timeoutMs: number;
   parallel: number;
+  /**
+   * Plain TCP/UDP attempts (and their liveness controls) by the provider's probe agent
+   * (Provider.execAgent), with their own timeout and pool (lib/runner/schedule.ts). false:
+   * every attempt spawns its tool. Absent: the agent when the provider has one, with
+   * timeoutMs and parallel.
+   */
+  agent?: { timeoutMs: number; parallel: number } | false;
   retry: RetryPlan;
   sleep?: Sleep;
   /** Called as each flow's probing finishes (for the progress display). */
@@ -52,18 +60,35 @@ export async function probeFlows(provider: Provider, planned: PlannedFlow[], opt
   return planned.map((p) => byFlow.get(p) ?? { ...planRecord(p), verdict: 'error', finding: null, reason: notApplicable.get(p)! });
 }
 
+/** The agent settings in force: none when the provider has no agent or the run turned it off. */
+function agentOf(provider: Provider, opts: ProbeRunOptions): { timeoutMs: number; parallel: number } | undefined {
+  if (opts.agent === false || !provider.execAgent) return undefined;
+  return opts.agent ?? { timeoutMs: opts.timeoutMs, parallel: opts.parallel };
+}
+
 async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts: ProbeRunOptions): Promise<FlowResult[]> {
-  const ledger = new LivenessLedger((target, port, protocol, probe, tls) => controlCheck(provider, target, port, protocol, probe, opts.timeoutMs, tls));
+  const agent = agentOf(provider, opts);
+  const agentInside = (target: ResolvedEndpoint): { exec: AgentExec; timeoutMs: number } | undefined =>
+    agent && provider.execAgentInside ? { exec: (req) => provider.execAgentInside!(target, req), timeoutMs: agent.timeoutMs } : undefined;
+  const ledger = new LivenessLedger((target, port, protocol, probe, tls) =>
+    controlCheck(provider, target, port, protocol, probe, opts.timeoutMs, tls, agentCapable(probe, { ...(tls ? { tls } : {}) }) ? agentInside(target) : undefined),
+  );
+  // Two lanes: attempts the agent makes (a socket each: a wide pool) and spawned tools (a
+  // process each: a narrow one). Flows the model predicts denied start first (longest first).
+  const viaAgent = new Set(planned.filter((p) => agent && !p.resolved.flow.tls && agentCapable(p.resolved.flow.probe, { ...(tlsForAttempts(opts.tls, p) ? { tls: tlsForAttempts(opts.tls, p) } : {}) })));
+  const laneOf = (p: PlannedFlow) => (viaAgent.has(p) ? 1 : 0);
+  const limits = [opts.parallel, agent?.parallel ?? opts.parallel];
   let done = 0;
-  const observed = await mapPool(planned, opts.parallel, async (p) => {
+  const observed = await mapLanes(planned, laneOf, limits, async (p) => {
     const { resolved } = p;
     const flow = resolved.flow;
     const plain = { host: resolved.dialIP, port: resolved.dialPort, protocol: flow.protocol, dnsName: resolved.dialHost, ...(flow.family ? { family: flow.family } : {}) };
     const tls = tlsForAttempts(opts.tls, p);
     const target = tls ? { ...plain, tls } : plain;
     const started = Date.now();
+    const byAgent = agent && viaAgent.has(p) ? { exec: (req: Parameters<AgentExec>[0]) => provider.execAgent!(resolved.source, req), timeoutMs: agent.timeoutMs } : undefined;
     const attempts = await observeFlow(
-      () => runProbe((req) => provider.exec(resolved.source, req), flow.probe, target, opts.timeoutMs),
+      () => runProbe((req) => provider.exec(resolved.source, req), flow.probe, target, opts.timeoutMs, byAgent),
       flow.expect,
       opts.retry,
       opts.sleep ?? realSleep,
@@ -81,11 +106,11 @@ async function probeApplicable(provider: Provider, planned: PlannedFlow[], opts:
     if (receivers.length === 1 && attempts.some((a) => a.outcome === 'ALLOWED')) ledger.recordAnswer(receivers[0]!.endpoint, receivers[0]!.port, flow.protocol);
     opts.onProbed?.(++done, planned.length, p, attempts);
     return { p, attempts, durationMs: Date.now() - started, plain, tls };
-  });
+  }, (p) => p.prediction.verdict === 'deny');
 
   // Liveness controls run after every flow was probed, so answered flows already prove
   // most targets up and only the rest cost a control check.
-  return mapPool(observed, opts.parallel, async ({ p, attempts, durationMs, plain, tls }) => {
+  return mapLanes(observed, ({ p }) => laneOf(p), limits, async ({ p, attempts, durationMs, plain, tls }) => {
     const { resolved, prediction } = p;
     const flow = resolved.flow;
     const receivers = receiversOf(resolved);

@@ -17,12 +17,15 @@ import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenanc
 import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 import { policyRecords } from '../suite/policy-records.ts';
+import { chooseSchedule } from './schedule.ts';
+import { agentCapable } from '../probes/index.ts';
 import { confirmRulesOnWire } from './wire-rules.ts';
 import { tlsContext } from './tls-checks.ts';
 
 export interface RunSettings {
-  timeoutMs: number;
-  parallel: number;
+  /** --timeout and --parallel; absent: the provider's defaults (schedule.ts chooseSchedule). */
+  timeoutMs?: number;
+  parallel?: number;
   retry: RetryPlan;
   reportsDir: string;
   signKeyPath?: string;
@@ -61,6 +64,10 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   let flows: FlowResult[];
   let fingerprint: Fingerprint;
   let graph: Promise<ReportGraph> | undefined;
+  // The pools and timeouts: what was asked, else what fits the provider and this machine.
+  const schedule = chooseSchedule(provider, settings);
+  const agentKinds = [...new Set(suite.flows.map((f) => f.probe))].filter((k) => agentCapable(k)).sort();
+  const agent = schedule.agent && agentKinds.length > 0 ? schedule.agent : undefined;
   try {
     const state = await provider.up(suite, execNeeds(suite));
     const { policies, admin, planned } = prepare(suite, state);
@@ -69,7 +76,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     await provider.apply(policies, admin);
     const progress = createProgress(suite.name, process.stderr, settings.quiet);
     try {
-      flows = await probeFlows(provider, planned, { timeoutMs: settings.timeoutMs, parallel: settings.parallel, retry: settings.retry, onProbed: progress.onProbed, tls: tlsContext(provider, suite) });
+      flows = await probeFlows(provider, planned, { timeoutMs: schedule.timeoutMs, parallel: schedule.parallel, agent: agent ?? false, retry: settings.retry, onProbed: progress.onProbed, tls: tlsContext(provider, suite) });
     } finally {
       progress.finish();
     }
@@ -106,10 +113,11 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
       ...(ciJob() ? { ci: ciJob() } : {}),
       toolVersion: settings.toolVersion,
       method: {
-        timeoutMs: settings.timeoutMs,
+        timeoutMs: schedule.timeoutMs,
         allowRetries: settings.retry.allowRetries,
         denyAttempts: settings.retry.denyAttempts,
-        parallel: settings.parallel,
+        parallel: schedule.parallel,
+        ...(agent ? { probeAgent: { kinds: agentKinds, timeoutMs: agent.timeoutMs, parallel: agent.parallel } } : {}),
         probeKinds: [...new Set(suite.flows.map((f) => f.probe))].sort() as ProbeKind[],
       },
       fingerprint,

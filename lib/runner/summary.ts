@@ -7,6 +7,7 @@ import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFir
 import { terminalLine as one, terminalStream } from '../report/output.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
+import { scheduleText } from './schedule.ts';
 
 const HEADLINE = { pass: 'ALL FLOWS AS DECLARED', fail: 'VIOLATIONS FOUND', error: 'INCONCLUSIVE' } as const;
 const TABLE_WORD = { pass: 'as declared', fail: 'violations', error: 'inconclusive' } as const;
@@ -30,6 +31,8 @@ export function printRunSummary(r: SuiteRun, stream: NodeJS.WritableStream): voi
   const verdict = HEADLINE[overallVerdict(run)];
   out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
   out.write(`  evidence class: ${evidenceClassShort(run)}. ${evidenceStatement(run)}\n`);
+  const method = run.meta?.method;
+  if (method) out.write(`  probing: ${scheduleText({ timeoutMs: method.timeoutMs, parallel: method.parallel, ...(method.probeAgent ? { agent: method.probeAgent } : {}) })}\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
   // Leaks first (a declared deny answered: the security finding), then blocked allows, then the inconclusive.
   for (const kind of ['leak', 'cleartext', 'blocked'] as const) {
