@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { podServerName, serviceServerName } from '../../lib/plan/tls-names.ts';
-import { loopbackPortRange, loopbackPorts, workloadLaunches, type ServerContext } from '../../lib/providers/netns/pod-servers.ts';
+import { loopbackPortRange, loopbackPorts, workloadLaunches, workloadServers, type ServerContext } from '../../lib/providers/netns/pod-servers.ts';
+import { appServerLaunch, describeListeners } from '../../lib/providers/netns/servers/appserver.ts';
 import { certificateRequests, tlsNeeds } from '../../lib/providers/netns/tls-plan.ts';
 import { needsRunCa, portTls } from '../../lib/providers/tls/port-tls.ts';
 import { opensslTime, subjectAltName, validity, wrongName } from '../../lib/providers/tls/run-pki.ts';
@@ -113,15 +114,23 @@ describe('netns TLS: the pieces (no root)', () => {
   });
 
   it('the app server gets each TLS listener\'s certificate, and whether it answers plaintext too', async () => {
-    const [app] = await launches([tcp(8443, 'https'), tcp(8080, 'http', { tls: true, tlsOnly: false }), tcp(7000, 'echo', { tls: true }), tcp(9000, 'echo'), { port: 9000, protocol: 'UDP', app: 'echo' }]);
-    const config = JSON.parse(readFileSync(join(workDir, 'app-3.json'), 'utf8')) as { listeners: unknown[] };
-    expect(config.listeners).to.deep.equal([
+    const serve = [tcp(8443, 'https'), tcp(8080, 'http', { tls: true, tlsOnly: false }), tcp(7000, 'echo', { tls: true }), tcp(9000, 'echo'), { port: 9000, protocol: 'UDP' as const, app: 'echo' as const }];
+    const servers = workloadServers({ key: 'sec/x', id: '3', serve }, context());
+    expect(servers.launches).to.have.length(0);
+    const listeners = await servers.appListeners();
+    expect(listeners).to.deep.equal([
       { port: 8443, protocol: 'TCP', app: 'https', tls: { cert: '/c/3-8443.crt', key: '/c/3-8443.key', plaintext: false } },
       { port: 8080, protocol: 'TCP', app: 'http', tls: { cert: '/c/3-8080.crt', key: '/c/3-8080.key', plaintext: true } },
       { port: 7000, protocol: 'TCP', app: 'echo', tls: { cert: '/c/3-7000.crt', key: '/c/3-7000.key', plaintext: false } },
       { port: 9000, protocol: 'TCP', app: 'echo' },
       { port: 9000, protocol: 'UDP', app: 'echo' },
     ]);
-    expect(app!.what).to.equal('app server (https 8443/TCP (TLS), http 8080/TCP (TLS and plaintext), echo 7000/TCP (TLS), echo 9000/TCP, echo 9000/UDP)');
+    expect(describeListeners(listeners)).to.equal('https 8443/TCP (TLS), http 8080/TCP (TLS and plaintext), echo 7000/TCP (TLS), echo 9000/TCP, echo 9000/UDP');
+    // One app server for every workload: its config labels each listener with its workload, in socket order.
+    const launch = appServerLaunch(workDir, [{ key: 'sec/x', netns: 'fpabc123-p3', listeners }], 'fpabc123-node');
+    const config = JSON.parse(readFileSync(join(workDir, 'appserver.json'), 'utf8')) as { listeners: Array<{ label: string; port: number }> };
+    expect(config.listeners.map((l) => `${l.label} ${l.port}`)).to.deep.equal(['sec/x 8443', 'sec/x 8080', 'sec/x 7000', 'sec/x 9000', 'sec/x 9000']);
+    expect(readFileSync(join(workDir, 'appserver.sockets'), 'utf8')).to.equal('ns fpabc123-p3 sec/x\ntcp4 8443\ntcp4 8080\ntcp4 7000\ntcp4 9000\nudp4 9000\nexec-in fpabc123-node\n');
+    expect(launch.what).to.equal('app server (5 ports of 1 workload)');
   });
 });

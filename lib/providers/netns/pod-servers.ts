@@ -1,14 +1,15 @@
-// Which servers a pod's `serve` entries need, grouped the way they run: one app server
-// process for every echo/HTTP/HTTPS port, one server per port as each app says (lib/apps:
-// postgres, redis, dnsmasq per port; sipp per port and transport), one socat per SCTP port.
-// A TLS port's server gets the port's certificate and the TLS helpers (tls-plan.ts says
-// which ports; servers/tls-front.ts the sniffer and terminator). Then starts them all in
-// parallel and waits for each.
+// Which servers a pod's `serve` entries need, grouped the way they run: its echo/HTTP/HTTPS
+// ports go to an app server (servers/appserver.ts: one process for up to 32 workloads, its
+// sockets in each workload's namespace), every other port to a server of its
+// own as each app says (lib/apps: postgres, redis, dnsmasq per port; sipp per port and
+// transport), one socat per SCTP port. A TLS port's server gets the port's certificate and
+// the TLS helpers (tls-plan.ts says which ports; servers/tls-front.ts the sniffer and
+// terminator). Then starts them all in parallel and waits for each.
 import { apps, type AppName, type NetnsRunContext, type NetnsServeContext, type NetnsServing, type NetnsTls, type ServerTlsFiles, type ServiceAddress } from '../../apps/index.ts';
 import { InfrastructureError } from '../../errors.ts';
 import type { ServePort } from '../../types.ts';
 import { runStep } from './run-step.ts';
-import { appServerLaunch, type AppListener } from './servers/appserver.ts';
+import { appServerLaunch, describeListeners, type AppListener, type AppServerGroup } from './servers/appserver.ts';
 import { launchServer, type RunningServer, type ServerLaunch } from './servers/launch.ts';
 import { sctpEchoLaunch } from './servers/sctp-echo.ts';
 import { snifferLaunch, terminatorLaunch } from './servers/tls-front.ts';
@@ -30,6 +31,8 @@ export interface ServerContext {
   ipv6?: boolean;
   /** Every port the suite serves or probes (sipp's own sockets stay off them). */
   suitePorts?: ReadonlySet<number>;
+  /** Aborted when teardown starts: no server starts after that. */
+  signal?: AbortSignal;
 }
 
 /** Every port a suite serves (pods, externals), exposes (Services) or probes (flows): no server's extra socket may take one. */
@@ -81,8 +84,20 @@ async function tlsFiles(w: Workload, s: ServePort, ctx: ServerContext): Promise<
   return ctx.certificate(w.id, s.port);
 }
 
-/** Builds (lazily: postgres needs its data dir copied first) the launches for one workload; each is one server and what stands in front of it. */
+/** What serves one workload: its app server listeners, and its other servers' launches. */
+export interface WorkloadServers {
+  /** The ports the run's app server answers for it (TLS files resolved when called); empty when none. */
+  appListeners: () => Promise<AppListener[]>;
+  /** Built lazily (postgres needs its data dir copied first); each is one server and what stands in front of it. */
+  launches: Array<() => Promise<ServerLaunch[]>>;
+}
+
+/** The launches of one workload's servers other than the app server. */
 export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => Promise<ServerLaunch[]>> {
+  return workloadServers(w, ctx).launches;
+}
+
+export function workloadServers(w: Workload, ctx: ServerContext): WorkloadServers {
   const { key, id: index } = w;
   const out: Array<() => Promise<ServerLaunch[]>> = [];
   const listeners: AppListener[] = [];
@@ -138,27 +153,64 @@ export function workloadLaunches(w: Workload, ctx: ServerContext): Array<() => P
       return Array.isArray(launched) ? launched : [launched];
     });
   }
-  if (listeners.length > 0) {
-    out.unshift(async () => {
-      for (const t of tlsListeners) {
-        const files = await tlsFiles(w, t.s, ctx);
-        t.listener.tls = { cert: files.cert, key: files.key, plaintext: !t.only };
-      }
-      return [appServerLaunch(ctx.workDir, String(index), key, listeners, ctx.ipv6)];
-    });
-  }
-  return out;
+  const appListeners = async (): Promise<AppListener[]> => {
+    for (const t of tlsListeners) {
+      const files = await tlsFiles(w, t.s, ctx);
+      t.listener.tls = { cert: files.cert, key: files.key, plaintext: !t.only };
+    }
+    return listeners;
+  };
+  return { appListeners, launches: out };
 }
 
-export async function startWorkloadServers(w: Workload, netns: string, ctx: ServerContext): Promise<RunningServer[]> {
-  const key = w.key;
-  const launches = workloadLaunches(w, ctx);
-  // allSettled: every start has finished (or failed) before a failure triggers teardown,
-  // so no server can appear in a namespace after teardown scanned it.
+/** A workload to serve and the namespace it lives in. */
+export interface ServedWorkload extends Workload {
+  netns: string;
+}
+
+/**
+ * Starts every server of every workload, in parallel: the app servers (in `nodeNs`, their
+ * sockets in each workload's namespace) and each workload's other servers. allSettled:
+ * every start has finished (or failed) before a failure triggers teardown, so no server can
+ * appear in a namespace after teardown scanned it.
+ */
+export async function startServers(workloads: readonly ServedWorkload[], nodeNs: string, ctx: ServerContext): Promise<RunningServer[]> {
+  const serving = workloads.map((w) => ({ w, servers: workloadServers(w, ctx) }));
+  const app = (async (): Promise<RunningServer[]> => {
+    const groups: AppServerGroup[] = (await Promise.all(serving.map(async ({ w, servers }) => ({ key: w.key, netns: w.netns, listeners: await servers.appListeners() })))).filter((g) => g.listeners.length > 0);
+    const shards = Array.from({ length: Math.ceil(groups.length / workloadsPerAppServer) }, (_, i) => groups.slice(i * workloadsPerAppServer, (i + 1) * workloadsPerAppServer));
+    return firstFailure(await Promise.allSettled(shards.map((shard, i) => startAppServer(shard, i, nodeNs, ctx)))).flat();
+  })();
+  const others = serving.map(({ w, servers }) => startLaunches(w, servers.launches, ctx));
+  return firstFailure(await Promise.allSettled([app, ...others])).flat();
+}
+
+/**
+ * Workloads one app server process serves: a few processes share a large world's load across
+ * the cores (and a crash takes fewer pods with it) at ~45 MB each; a small world has one.
+ */
+export const workloadsPerAppServer = 32;
+
+/** The app server for `groups`; its RunningServer appears once per workload it serves. A socket it could not make names its workload. */
+async function startAppServer(groups: AppServerGroup[], shard: number, nodeNs: string, ctx: ServerContext): Promise<RunningServer[]> {
+  if (groups.length === 0) return [];
+  const launch = appServerLaunch(ctx.workDir, groups, nodeNs, ctx.ipv6, `appserver-${shard}`);
+  let server: RunningServer;
+  try {
+    server = await launchServer(`(${groups.length} workloads)`, nodeNs, join(ctx.workDir, 'logs', `appserver-${shard}.log`), launch, ctx.signal);
+  } catch (err) {
+    if (!(err instanceof InfrastructureError)) throw err;
+    const g = groups.find((x) => err.detail.includes(` in ${x.key.replace(/\s+/g, '_')}:`) || err.detail.includes(`\n${x.key}: `));
+    throw new InfrastructureError(g ? `start app server (${describeListeners(g.listeners)}) in pod ${g.key}` : `start ${launch.what} in the node namespace ${nodeNs}`, err.detail, err.hint, { cause: err });
+  }
+  return groups.map((g) => ({ ...server, what: `app server (${describeListeners(g.listeners)})`, pod: g.key, netns: g.netns }));
+}
+
+async function startLaunches(w: ServedWorkload, launches: Array<() => Promise<ServerLaunch[]>>, ctx: ServerContext): Promise<RunningServer[]> {
   const results = await Promise.allSettled(
     launches.map(async (make, i) => {
       const launched = await make();
-      const started = await Promise.allSettled(launched.map((l, j) => launchServer(key, netns, join(ctx.workDir, 'logs', `${netns}-${i}${j > 0 ? `.${j}` : ''}.log`), l)));
+      const started = await Promise.allSettled(launched.map((l, j) => launchServer(w.key, w.netns, join(ctx.workDir, 'logs', `${w.netns}-${i}${j > 0 ? `.${j}` : ''}.log`), l, ctx.signal)));
       return firstFailure(started);
     }),
   );

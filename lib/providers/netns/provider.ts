@@ -2,12 +2,13 @@
 // namespaces, a bridge, real servers, Service DNAT and NetworkPolicy as nftables.
 // Every object carries the run's prefix and is recorded before it is created; down()
 // (also run on SIGINT/SIGTERM through lib/lifecycle) removes exactly that.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
 import { registerTeardown } from '../../lifecycle.ts';
+import { mapPool } from '../../pool.ts';
 import { materialize } from '../../policy/materialize.ts';
 import { worldFromSuite } from '../../plan/world.ts';
 import type { AgentRequest, AgentResult, ClusterState, ExecRequest, ExecResult, Provider } from '../../provider.ts';
@@ -21,20 +22,21 @@ import { readRuleCounters } from './counters.ts';
 import { execInNetns } from './exec.ts';
 import { newRunPrefix, runNames } from './names.ts';
 import { policyScript, scriptComments } from './nft-policy.ts';
-import { appHelpers, appsServed, firstFailure, startWorkloadServers, suitePorts, type ServerContext } from './pod-servers.ts';
+import { appHelpers, appsServed, firstFailure, startServers, suitePorts, type ServerContext } from './pod-servers.ts';
 import { execInsideNetns, loopbackOf } from './control.ts';
-import { runInNetns, runStep } from './run-step.ts';
+import { PhaseClock, type PhaseReport } from './phases.ts';
+import { runInNetns } from './run-step.ts';
 import { kernelSctpSupport, sctpFlows, sctpRefusal, servesSctp } from './sctp.ts';
 import { apps, type AppName, type NetnsServing, type ServiceAddress } from '../../apps/index.ts';
 import type { RunningServer } from './servers/launch.ts';
 import { needsRunCa } from '../tls/port-tls.ts';
 import { createRunPki } from '../tls/run-pki.ts';
 import { certificateId, certificateRequests, tlsNeeds } from './tls-plan.ts';
-import { natScript, planServiceDnat } from './services.ts';
 import { workDirOf, writeRecord, type RunRecord } from './state-file.ts';
 import { teardownRecord } from './teardown.ts';
 import { aptHint, findTool, isRootUser, tools } from './tools.ts';
-import { externalResolvConf, nodeScript, planTopology, podResolvConf, workloadScript, type TopologyPlan } from './topology-plan.ts';
+import { buildTopology, setupConcurrency } from './topology.ts';
+import { planTopology, type TopologyPlan } from './topology-plan.ts';
 
 export interface NetnsOptions {
   /** Run prefix (fp + 6 hex); random by default. */
@@ -89,9 +91,15 @@ export class NetnsProvider implements Provider {
   /** Comment -> rule label of the scripts the last apply() loaded (ruleCounters reports by label). */
   private commentLabels = new Map<string, string>();
   private teardownNow?: () => Promise<void>;
+  /** Aborted when teardown starts: nothing new is spawned, the topology helper is killed. */
+  private readonly tearingDown = new AbortController();
+  /** Bring-up work that may still be running when teardown starts; teardown waits for it before removing anything. */
+  private readonly inFlight: Array<Promise<unknown>> = [];
   private readonly warn: (m: string) => void;
   /** The run CA's certificate, once up() made one. */
   private caFile?: string;
+  /** Where the last up() and down() spent their time (phases, processes spawned): for `npm run bench`. */
+  readonly timings: { up?: PhaseReport; down?: PhaseReport } = {};
 
   constructor(opts: NetnsOptions = {}) {
     this.prefix = opts.prefix ?? newRunPrefix();
@@ -131,7 +139,8 @@ export class NetnsProvider implements Provider {
 
   async up(suite: Suite): Promise<ClusterState> {
     if (this.record) throw new Error('netns provider: up() called twice');
-    const sctp = await this.preflight(suite);
+    const clock = new PhaseClock();
+    const sctp = await clock.time('preflight', () => this.preflight(suite));
     const state = planAddresses(suite);
     const names = runNames(this.prefix);
     const plan = planTopology(names, suite, state);
@@ -153,11 +162,11 @@ export class NetnsProvider implements Provider {
     this.plan = plan;
     try {
       mkdirSync(join(workDir, 'logs'), { recursive: true, mode: 0o755 });
-      const served = [...appsServed([...suite.pods, ...suite.externals])];
+      const appsInUse = [...appsServed([...suite.pods, ...suite.externals])];
       // The slow one-off preparations (an app's template data directory, the HTTPS
       // certificate) run while the topology is being built.
       const prepared = new Map<AppName, Promise<string>>();
-      for (const app of served) {
+      for (const app of appsInUse) {
         const netns: NetnsServing = apps[app].netns;
         if ('prepare' in netns && netns.prepare) prepared.set(app, netns.prepare({ workDir, ...appHelpers }));
       }
@@ -165,7 +174,9 @@ export class NetnsProvider implements Provider {
       const pki = needsRunCa(suite) ? createRunPki(workDir, this.prefix) : undefined;
       const certificates = new Map(pki ? certificateRequests(suite, state).map((r) => [r.id, pki.then((p) => p.issue(r))] as const) : []);
       for (const p of [...prepared.values(), pki, ...certificates.values()]) p?.catch(() => undefined);
-      const prep = await Promise.allSettled<unknown>([this.buildTopology(plan, suite, state), ...prepared.values(), pki, ...certificates.values()]);
+      const topology = buildTopology(plan, suite, state, workDir, clock, this.tearingDown.signal);
+      this.inFlight.push(topology, ...prepared.values(), ...(pki ? [pki] : []), ...certificates.values());
+      const prep = await Promise.allSettled<unknown>([topology, ...prepared.values(), pki, ...certificates.values()]);
       firstFailure(prep);
       this.caFile = (await pki)?.caFile;
       const ctx: ServerContext = {
@@ -177,12 +188,14 @@ export class NetnsProvider implements Provider {
         warn: this.warn,
         sctp,
         suitePorts: suitePorts(suite),
+        signal: this.tearingDown.signal,
       };
-      const started = await Promise.allSettled([
-        ...suite.pods.map((pod, i) => startWorkloadServers({ key: plan.pods[i].key, id: String(i), serve: pod.serve }, plan.pods[i].netns, ctx)),
-        ...suite.externals.map((ext, i) => startWorkloadServers({ key: plan.externals[i].key, id: `e${i}`, serve: ext.serve }, plan.externals[i].netns, ctx)),
-      ]);
-      this.servers = firstFailure(started).flat();
+      const served = [
+        ...suite.pods.map((pod, i) => ({ key: plan.pods[i].key, id: String(i), serve: pod.serve, netns: plan.pods[i].netns })),
+        ...suite.externals.map((ext, i) => ({ key: plan.externals[i].key, id: `e${i}`, serve: ext.serve, netns: plan.externals[i].netns })),
+      ];
+      this.servers = await clock.time('servers (start and wait until they listen)', () => startServers(served, names.nodeNs, ctx));
+      this.timings.up = { ms: clock.elapsedMs(), spawns: clock.spawns(), phases: clock.phases };
       // The probe agents of the tcp/udp flows' ends start now, while the policies are applied.
       const byKey = new Map([...plan.pods, ...plan.externals].map((w) => [w.key, w.netns]));
       this.agents.prestart(agentWorkloads(suite.flows).flatMap((k) => byKey.get(k) ?? []));
@@ -191,30 +204,6 @@ export class NetnsProvider implements Provider {
       await this.down();
       throw err;
     }
-  }
-
-  private async buildTopology(plan: TopologyPlan, suite: Suite, state: ClusterState): Promise<void> {
-    const { names } = plan;
-    const all = [names.nodeNs, ...plan.pods.map((p) => p.netns), ...plan.externals.map((e) => e.netns)];
-    await runStep('create network namespaces', 'ip', ['-batch', '-'], { input: all.map((ns) => `netns add ${ns}`).join('\n') });
-    await runInNetns('build the node namespace (bridge, veths, routes)', names.nodeNs, ['sh', '-e', '-c', nodeScript(plan)]);
-    const nat = natScript(planServiceDnat(suite, state));
-    await Promise.all([
-      ...plan.pods.map(async (w, i) => {
-        const pod = suite.pods[i];
-        mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
-        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, podResolvConf(pod.namespace, state.dnsIP, state.secondary?.dnsIP));
-        await runInNetns(`configure pod ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
-        await runInNetns(`program Service DNAT in pod ${w.key}`, w.netns, ['nft', '-f', '-'], { input: nat, hint: aptHint('nft') });
-      }),
-      ...plan.externals.map(async (w) => {
-        mkdirSync(`/etc/netns/${w.netns}`, { recursive: true });
-        writeFileSync(`/etc/netns/${w.netns}/resolv.conf`, externalResolvConf());
-        await runInNetns(`configure external ${w.key} network`, w.netns, ['sh', '-e', '-c', workloadScript(plan, w)]);
-        // Externals reach ClusterIPs too (a node's kube-proxy translates for any source).
-        await runInNetns(`program Service DNAT in external ${w.key}`, w.netns, ['nft', '-f', '-'], { input: nat, hint: aptHint('nft') });
-      }),
-    ]);
   }
 
   /** The namespace a workload lives in, from its ref ("ns/pod", "ext:name") or fields. */
@@ -238,15 +227,18 @@ export class NetnsProvider implements Provider {
     const adminPolicies = admin.map((a) => a.policy);
     const byKey = new Map(this.plan.pods.map((p) => [p.key, p.netns]));
     const comments = new Map<string, string>();
-    await Promise.all(
-      world.pods.map(async (pod) => {
+    // One `nft -f` per pod, a bounded number at once.
+    await mapPool(
+      world.pods,
+      setupConcurrency,
+      async (pod) => {
         const ns = byKey.get(`${pod.namespace}/${pod.name}`);
         if (!ns) return;
         const enforcement = materialize(policies, world, pod, adminPolicies);
         scriptComments(enforcement, comments);
         const what = adminPolicies.length ? 'NetworkPolicies and admin policies' : 'NetworkPolicies';
         await runInNetns(`apply ${what} to pod ${pod.namespace}/${pod.name}`, ns, ['nft', '-f', '-'], { input: policyScript(enforcement), hint: aptHint('nft') });
-      }),
+      },
     );
     this.commentLabels = comments;
   }
@@ -334,9 +326,15 @@ export class NetnsProvider implements Provider {
   private async destroy(): Promise<void> {
     const rec = this.record;
     if (!rec) return;
+    const clock = new PhaseClock();
+    // Nothing new starts; what bring-up still runs (a signal can come at any point) ends or is
+    // killed before anything is removed, so nothing can appear after teardown looked.
+    this.tearingDown.abort();
+    await clock.time('wait for bring-up work in flight', () => Promise.allSettled(this.inFlight));
     // The agents first (EOF, then SIGKILL): none starts again; teardownRecord ends anything left in the namespaces.
     await this.agents.stop();
-    await teardownRecord(rec);
+    await teardownRecord(rec, undefined, undefined, clock);
+    this.timings.down = { ms: clock.elapsedMs(), spawns: clock.spawns(), phases: clock.phases };
     this.servers = [];
     this.caFile = undefined;
   }

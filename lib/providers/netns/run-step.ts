@@ -2,6 +2,7 @@
 // names the step, the command and the tail of what it printed (exit 3 at the CLI).
 import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
+import { countSpawn } from './phases.ts';
 import { aptHint, findTool } from './tools.ts';
 
 export interface StepOptions {
@@ -19,6 +20,7 @@ export function tail(text: string, lines = 12): string {
 export async function runStep(step: string, file: string, args: string[], opts: StepOptions = {}): Promise<string> {
   const path = findTool(file);
   if (!path) throw new InfrastructureError(step, `${file} is not installed`, aptHint(file));
+  countSpawn();
   const res = await execa(path, args, {
     input: opts.input,
     reject: false,

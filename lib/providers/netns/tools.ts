@@ -19,6 +19,8 @@ const coreTools: Record<string, ToolInfo> = {
   ip: { apt: 'iproute2', role: 'core', version: { args: ['-V'], pattern: /iproute2-([0-9.]+)/ } },
   nft: { apt: 'nftables', role: 'core', version: { args: ['--version'], pattern: /nftables v(\S+)/ } },
   setpriv: { apt: 'util-linux', role: 'core' },
+  // The namespace helper (assets/ns-helper.pl): sysctls of every namespace, the app server's sockets.
+  perl: { apt: 'perl-base', role: 'core' },
 };
 
 export const tools: Record<string, ToolInfo> = {

@@ -1,5 +1,7 @@
 // Which ports a network namespace listens on, read from /proc/<pid>/net/{tcp,udp} of a
 // process inside it: no `ss` spawn per poll, so waiting for a server costs microseconds.
+// The port is looked up in the namespace's table first; the process's own descriptors are
+// read only once it is there.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Protocol } from '../../../types.ts';
 
@@ -23,23 +25,22 @@ export function socketInodes(pid: number): Set<number> {
   return out;
 }
 
-/** Ports with a (listening) socket in the namespace; with `owned`, only sockets of that set. */
-function localPorts(file: string, tcpListenOnly: boolean, owned?: Set<number>): Set<number> {
-  const out = new Set<number>();
+/** Inodes of the sockets on `port` in a /proc/<pid>/net table (TCP: listening ones only). */
+function socketsOnPort(file: string, port: number, tcpListenOnly: boolean): number[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return out;
+    return [];
   }
+  const out: number[] = [];
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   for (const line of text.split('\n').slice(1)) {
     const cols = line.trim().split(/\s+/);
-    if (cols.length < 4) continue;
-    const port = parseInt(cols[1].split(':')[1] ?? '', 16);
+    if (cols.length < 10 || !cols[1].endsWith(hexPort)) continue;
     // TCP state 0A is LISTEN; a bound UDP socket shows 07.
     if (tcpListenOnly && cols[3] !== '0A') continue;
-    if (owned && !owned.has(Number(cols[9]))) continue;
-    if (Number.isFinite(port)) out.add(port);
+    out.push(Number(cols[9]));
   }
   return out;
 }
@@ -56,19 +57,22 @@ export function netnsOfPid(pid: number): number | undefined {
 
 /**
  * Whether the process `pid` itself listens on the port: another server in the same pod
- * holding the port must not make a server that failed to bind look up.
+ * holding the port must not make a server that failed to bind look up. The namespace's
+ * table is read first (one small file); the process's descriptors only once the port is there.
  */
 export function isListening(pid: number, port: number, protocol: Protocol): boolean {
+  if (protocol === 'SCTP') {
+    // SCTP endpoints are listed in /proc/net/sctp/eps (only once the sctp module is loaded).
+    try {
+      const text = readFileSync(`/proc/${pid}/net/sctp/eps`, 'utf8');
+      return text.split('\n').slice(1).some((l) => l.trim().split(/\s+/)[5] === String(port));
+    } catch {
+      return false;
+    }
+  }
+  const tables = protocol === 'TCP' ? ['tcp', 'tcp6'] : ['udp', 'udp6'];
+  const found = tables.flatMap((t) => socketsOnPort(`/proc/${pid}/net/${t}`, port, protocol === 'TCP'));
+  if (found.length === 0) return false;
   const owned = socketInodes(pid);
-  if (protocol === 'TCP') {
-    return localPorts(`/proc/${pid}/net/tcp`, true, owned).has(port) || localPorts(`/proc/${pid}/net/tcp6`, true, owned).has(port);
-  }
-  if (protocol === 'UDP') return localPorts(`/proc/${pid}/net/udp`, false, owned).has(port) || localPorts(`/proc/${pid}/net/udp6`, false, owned).has(port);
-  // SCTP endpoints are listed in /proc/net/sctp/eps (only once the sctp module is loaded).
-  try {
-    const text = readFileSync(`/proc/${pid}/net/sctp/eps`, 'utf8');
-    return text.split('\n').slice(1).some((l) => l.trim().split(/\s+/)[5] === String(port));
-  } catch {
-    return false;
-  }
+  return found.some((inode) => owned.has(inode));
 }
