@@ -1,7 +1,7 @@
 // Asserts a run left nothing behind: no namespace, no process in one, no /etc/netns dir,
 // no work dir, no state record carrying its prefix, and no veth or bridge in the host.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { pidsInNamespaces } from '../../lib/providers/netns/processes.ts';
 import { recordPath, workDirOf } from '../../lib/providers/netns/state-file.ts';
@@ -14,16 +14,18 @@ function list(dir: string): string[] {
   }
 }
 
-/** Processes anywhere on the machine whose command line mentions the run's prefix. */
-function processesMentioning(prefix: string): string[] {
+/** Processes anywhere on the machine whose command line mentions `text` (read from /proc, no process per pid). */
+export function processesMentioning(text: string): string[] {
   const out: string[] = [];
   for (const pid of list('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    let cmd: string;
     try {
-      const cmd = execFileSync('cat', [`/proc/${pid}/cmdline`], { encoding: 'utf8' }).replace(/\0/g, ' ');
-      if (cmd.includes(prefix) && Number(pid) !== process.pid) out.push(`${pid}: ${cmd.trim()}`);
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
-      // gone
+      continue; // gone
     }
+    if (cmd.includes(text)) out.push(`${pid}: ${cmd.trim()}`);
   }
   return out;
 }
