@@ -176,6 +176,8 @@ export interface Flow {
   declaredName?: string;
   /** `tls: required | forbidden`; absent = any (reachability only). */
   tls?: Exclude<TlsRequirement, 'any'>;
+  /** The step the flow belongs to (spec.steps); its name is then "<step>: <flow>". Absent: a suite without steps. */
+  step?: string;
   source: SourceLocation;
 }
 
@@ -264,7 +266,22 @@ export interface Suite {
   policies: LoadedPolicy[];
   /** Cluster-scoped admin policies (ANP, BANP, CNP), in input order; absent = none. */
   adminPolicies?: LoadedAdminPolicy[];
+  /**
+   * Every flow; with steps, every step's flows in step order, each carrying its step. Predict
+   * a step's flows under its policies only: lib/suite/steps.ts stepViews().
+   */
   flows: Flow[];
+  /** spec.steps: policy steps on one topology, in order (absent: none). `policies` above is then the base, in force in every step. */
+  steps?: SuiteStep[];
+}
+
+/** One policy step as loaded: its own policies (the suite's base ones are in force beside them). */
+export interface SuiteStep {
+  name: string;
+  policies: LoadedPolicy[];
+  /** The step's own admin policies, in input order; absent = none. */
+  adminPolicies?: LoadedAdminPolicy[];
+  source: SourceLocation;
 }
 
 // ---- Prediction (lib/policy) ----
@@ -368,6 +385,8 @@ export interface ResolvedEndpoint {
 /** The evidence for one flow: declared, predicted, observed, and the verdict. */
 export interface FlowResult {
   name: string;
+  /** The policy step the flow was probed in ("<step>: <flow>" is its name); absent: a suite without steps. */
+  step?: string;
   from: string;
   to: string;
   /** Resolved source and destination (IPs, labels), for the auditor's "every tested path". */
@@ -444,6 +463,20 @@ export interface RunResult {
   evidenceClass?: EvidenceClass;
   /** Everything an auditor needs beside the flows: scope, method, environment. */
   meta?: RunMeta;
+  /** A suite with policy steps: each step in order, with the policies in force during it; absent otherwise. */
+  steps?: StepRecord[];
+}
+
+/** One policy step of a run (results.json `steps`). */
+export interface StepRecord {
+  name: string;
+  /** The policies in force during the step: the suite's base ones and the step's own. */
+  policies: PolicyRecord[];
+  /** From the start of its policy change to the end of its last probe. */
+  startedAt: string;
+  finishedAt: string;
+  /** The verdicts of the step's flows. */
+  summary: RunSummary;
 }
 
 export interface RunMeta {

@@ -65,6 +65,7 @@ export function planRecord({ resolved, prediction }: PlannedPrediction): FlowRes
   const agrees = prediction.verdict === flow.expect;
   return {
     name: flow.name,
+    ...(flow.step !== undefined ? { step: flow.step } : {}),
     from: flow.fromText,
     to: flow.toText,
     source: resolved.source,

@@ -7,6 +7,7 @@ import { compilePolicies } from '../policy/compile.ts';
 import type { PolicyWorld } from '../policy/world.ts';
 import type { ClusterState } from '../provider.ts';
 import { planAddresses } from '../suite/addresses.ts';
+import { stepViews } from '../suite/steps.ts';
 import type { NetworkPolicy, Suite } from '../types.ts';
 import { predictResolvedFlow, type PlannedPrediction } from './flows.ts';
 import { adminPoliciesInForce, policiesInForce } from './policies.ts';
@@ -24,7 +25,9 @@ export interface Prepared {
   planned: PlannedPrediction[];
 }
 
+/** One policy set: a suite with policy steps is prepared a step at a time (planSteps, lib/suite/steps.ts stepViews). */
 export function prepare(suite: Suite, state: ClusterState): Prepared {
+  if (suite.steps) throw new Error(`prepare() takes one policy set, and suite ${suite.name} has policy steps: prepare each of stepViews(suite)`);
   const policies = policiesInForce(suite, state);
   const admin = adminPoliciesInForce(suite, state);
   const adminPolicies = admin.map((a) => a.policy);
@@ -42,8 +45,19 @@ export interface SuitePlan extends Prepared {
   state: ClusterState;
 }
 
-/** prepare() on the planner's addresses (lib/suite/addresses.ts): no cluster. */
-export function planSuite(suite: Suite): SuitePlan {
-  const state = planAddresses(suite);
+/** prepare() on the planner's addresses (lib/suite/addresses.ts): no cluster. A suite with policy steps: planSteps. */
+export function planSuite(suite: Suite, state: ClusterState = planAddresses(suite)): SuitePlan {
   return { suite, state, ...prepare(suite, state) };
+}
+
+/** A policy step's plan: the step's view of the suite (its policies in force, its flows) and its name. */
+export interface StepPlan extends SuitePlan {
+  /** Absent for a suite without steps. */
+  step?: string;
+}
+
+/** Every step planned on the planner's addresses (the world is the same in every step); a suite without steps is one. */
+export function planSteps(suite: Suite): StepPlan[] {
+  const state = planAddresses(suite);
+  return stepViews(suite).map((v) => ({ ...planSuite(v.suite, state), ...(v.name !== undefined ? { step: v.name } : {}) }));
 }

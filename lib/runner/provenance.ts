@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { InputError } from '../errors.ts';
 import { readConfinedFile, readInputFile, suiteRoot } from '../input-file.ts';
 import type { CapturedIntent, CiJob, Intent, LoadedPolicy, SourceRevision, Suite } from '../types.ts';
+import { everyPolicy } from '../suite/steps.ts';
 
 export interface Operator {
   name: string;
@@ -121,7 +122,8 @@ export async function captureIntent(suite: Suite): Promise<CapturedIntent> {
 
   // Both scopes: a policy file may hold NetworkPolicies and admin policies side by side.
   const byFile = new Map<string, Array<Pick<LoadedPolicy, 'source' | 'text' | 'fileSha256'>>>();
-  for (const p of [...suite.policies, ...(suite.adminPolicies ?? [])]) {
+  const every = everyPolicy(suite); // the base and every step's
+  for (const p of [...every.policies, ...every.admin]) {
     if (resolve(p.source.file) === resolve(suite.file)) continue; // inline in the suite
     byFile.set(p.source.file, [...(byFile.get(p.source.file) ?? []), p]);
   }

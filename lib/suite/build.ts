@@ -5,7 +5,7 @@ import { InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import type { ByteBudget } from '../input-file.ts';
 import { limits, limitValue, overLimit } from '../limits.ts';
-import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, Protocol, ServiceSpec, Suite } from '../types.ts';
+import type { EndpointRef, ExternalSpec, Flow, IPFamily, NamespaceSpec, PodSpec, Protocol, ServiceSpec, Suite, SuiteStep } from '../types.ts';
 import { canonicalIP, cidr4Contains, cidrsOverlap, parseCidr, parseCidr4, parseIP, parseIPv4 } from '../ip.ts';
 import { externalFamilies, familyFlowName, familyOfIP, unusableAddress } from './families.ts';
 import { dnsNamespace, dnsPodName, dnsServiceName, implicitDnsNamespace, implicitDnsPod, implicitDnsService } from './dns.ts';
@@ -20,6 +20,7 @@ import { findExternal, findPod, findService, lookupTarget } from './targets.ts';
 import type { Workload } from './targets.ts';
 import type { YamlSource } from '../yaml-input.ts';
 import { sortProblems } from './problems.ts';
+import { stepFlowName } from './steps.ts';
 
 const metadataName = 'kubernetes.io/metadata.name';
 
@@ -37,11 +38,15 @@ function duplicates<T>(items: T[], key: (t: T) => string, what: string, where: (
  * The flow count is checked before any matrix is expanded (FLOWPROOF_MAX_FLOWS): a 25 KB
  * matrix may stand for millions of flows. The matrix that crosses the limit is named.
  */
-function flowCountProblem(spec: SuiteDocument['spec'], src: YamlSource): InputProblem | undefined {
+function flowCountProblem(groups: FlowGroup[], src: YamlSource): InputProblem | undefined {
   const max = limitValue(limits.flows);
-  let total = spec.flows.length;
-  if (total > max) return { location: src.locate(['spec', 'flows', max]), message: `spec.flows holds ${total} flows, over ${overLimit(limits.flows, max)}` };
-  for (const [i, m] of spec.matrix.entries()) {
+  let total = 0;
+  for (const g of groups) {
+    const before = total;
+    total += g.flows.length;
+    if (total > max) return { location: src.locate([...g.at, 'flows', max - before]), message: `${pathText([...g.at, 'flows'])} holds ${g.flows.length} flows${before ? ` beside ${before} others` : ''}, over ${overLimit(limits.flows, max)}` };
+  }
+  for (const g of groups) for (const [i, m] of g.matrix.entries()) {
     // A source equal to its target is skipped (matrix.ts): count the pairs without enumerating them.
     const targets = new Map<string, number>();
     for (const t of m.to) targets.set(refText(parseRef(t)), (targets.get(refText(parseRef(t))) ?? 0) + 1);
@@ -53,11 +58,49 @@ function flowCountProblem(spec: SuiteDocument['spec'], src: YamlSource): InputPr
     }
     const others = total > 0 ? ` with the ${total} other flow${total === 1 ? '' : 's'} of the suite` : '';
     return {
-      location: src.locate(['spec', 'matrix', i]),
+      location: src.locate([...g.at, 'matrix', i]),
       message: `matrix "${m.name}" expands to ${size} flows (${m.from.length} sources x ${m.to.length} targets x ${m.ports.length} ports${same ? ', a source equal to its target skipped' : ''}), over ${overLimit(limits.flows, max).replace(/ \(/, `${others} (`)}`,
     };
   }
   return undefined;
+}
+
+/** Where flows are declared: spec (flows, matrix), or each step of spec.steps. */
+interface FlowGroup {
+  step?: string;
+  at: PropertyKey[];
+  flows: SuiteDocument['spec']['flows'];
+  matrix: SuiteDocument['spec']['matrix'];
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.map((k, n) => (typeof k === 'number' ? `[${k}]` : n === 0 ? String(k) : `.${String(k)}`)).join('');
+}
+
+function flowGroups(spec: SuiteDocument['spec']): FlowGroup[] {
+  if (!spec.steps) return [{ at: ['spec'], flows: spec.flows, matrix: spec.matrix }];
+  return spec.steps.map((s, j) => ({ step: s.name, at: ['spec', 'steps', j], flows: s.flows, matrix: s.matrix }));
+}
+
+/** With steps, flows live in the steps; step names are unique and every step probes something. */
+function stepProblems(spec: SuiteDocument['spec'], src: YamlSource): InputProblem[] {
+  if (!spec.steps) return [];
+  const out: InputProblem[] = [];
+  for (const key of ['flows', 'matrix'] as const) {
+    if (spec[key].length > 0) {
+      out.push({
+        location: src.locate(['spec', key]),
+        message: `spec.${key} is refused beside spec.steps: with steps every flow belongs to a step (move these into a step's ${key}, e.g. a first step with the policies they are meant for)`,
+      });
+    }
+  }
+  spec.steps.forEach((s, j) => {
+    if (s.flows.length === 0 && s.matrix.length === 0) {
+      out.push({ location: src.locate(['spec', 'steps', j]), message: `step "${s.name}" has no flows: give it flows or matrix (a step is a policy set and what is probed under it)` });
+    }
+  });
+  duplicates(spec.steps, (s) => `"${s.name}"`, 'step name', (_s, j) => src.locate(['spec', 'steps', j, 'name']), out);
+  return out;
 }
 
 export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocument, budget?: ByteBudget): Promise<Suite> {
@@ -232,10 +275,17 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     return families;
   };
 
-  // ---- flows (plain and expanded matrix) ----
-  const tooMany = flowCountProblem(spec, src);
+  // ---- flows (plain and expanded matrix; with steps, each step's) ----
+  problems.push(...stepProblems(spec, src));
+  const groups = flowGroups(spec);
+  const tooMany = flowCountProblem(groups, src);
   if (tooMany) throw new InputError([tooMany]);
-  const drafts: DraftFlow[] = [...spec.flows.map((f, i) => draftFlow(f, i)), ...spec.matrix.flatMap((m, i) => expandMatrix(m, i, src, problems))];
+  const drafts: DraftFlow[] = groups.flatMap((g) =>
+    [
+      ...g.flows.map((f, i) => draftFlow(f, i, [...g.at, 'flows', i])),
+      ...g.matrix.flatMap((m, i) => expandMatrix(m, i, src, problems, [...g.at, 'matrix', i])),
+    ].map((d) => (g.step === undefined ? d : { ...d, step: g.step })),
+  );
   const objects = { pods, services, externals };
   /** Declared pods named like a selector's probe pod (each reported once). */
   const clashes = new Set<PodSpec>();
@@ -323,10 +373,12 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
         bad(d.paths.probe, `tls: ${f.tls} needs a probe that speaks its protocol over TLS and in plaintext (${capable.join(', ')}); this flow's probe is ${probe}`);
       if (problems.length !== before) continue;
     }
-    declared.push({ name: f.name, source: src.locate(d.paths.self) });
+    // A step's flows are named "<step>: <flow>" (unique within the step, so unique in the suite).
+    const name = stepFlowName(d.step, f.name);
+    declared.push({ name, source: src.locate(d.paths.self) });
     for (const family of flowFamilies) {
       flows.push({
-        name: familyFlowName(f.name, family, dualStack),
+        name: familyFlowName(name, family, dualStack),
         from,
         to,
         fromText: refText(from),
@@ -339,8 +391,9 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
         // The author's note; `reason` is its former name, still read (the schema refuses both at once).
         ...((f.justification ?? f.reason) !== undefined ? { justification: f.justification ?? f.reason } : {}),
         family,
-        ...(dualStack ? { declaredName: f.name } : {}),
+        ...(dualStack ? { declaredName: name } : {}),
         ...(f.tls && f.tls !== 'any' ? { tls: f.tls } : {}),
+        ...(d.step !== undefined ? { step: d.step } : {}),
         source: src.locate(d.paths.self),
       });
     }
@@ -349,12 +402,15 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
   // declared names give unique record names).
   duplicates(declared, (f) => `"${f.name}"`, 'flow name', (f) => f.source, problems);
 
-  // ---- policies ----
-  const { policies, admin } = await loadPolicies(
-    spec.policies,
-    { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families, budget },
-    problems,
-  );
+  // ---- policies: the base (spec.policies), then each step's, in force beside the base ----
+  const policyContext = { suiteFile: file, suiteSource: src, userNamespaces, namespaces: nsNames, pods: new Set(pods.map((p) => `${p.namespace}/${p.name}`)), families, budget };
+  const base = await loadPolicies(spec.policies, policyContext, problems);
+  const { policies, admin } = base;
+  const steps: SuiteStep[] = [];
+  for (const [j, step] of (spec.steps ?? []).entries()) {
+    const own = await loadPolicies(step.policies, policyContext, problems, ['spec', 'steps', j, 'policies'], base);
+    steps.push({ name: step.name, policies: own.policies, ...(own.admin.length > 0 ? { adminPolicies: own.admin } : {}), source: at('spec', 'steps', j) });
+  }
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   return {
     file,
@@ -374,5 +430,6 @@ export async function buildSuite(file: string, src: YamlSource, doc: SuiteDocume
     policies,
     ...(admin.length > 0 ? { adminPolicies: admin } : {}),
     flows,
+    ...(spec.steps ? { steps } : {}),
   };
 }

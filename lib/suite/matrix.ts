@@ -9,6 +9,8 @@ import type { Path, YamlSource } from '../yaml-input.ts';
 /** A flow before refs and ports are checked, with the data paths its parts came from. */
 export interface DraftFlow {
   doc: FlowDocument;
+  /** The policy step it belongs to (spec.steps), if any. */
+  step?: string;
   paths: { self: Path; from: Path; to: Path; port: Path; probe: Path; family: Path };
 }
 
@@ -32,9 +34,8 @@ export function parseMatrixPort(entry: PortEntry): MatrixPort | string {
   return { port, protocol: (proto as Protocol | undefined) ?? 'TCP', explicitProtocol: !!proto };
 }
 
-/** Expands one matrix entry; problems (bad ports, exceptions that match nothing) are appended. */
-export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, problems: InputProblem[]): DraftFlow[] {
-  const base: Path = ['spec', 'matrix', index];
+/** Expands one matrix entry (at `base`: spec.matrix[i], or a step's); problems (bad ports, exceptions that match nothing) are appended. */
+export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, problems: InputProblem[], base: Path = ['spec', 'matrix', index]): DraftFlow[] {
   const ports: Array<{ p: MatrixPort; k: number }> = [];
   m.ports.forEach((entry, k) => {
     const p = parseMatrixPort(entry);
@@ -93,8 +94,7 @@ export function expandMatrix(m: MatrixDocument, index: number, src: YamlSource, 
   return out;
 }
 
-/** A plain `flows:` entry as a draft. */
-export function draftFlow(doc: FlowDocument, index: number): DraftFlow {
-  const self: Path = ['spec', 'flows', index];
+/** A plain `flows:` entry (at `self`: spec.flows[i], or a step's) as a draft. */
+export function draftFlow(doc: FlowDocument, index: number, self: Path = ['spec', 'flows', index]): DraftFlow {
   return { doc, paths: { self, from: [...self, 'from'], to: [...self, 'to'], port: [...self, 'port'], probe: [...self, 'probe'], family: [...self, 'family'] } };
 }

@@ -253,16 +253,32 @@ function parseUncachedPolicyText(file: string, text: string, ctx: PolicyContext,
   return out;
 }
 
-/** Loads every policy entry of a schema-valid suite; problems are appended to `problems`. */
+/** The raw value at a data path of the suite (an inline policy as written). */
+function valueAt(data: unknown, path: Path): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), data);
+}
+
+/** "spec.policies[2]", "spec.steps[1].policies[0]": an entry as messages name it. */
+function entryText(path: Path): string {
+  return path.map((k, n) => (typeof k === 'number' ? `[${k}]` : n === 0 ? String(k) : `.${String(k)}`)).join('');
+}
+
+/**
+ * Loads every policy entry of a schema-valid suite's list at `at` (spec.policies, or a step's
+ * policies); problems are appended to `problems`. `inForceWith`: the set these are in force
+ * beside (a step's base), so a name the base already holds is a duplicate too.
+ */
 export async function loadPolicies(
   entries: SuiteDocument['spec']['policies'],
   ctx: PolicyContext,
   problems: InputProblem[],
+  at: Path = ['spec', 'policies'],
+  inForceWith?: LoadedPolicies,
 ): Promise<LoadedPolicies> {
-  const raw = ctx.suiteSource.data() as { spec: { policies: unknown[] } };
+  const raw = ctx.suiteSource.data();
   const lists = await Promise.all(
     entries.map(async (entry, i): Promise<LoadedPolicies> => {
-      const path: Path = ['spec', 'policies', i];
+      const path: Path = [...at, i];
       if ('file' in entry) {
         if (entry.namespace !== undefined && !ctx.namespaces.has(entry.namespace)) {
           problems.push({
@@ -271,14 +287,14 @@ export async function loadPolicies(
           });
           return { policies: [], admin: [] };
         }
-        const given = entry.namespace !== undefined ? { namespace: entry.namespace, entry: `spec.policies[${i}]` } : undefined;
+        const given = entry.namespace !== undefined ? { namespace: entry.namespace, entry: entryText(path) } : undefined;
         return loadPolicyFile(entry.file, [...path, 'file'], ctx, problems, given);
       }
       const node = ctx.suiteSource.doc.getIn(path as unknown[], true) as Node | null;
       const before = problems.length;
       problems.push(...placeholderProblems(node, ctx.suiteSource, ctx));
       // An inline policy's text is the object as written (before defaults), as YAML.
-      const text = () => stringify(raw.spec.policies[i]);
+      const text = () => stringify(valueAt(raw, path));
       if (entry.kind !== 'NetworkPolicy') {
         if (problems.length !== before) return { policies: [], admin: [] };
         return { policies: [], admin: [loadedAdmin(entry, ctx.suiteSource.locate(path), text())] };
@@ -289,7 +305,13 @@ export async function loadPolicies(
     }),
   );
   const loadedAll = { policies: lists.flatMap((l) => l.policies), admin: lists.flatMap((l) => l.admin) };
-  problems.push(...duplicatePolicies(loadedAll));
+  if (!inForceWith) problems.push(...duplicatePolicies(loadedAll));
+  else {
+    // Only this list's entries are reported: the base's own duplicates were reported with it.
+    const base = new Set<unknown>([...inForceWith.policies, ...inForceWith.admin].map((p) => p.source));
+    const together = { policies: [...inForceWith.policies, ...loadedAll.policies], admin: [...inForceWith.admin, ...loadedAll.admin] };
+    problems.push(...duplicatePolicies(together).filter((p) => !base.has(p.location)));
+  }
   return loadedAll;
 }
 

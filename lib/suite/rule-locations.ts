@@ -48,6 +48,12 @@ export class RuleLocator {
       for (let i = 0; src.has(['spec', 'policies', i]); i++) {
         if (same(src.locate(['spec', 'policies', i]), at)) return { src, path: ['spec', 'policies', i] };
       }
+      // A policy step's inline entries (spec.steps[j].policies[i]).
+      for (let j = 0; src.has(['spec', 'steps', j]); j++) {
+        for (let i = 0; src.has(['spec', 'steps', j, 'policies', i]); i++) {
+          if (same(src.locate(['spec', 'steps', j, 'policies', i]), at)) return { src, path: ['spec', 'steps', j, 'policies', i] };
+        }
+      }
     }
     return undefined;
   }

@@ -384,6 +384,33 @@ const policyEntry = z.preprocess(
   ]),
 );
 
+/**
+ * Extension: one step of a suite with policy steps. The world comes up once; each step replaces
+ * the policies in force with spec.policies plus its own (one atomic change on the provider),
+ * then probes its own flows. Flow names are unique within a step; records are named
+ * "<step>: <flow>" and carry `step`.
+ */
+export const stepSchema = fields({
+  name: z
+    .string()
+    .min(1, { error: 'step name must not be empty' })
+    .max(200, { error: 'step name must be at most 200 characters' })
+    .regex(/^\S([\s\S]*\S)?$/, { error: (iss) => `step name ${JSON.stringify(iss.input)} must not start or end with a space` })
+    .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'step name must not hold control characters (line breaks, tabs)' })
+    .describe('Unique within the suite; names the step in records ("<step>: <flow>"), reports and the bundle.'),
+  policies: z
+    .array(policyEntry)
+    .default([])
+    .describe(
+      'The policies of this step, as spec.policies entries (files or inline objects). In force during the step: spec.policies (the base, in force in every step) plus these; the previous step\'s set is replaced at once. Empty: the base only (no policies when there is none).',
+    ),
+  flows: z.array(flowSchema).default([]).describe('The flows probed in this step, predicted under its policies; names unique within the step.'),
+  matrix: z.array(matrixSchema).default([]).describe('Compact flows of this step (as spec.matrix).'),
+}).meta({
+  id: 'Step',
+  description: 'Extension: a policy step. The world is brought up once; each step applies its policy set (replacing the previous one) and probes its flows, as upstream e2e tests do for policy updates.',
+});
+
 export const suiteSchema = fields({
   $schema: z.string().optional().describe('Optional JSON Schema reference for editors.'),
   apiVersion: z.literal('flowproof/v1', { error: 'apiVersion must be flowproof/v1' }),
@@ -438,9 +465,21 @@ export const suiteSchema = fields({
     pods: z.array(podSchema).default([]),
     services: z.array(serviceSchema).default([]),
     externals: z.array(externalSchema).default([]),
-    policies: z.array(policyEntry).default([]).describe('Policy files (relative to the suite) or inline policies: NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy.'),
-    flows: z.array(flowSchema).default([]),
-    matrix: z.array(matrixSchema).default([]),
+    policies: z
+      .array(policyEntry)
+      .default([])
+      .describe(
+        'Policy files (relative to the suite) or inline policies: NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy. With spec.steps: the base, in force in every step beside the step\'s own.',
+      ),
+    flows: z.array(flowSchema).default([]).describe('The flows to probe. With spec.steps, declare flows inside the steps instead (refused here).'),
+    matrix: z.array(matrixSchema).default([]).describe('Compact flows. With spec.steps, declare them inside the steps instead (refused here).'),
+    steps: z
+      .array(stepSchema)
+      .min(1, { error: 'steps needs at least one step (or leave steps out)' })
+      .optional()
+      .describe(
+        'Extension: policy steps on one topology. The world comes up once; each step in order applies spec.policies plus its own policies (replacing the previous set atomically) and probes its own flows; teardown once. With steps, spec.flows and spec.matrix are refused (declare flows in the steps); spec.policies stays the base, in force in every step.',
+      ),
   }),
 })
   .describe('A flowproof/v1 ConnectivitySuite: the flows a team declares allowed or denied, and the policies under test.');
@@ -448,5 +487,6 @@ export const suiteSchema = fields({
 export type SuiteDocument = z.output<typeof suiteSchema>;
 export type FlowDocument = z.output<typeof flowSchema>;
 export type MatrixDocument = z.output<typeof matrixSchema>;
+export type StepDocument = z.output<typeof stepSchema>;
 export type FromRefDocument = z.output<typeof fromRef>;
 export type NetworkPolicyDocument = z.output<typeof networkPolicySchema>;

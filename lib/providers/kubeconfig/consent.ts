@@ -4,6 +4,7 @@
 // every suite before any of them starts.
 import { InputError, type InputProblem } from '../../errors.ts';
 import type { Suite } from '../../types.ts';
+import { everyPolicy } from '../../suite/steps.ts';
 
 export const applyClusterPoliciesFlag = '--apply-cluster-policies';
 
@@ -11,7 +12,7 @@ export const applyClusterPoliciesFlag = '--apply-cluster-policies';
 export function clusterPolicyConsentProblems(suites: Suite[], allowed: boolean): InputProblem[] {
   if (allowed) return [];
   return suites.flatMap((suite) => {
-    const admin = suite.adminPolicies ?? [];
+    const admin = everyPolicy(suite).admin; // a step's too
     if (admin.length === 0) return [];
     const ids = admin.map((a) => a.id).join(', ');
     return [

@@ -17,6 +17,7 @@ import { checkClusterSuite, ClusterSession } from '../k8s-common/session.ts';
 import { SessionBackedProvider } from '../k8s-common/session-provider.ts';
 import { adminResources, crdManifest, detectedSupport, type AdminSupport } from '../k8s-common/admin-policies.ts';
 import { checkClusterPolicyConsent } from './consent.ts';
+import { everyPolicy } from '../../suite/steps.ts';
 import { loadVersions, type Versions } from '../k8s-common/versions.ts';
 
 export interface KubeconfigProviderOptions {
@@ -72,7 +73,7 @@ class KubeconfigProvider extends SessionBackedProvider {
 
   /** The suite's admin kinds must be served by the cluster (their CRDs installed): exit 3 naming each missing CRD, before anything is created. */
   private async requireAdminCrds(suite: Suite): Promise<void> {
-    const kinds = (suite.adminPolicies ?? []).map((a) => a.document.kind);
+    const kinds = everyPolicy(suite).admin.map((a) => a.document.kind); // a step's too
     const missing = await this.need().missingAdminKinds(kinds);
     if (missing.length === 0) return;
     const crds = missing.map((k) => `${adminResources[k].crd} (${adminResources[k].apiVersion} ${k})`).join(', ');
