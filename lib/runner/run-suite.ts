@@ -1,6 +1,6 @@
-// One suite, one provider: bring the cluster up, apply the policies, predict and probe
-// every flow, always tear down, and write the evidence bundle (`--list` then shows the
-// flows under mocha).
+// One suite, one provider: bring the cluster up once, apply the policies, predict and probe
+// every flow (a suite with policy steps: step by step, probe-steps.ts), always tear down, and
+// write the evidence bundle (`--list` then shows the flows under mocha).
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InfrastructureError, InputError } from '../errors.ts';
@@ -10,17 +10,14 @@ import { bundleDirName, type BundleOutput, writeBundle } from '../report/index.t
 import { startGraph } from '../report/bundle.ts';
 import type { ReportGraph } from '../report/report-graph.ts';
 import { writeFailureBundle } from '../report/failure-bundle.ts';
-import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type RunResult, type Suite } from '../types.ts';
-import { prepare } from '../plan/prepare.ts';
-import { execNeeds, probeFlows } from './probe-flows.ts';
+import { countVerdicts, type Fingerprint, type FlowResult, type ProbeKind, type RunResult, type StepRecord, type Suite } from '../types.ts';
+import { execNeeds } from './probe-flows.ts';
+import { probeSteps } from './probe-steps.ts';
 import { captureIntent, ciJob, intentRecord, resolveOperator } from './provenance.ts';
-import { createProgress } from './progress.ts';
 import type { RetryPlan } from './observe.ts';
 import { policyRecords } from '../suite/policy-records.ts';
 import { chooseSchedule } from './schedule.ts';
 import { agentCapable } from '../probes/index.ts';
-import { confirmRulesOnWire } from './wire-rules.ts';
-import { tlsContext } from './tls-checks.ts';
 
 export interface RunSettings {
   /** --timeout and --parallel; absent: the provider's defaults (schedule.ts chooseSchedule). */
@@ -62,6 +59,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const runId = `${suite.name}-${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
   const teardown = registerTeardown(`${provider.name} provider for ${suite.name}`, () => provider.down());
   let flows: FlowResult[];
+  let steps: StepRecord[] | undefined;
   let fingerprint: Fingerprint;
   let graph: Promise<ReportGraph> | undefined;
   // The pools and timeouts: what was asked, else what fits the provider and this machine.
@@ -69,19 +67,13 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
   const agentKinds = [...new Set(suite.flows.map((f) => f.probe))].filter((k) => agentCapable(k)).sort();
   const agent = schedule.agent && agentKinds.length > 0 ? schedule.agent : undefined;
   try {
+    // Up once, whatever the number of policy steps (every step's flows are in suite.flows).
     const state = await provider.up(suite, execNeeds(suite));
-    const { policies, admin, planned } = prepare(suite, state);
     // The report's graph of the predicted matrix is drawn while the flows are probed.
     graph = startGraph(suite, state);
-    await provider.apply(policies, admin);
-    const progress = createProgress(suite.name, process.stderr, settings.quiet);
-    try {
-      flows = await probeFlows(provider, planned, { timeoutMs: schedule.timeoutMs, parallel: schedule.parallel, agent: agent ?? false, retry: settings.retry, onProbed: progress.onProbed, tls: tlsContext(provider, suite) });
-    } finally {
-      progress.finish();
-    }
-    // Where the provider counts packets per rule, the rules the plan names must have met some.
-    flows = confirmRulesOnWire(flows, await provider.ruleCounters?.());
+    // Each step (a suite without steps is one): apply its policy set, predict and probe its
+    // flows; where the provider counts packets per rule, the rules the plan names must have met some.
+    ({ flows, steps } = await probeSteps(suite, provider, state, { timeoutMs: schedule.timeoutMs, parallel: schedule.parallel, agent: agent ?? false, retry: settings.retry, quiet: settings.quiet }));
     fingerprint = await provider.fingerprint();
   } catch (err) {
     // The graph being drawn is not needed any more, but its Chromium and temp directory must
@@ -103,6 +95,7 @@ export async function runSuite(suite: Suite, provider: Provider, settings: RunSe
     finishedAt: finishedAt.toISOString(),
     summary: countVerdicts(flows),
     flows,
+    ...(steps ? { steps } : {}),
     meta: {
       runId,
       suiteFile: suite.file,

@@ -5,7 +5,8 @@
 // pass proves nothing about the policies, so the flow becomes inconclusive.
 import type { FlowResult } from '../types.ts';
 
-export function confirmRulesOnWire(flows: FlowResult[], counters: ReadonlyMap<string, number> | undefined): FlowResult[] {
+/** `within`: what the counters cover ("this run"; "this step" for a policy step, whose apply started them again). */
+export function confirmRulesOnWire(flows: FlowResult[], counters: ReadonlyMap<string, number> | undefined, within = 'this run'): FlowResult[] {
   if (!counters || counters.size === 0) return flows;
   return flows.map((f) => {
     // Only rules the provider counts: a label it does not know (another provider's naming, a
@@ -22,7 +23,7 @@ export function confirmRulesOnWire(flows: FlowResult[], counters: ReadonlyMap<st
       wireCounts,
       verdict: 'error',
       finding: null,
-      reason: `Inconclusive: the wire agreed with the declaration, but ${unmet.join(' and ')} — on the path the plan predicts — counted no packet in this run, so something else decided this flow: provider or environment fault suspected. (${f.reason})`,
+      reason: `Inconclusive: the wire agreed with the declaration, but ${unmet.join(' and ')} — on the path the plan predicts — counted no packet in ${within}, so something else decided this flow: provider or environment fault suspected. (${f.reason})`,
     };
   });
 }
