@@ -185,6 +185,8 @@ export function renderAllureResults(run: RunResult): AllureFile[] {
       labels: [
         { name: 'parentSuite', value: 'flowproof' },
         { name: 'suite', value: run.suite },
+        // A policy step is a suite level of its own (Allure's suites tree: flowproof > suite > step).
+        ...(f.step !== undefined ? [{ name: 'subSuite', value: String(f.step) }] : []),
         { name: 'feature', value: f.expect === 'allow' ? 'declared allow' : 'declared deny' },
         { name: 'story', value: `${f.from} -> ${f.to}` },
         { name: 'severity', value: severityOf(f) },

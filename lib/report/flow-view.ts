@@ -1,6 +1,6 @@
 // Shared wording for one flow across the report formats (JUnit, summary, HTML, OSCAL), so
 // every file says "declared / predicted / observed" the same way.
-import { type Finding, findingOf, type FlowResult, type FlowTls, type Outcome, type ResolvedEndpoint, type RunResult, type SourceRevision, type TlsObservation } from '../types.ts';
+import { countVerdicts, type Finding, findingOf, type FlowResult, type FlowTls, type Outcome, type PolicyRecord, type ResolvedEndpoint, type RunResult, type RunSummary, type SourceRevision, type TlsObservation } from '../types.ts';
 import { tlsFailureText, tlsVersionAtLeast } from '../tls-rules.ts';
 
 /** The group an endpoint is drawn in on the namespace matrix. */
@@ -290,6 +290,7 @@ export function tlsPlaintextAttempt(f: FlowResult): { title: string; transcript:
 export function flowEvidenceText(f: FlowResult): string {
   const lines = [
     `flow:      ${f.name}`,
+    ...(f.step !== undefined ? [`step:      ${f.step}`] : []),
     `path:      ${endpointText(f.source)} -> ${endpointText(f.destination)} port ${portText(f)} probe ${f.probe}${f.family ? ` over ${f.family}` : ''}`,
     `declared:  ${f.expect}`,
     `predicted: ${f.predicted} (decided by ${f.decidedBy})`,
@@ -302,7 +303,7 @@ export function flowEvidenceText(f: FlowResult): string {
   const finding = findingOfFlow(f);
   if (finding) lines.push(`finding:   ${FINDING_TEXT[finding].word}: ${FINDING_TEXT[finding].meaning}`);
   if (f.targetProvenUp !== undefined) lines.push(`target proven up in this run: ${f.targetProvenUp ? 'yes' : 'no'}`);
-  if (f.wireCounts) lines.push(`on the wire: ${Object.entries(f.wireCounts).map(([rule, n]) => `${rule} counted ${n} packet${n === 1 ? '' : 's'}`).join('; ')} (whole run)`);
+  if (f.wireCounts) lines.push(`on the wire: ${Object.entries(f.wireCounts).map(([rule, n]) => `${rule} counted ${n} packet${n === 1 ? '' : 's'}`).join('; ')} (whole ${f.step !== undefined ? 'step' : 'run'})`);
   if (f.justification) lines.push(`justification: ${f.justification}`);
   if (f.control) lines.push('', `--- liveness check from inside the target: ${f.control.outcome} (${f.control.detail}) at ${f.control.startedAt}, ${f.control.durationMs} ms`, f.control.transcript);
   (f.attempts ?? []).forEach((a, i) => {
@@ -311,6 +312,58 @@ export function flowEvidenceText(f: FlowResult): string {
   const plaintext = tlsPlaintextAttempt(f);
   if (plaintext) lines.push('', `--- ${plaintext.title}`, plaintext.transcript);
   return lines.join('\n');
+}
+
+// ---- Policy steps (spec.steps): every format groups a run's flows by step the same way ----
+
+/** One policy step of a run and its flows; `name` absent: a run without steps (one group, all flows). */
+export interface StepGroup {
+  name?: string;
+  /** 1-based place in the run. */
+  number: number;
+  flows: FlowResult[];
+  summary: RunSummary;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The policies in force during the step, as recorded. */
+  policies: PolicyRecord[];
+}
+
+/** A recorded text field (a crafted results.json may hold anything there). */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The run's flows by policy step, in step order: run.steps when it has any (a flow naming a
+ * step the run does not record gets a group of its own after them), else one group of all.
+ */
+export function stepGroups(run: RunResult): StepGroup[] {
+  const recorded = Array.isArray(run.steps) ? run.steps.filter((s) => s && typeof s === 'object' && typeof s.name === 'string') : [];
+  if (recorded.length === 0) return [{ number: 1, flows: run.flows, summary: run.summary, startedAt: run.startedAt, finishedAt: run.finishedAt, policies: run.meta?.policies ?? [] }];
+  const names = [...recorded.map((s) => s.name), ...run.flows.map((f) => text(f.step) ?? '').filter((n) => !recorded.some((s) => s.name === n))];
+  return [...new Set(names)].map((name, i) => {
+    const step = recorded.find((s) => s.name === name);
+    const flows = run.flows.filter((f) => (text(f.step) ?? '') === name);
+    return {
+      name,
+      number: i + 1,
+      flows,
+      summary: countVerdicts(flows),
+      startedAt: text(step?.startedAt),
+      finishedAt: text(step?.finishedAt),
+      policies: Array.isArray(step?.policies) ? step.policies : [],
+    };
+  });
+}
+
+/** "step 2 \"default deny\"" (or the suite's name for a run without steps). */
+export function stepTitle(g: StepGroup): string {
+  return g.name === undefined ? 'all flows' : `step ${g.number} "${g.name}"`;
+}
+
+/** Seconds a step took, from its record (0 when not recorded). */
+export function stepSeconds(g: StepGroup): number {
+  const ms = Date.parse(g.finishedAt ?? '') - Date.parse(g.startedAt ?? '');
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : 0;
 }
 
 export function overallVerdict(run: RunResult): 'pass' | 'fail' | 'error' {

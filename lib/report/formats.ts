@@ -6,7 +6,7 @@
 // and the signature come after the table, over everything.
 import { stringify } from 'yaml';
 import { safeFileName } from '../safe-name.ts';
-import { policyCopySegments, policyLabel } from './policy-ref.ts';
+import { policyCopySegments, policyLabel, stepPolicyCopy } from './policy-ref.ts';
 import type { CapturedIntent, RunResult, Suite } from '../types.ts';
 import { renderAllureResults } from './allure.ts';
 import type { ControlDef, ControlEvaluation } from './controls.ts';
@@ -99,20 +99,23 @@ export const formats: readonly ReportFormat[] = [
   {
     file: 'policies/',
     rerender: false,
+    // The base set under policies/; each policy step's own set under policies/_steps/<nn>-<step>/.
     render: (_run, ctx) =>
-      [
-        ...(ctx.suite?.policies ?? []).map((p) => ({ ref: { name: p.policy.metadata.name, namespace: p.namespace }, kind: 'NetworkPolicy', text: p.text, sha256: p.sha256 })),
-        ...(ctx.suite?.adminPolicies ?? []).map((a) => ({ ref: { name: a.document.metadata.name, namespace: '', kind: a.document.kind }, kind: a.document.kind, text: a.text, sha256: a.sha256 })),
-      ].map((p) => {
-        const text = ctx.scrub.text(p.text);
-        const note = text === p.text ? '' : ' Secret-looking values were redacted from this copy, so its digest differs from the recorded one.';
-        const [dir, name] = policyCopySegments(p.ref);
-        return {
-          path: `policies/${dir}/${name}.yaml`,
-          content: text,
-          evidence: { mediaType: 'application/yaml', description: `${p.kind} ${policyLabel(p.ref)} as tested (recorded SHA-256 of the original: ${p.sha256}).${note}` },
-        };
-      }),
+      [{ policies: ctx.suite?.policies ?? [], admin: ctx.suite?.adminPolicies ?? [] }, ...(ctx.suite?.steps ?? []).map((s, i) => ({ step: { number: i + 1, name: s.name }, policies: s.policies, admin: s.adminPolicies ?? [] }))].flatMap((set) =>
+        [
+          ...set.policies.map((p) => ({ ref: { name: p.policy.metadata.name, namespace: p.namespace }, kind: 'NetworkPolicy', text: p.text, sha256: p.sha256 })),
+          ...set.admin.map((a) => ({ ref: { name: a.document.metadata.name, namespace: '', kind: a.document.kind }, kind: a.document.kind, text: a.text, sha256: a.sha256 })),
+        ].map((p) => {
+          const text = ctx.scrub.text(p.text);
+          const note = text === p.text ? '' : ' Secret-looking values were redacted from this copy, so its digest differs from the recorded one.';
+          const step = 'step' in set ? set.step : undefined;
+          return {
+            path: step ? stepPolicyCopy(step.number, step.name, p.ref) : `policies/${policyCopySegments(p.ref).join('/')}.yaml`,
+            content: text,
+            evidence: { mediaType: 'application/yaml', description: `${p.kind} ${policyLabel(p.ref)} as tested${step ? ` in step ${step.number} "${step.name}"` : ''} (recorded SHA-256 of the original: ${p.sha256}).${note}` },
+          };
+        }),
+      ),
   },
   {
     file: 'intent/',

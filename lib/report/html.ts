@@ -42,6 +42,7 @@ import type { ReportGraph } from './report-graph.ts';
 import { visibleControls } from './output.ts';
 import { retestNotes, retestText } from './staleness.ts';
 import { runIdOf } from './oscal.ts';
+import { renderSteps } from './steps-html.ts';
 
 export interface HtmlInput {
   run: RunResult;
@@ -540,6 +541,8 @@ ${kv([
   ['Kernel', fp?.kernel],
   ['nftables', fp?.nftablesVersion],
 ])}
+
+${renderSteps(run, { files: input.files, policyFiles: input.policyFiles, link: fileLink })}
 
 <h2 id="matrix">Namespace matrix: declared vs observed</h2>
 ${large ? renderHeatmap(run, { problems, anchorOf }) : renderMatrix(run)}

@@ -1,11 +1,12 @@
-// junit.xml: one <testcase> per flow, leaks first. A violation is a <failure> of type `leak`
+// junit.xml: one <testcase> per flow, leaks first; a run with policy steps has a <testsuite> per step. A violation is a <failure> of type `leak`
 // (a declared deny answered), `cleartext` (a tls: required flow got through without TLS
 // only) or `blocked` (a declared allow did not), whose text gives declared, predicted with its
 // deciding rule, observed, the TLS part (handshake, certificate, plaintext attempt) and the
 // raw transcripts; an inconclusive flow is an <error> (neither a pass nor evidence of a violation).
-import type { RunResult } from '../types.ts';
+import type { FlowResult, RunResult } from '../types.ts';
 import { evidenceClassOf } from './evidence-class.ts';
-import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, verdictWord, violationsFirst } from './flow-view.ts';
+import { durationSeconds, findingOfFlow, flowEvidenceText, observedText, stepGroups, stepSeconds, verdictWord, violationsFirst } from './flow-view.ts';
+import { policyLabel } from './policy-ref.ts';
 
 /** Escapes text for XML and drops characters XML 1.0 cannot carry (raw probe output may). */
 export function xmlEscape(s: string): string {
@@ -34,11 +35,9 @@ function suiteProperties(run: RunResult): Array<[string, string]> {
   return props.filter((p): p is [string, string] => typeof p[1] === 'string' && p[1] !== '');
 }
 
-export function renderJunit(run: RunResult): string {
-  const total = run.flows.length;
-  const time = durationSeconds(run).toFixed(3);
-  const suiteName = `flowproof.${run.suite}`;
-  const cases = violationsFirst(run.flows).map((f) => {
+/** The <testcase>s of some flows, leaks first. */
+function testcases(flows: FlowResult[], suiteName: string): string[] {
+  return violationsFirst(flows).map((f) => {
     const seconds = ((f.durationMs ?? (f.attempts ?? []).reduce((n, a) => n + a.durationMs, 0)) / 1000).toFixed(3);
     const open = `    <testcase classname="${xmlEscape(`${suiteName}.${f.probe}`)}" name="${xmlEscape(f.name)}" time="${seconds}">`;
     // Jenkins' schema (junit-10.xsd) allows <properties> on a testsuite only: a flow's
@@ -55,15 +54,35 @@ export function renderJunit(run: RunResult): string {
     }
     return `${open}\n${body.join('\n')}\n    </testcase>`;
   });
+}
+
+/**
+ * One <testsuite> per policy step (a run without steps: one for the run), each with its own
+ * counts, time and the policies in force as properties.
+ */
+export function renderJunit(run: RunResult): string {
+  const total = run.flows.length;
+  const time = durationSeconds(run).toFixed(3);
+  const suites = stepGroups(run).map((g) => {
+    const suiteName = g.name === undefined ? `flowproof.${run.suite}` : `flowproof.${run.suite}.${g.name}`;
+    const seconds = g.name === undefined ? time : stepSeconds(g).toFixed(3);
+    const props: Array<[string, string]> = [
+      ...suiteProperties(run),
+      ...(g.name === undefined ? [] : ([['step', g.name], ['stepNumber', String(g.number)], ['policiesInForce', g.policies.map((p) => policyLabel(p)).join(', ') || 'none']] as Array<[string, string]>)),
+    ];
+    return [
+      `  <testsuite name="${xmlEscape(suiteName)}" tests="${g.flows.length}" failures="${g.summary.fail}" errors="${g.summary.error}" skipped="0" time="${seconds}" timestamp="${xmlEscape(g.startedAt ?? run.startedAt)}">`,
+      '    <properties>',
+      ...props.map(([n, v]) => `      <property name="${xmlEscape(n)}" value="${xmlEscape(v)}"/>`),
+      '    </properties>',
+      ...testcases(g.flows, suiteName),
+      '  </testsuite>',
+    ];
+  });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="flowproof" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" time="${time}">`,
-    `  <testsuite name="${xmlEscape(suiteName)}" tests="${total}" failures="${run.summary.fail}" errors="${run.summary.error}" skipped="0" time="${time}" timestamp="${xmlEscape(run.startedAt)}">`,
-    '    <properties>',
-    ...suiteProperties(run).map(([n, v]) => `      <property name="${xmlEscape(n)}" value="${xmlEscape(v)}"/>`),
-    '    </properties>',
-    ...cases,
-    '  </testsuite>',
+    ...suites.flat(),
     '</testsuites>',
     '',
   ].join('\n');

@@ -8,6 +8,7 @@ import { matrixCells, type MatrixCell } from '../plan/diff.ts';
 import { adminPoliciesInForce, policiesInForce } from '../plan/policies.ts';
 import type { ClusterState } from '../provider.ts';
 import { planAddresses } from '../suite/addresses.ts';
+import { lastView } from '../suite/steps.ts';
 import type { Suite } from '../types.ts';
 import { flowchart, type GraphEdge, groupOf, portsLabel } from './mermaid-text.ts';
 
@@ -58,8 +59,12 @@ export function matrixMermaid(cells: MatrixCell[]): MatrixGraph {
   return { source: flowchart({ comments: [head, note], nodes, edges, groupsAsNodes: true }), allowed: allowed.length, cells: cells.length, level: 'namespace' };
 }
 
-/** The suite's world under its own policies (cluster state: the given one, else the planner's addresses). */
-export function suiteMatrixGraph(suite: Suite, state: ClusterState = planAddresses(suite)): MatrixGraph {
+/**
+ * The suite's world under its own policies (cluster state: the given one, else the planner's
+ * addresses); a suite with policy steps under its last step's (the state the run leaves the world in).
+ */
+export function suiteMatrixGraph(whole: Suite, state: ClusterState = planAddresses(whole)): MatrixGraph {
+  const suite = lastView(whole).suite;
   const set = { policies: policiesInForce(suite, state), admin: adminPoliciesInForce(suite, state).map((a) => a.policy) };
   return matrixMermaid(matrixCells(suite, state, set));
 }

@@ -26,3 +26,17 @@ export function policyCopySegments(r: PolicyRef): [string, string] {
   if (r.kind) return ['_cluster', safeFileName(adminPolicyId(r.kind, r.name).replace('/', '-'))];
   return [safeFileName(r.namespace), safeFileName(r.name)];
 }
+
+/**
+ * Where a policy step's own policies are copied: policies/_steps/<nn>-<step>/ (the base ones
+ * stay under policies/). Two steps may hold different documents of one name (the update a
+ * step tests), so each step has its own folder; a leading underscore is no namespace name.
+ */
+export function stepPolicyDir(number: number, step: string): string {
+  return `policies/_steps/${String(number).padStart(2, '0')}-${safeFileName(step, 60)}`;
+}
+
+/** The path of a step's own policy copy in the bundle. */
+export function stepPolicyCopy(number: number, step: string, r: PolicyRef): string {
+  return `${stepPolicyDir(number, step)}/${policyCopySegments(r).join('/')}.yaml`;
+}

@@ -10,7 +10,8 @@ import { evidenceClassOf, evidenceStatement } from './evidence-class.ts';
 import { retestNotes, retestText } from './staleness.ts';
 import { buildHeatmap, CELL_KINDS } from './heatmap-model.ts';
 import { isLargeRun } from './scale.ts';
-import { countFindings, durationSeconds, endpointText, observedText, overallVerdict, portText, revisionText, tlsOutcome, tlsShortText, tlsText, verdictWord, violationsFirst } from './flow-view.ts';
+import { countFindings, durationSeconds, endpointText, observedText, overallVerdict, portText, revisionText, stepGroups, tlsOutcome, tlsShortText, tlsText, verdictWord, violationsFirst } from './flow-view.ts';
+import { policyLabel } from './policy-ref.ts';
 
 /** The longest a table cell may be; longer text is cut here and given whole in the <details> below the table. */
 export const SUMMARY_CELL_MAX = 60;
@@ -129,6 +130,14 @@ function pairLines(run: RunResult): string[] {
   return out;
 }
 
+/** A run with policy steps: one row per step (the flows of each are named "<step>: <flow>" below). */
+function stepsTable(run: RunResult): string[] {
+  const groups = stepGroups(run);
+  if (groups.length === 1 && groups[0]!.name === undefined) return [];
+  const rows = groups.map((g) => `| ${cell(`${g.number}. ${g.name}`)} | ${cell(g.policies.map((p) => policyLabel(p)).join(', ') || 'none')} | ${g.summary.pass} | ${g.summary.fail} | ${g.summary.error} |`);
+  return ['### Policy steps (one world, the policies replaced at each step)', '', '| step | policies in force | pass | fail | inconclusive |', '|---|---|---:|---:|---:|', ...rows, ''];
+}
+
 export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], bundle?: SummaryBundle): string {
   const meta = run.meta;
   const cls = evidenceClassOf(run);
@@ -141,6 +150,7 @@ export function renderSummary(run: RunResult, evaluations: ControlEvaluation[], 
     '',
   );
 
+  out.push(...stepsTable(run));
   const notPassing = violationsFirst(run.flows).filter((f) => f.verdict !== 'pass');
   if (isLargeRun(run)) out.push(...pairLines(run));
   if (notPassing.length > 0) {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { ALLURE_HTML } from '../report/allure.ts';
 import { evidenceClassOf, evidenceClassShort, evidenceStatement } from '../report/evidence-class.ts';
-import { FINDING_TEXT, findingOfFlow, overallVerdict, verdictWord, violationsFirst } from '../report/flow-view.ts';
+import { FINDING_TEXT, findingOfFlow, overallVerdict, stepGroups, stepSeconds, stepTitle, verdictWord, violationsFirst } from '../report/flow-view.ts';
 import { terminalLine as one, terminalStream } from '../report/output.ts';
 import type { FlowResult } from '../types.ts';
 import type { SuiteRun } from './run-suite.ts';
@@ -31,6 +31,10 @@ export function printRunSummary(r: SuiteRun, stream: NodeJS.WritableStream): voi
   const verdict = HEADLINE[overallVerdict(run)];
   out.write(`\n== ${run.suite} on ${run.provider}: ${verdict} — ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error (${run.flows.length} flows, ${secs}s)\n`);
   out.write(`  evidence class: ${evidenceClassShort(run)}. ${evidenceStatement(run)}\n`);
+  // A suite with policy steps: one line per step (its flows are named "<step>: <flow>" below).
+  for (const g of stepGroups(run).filter((x) => x.name !== undefined)) {
+    out.write(`  ${stepTitle(g)}: ${g.summary.pass} pass, ${g.summary.fail} fail, ${g.summary.error} error (${g.flows.length} flows, ${stepSeconds(g).toFixed(1)}s, ${g.policies.length} ${g.policies.length === 1 ? 'policy' : 'policies'} in force)\n`);
+  }
   const method = run.meta?.method;
   if (method) out.write(`  probing: ${scheduleText({ timeoutMs: method.timeoutMs, parallel: method.parallel, ...(method.probeAgent ? { agent: method.probeAgent } : {}) })}\n`);
   const disagreements = run.flows.filter((f) => f.verdict === 'pass' && f.predicted !== f.expect);
