@@ -5,24 +5,45 @@
 // every item not covered at its policy file:line:col and what it lacks.
 import type { Command } from 'commander';
 import { ExitCode, formatLocation } from '../errors.ts';
-import { coverage, type CoverageReport, type RuleItemCoverage } from '../policy/coverage.ts';
+import { coverage, coveredPercent, type CoverageReport, type RuleItemCoverage } from '../policy/coverage.ts';
 import { familyNumber, receiverOf, toPolicyEndpoint } from '../plan/flows.ts';
-import { planSuite } from '../plan/prepare.ts';
+import { planSteps, type SuitePlan } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
 import { RuleLocator } from '../suite/rule-locations.ts';
 import type { SourceLocation, Suite } from '../types.ts';
 import { stdoutJson, terminalText } from '../report/output.ts';
 import { percentHundredths } from './_options.ts';
 
-export type LocatedItem = RuleItemCoverage & { location?: SourceLocation };
+export type LocatedItem = RuleItemCoverage & { location?: SourceLocation; step?: string };
 export interface SuiteCoverage extends CoverageReport {
   items: LocatedItem[];
   uncoveredItems: LocatedItem[];
 }
 
-/** The suite's coverage, each item with where it was written. */
+/**
+ * The suite's coverage, each item with where it was written. A suite with policy steps is
+ * covered per step: each step's policy set (the base included) against that step's flows; its
+ * items carry the step, and the figures are over every step's items.
+ */
 export function suiteCoverage(suite: Suite): SuiteCoverage {
-  const plan = planSuite(suite);
+  const parts = planSteps(suite).map((plan) => ({ step: plan.step, report: planCoverage(plan) }));
+  if (!suite.steps) return parts[0]!.report;
+  const items: LocatedItem[] = parts.flatMap((p) => p.report.items.map((i) => ({ ...i, step: p.step })));
+  const covered = items.filter((i) => i.covered).length;
+  return {
+    items,
+    uncoveredItems: items.filter((i) => !i.covered),
+    covered,
+    percent: coveredPercent(covered, items.length),
+    // A pod no step's flow touches; a policy that selects no pod in some step (each named once).
+    untouchedPods: parts[0]!.report.untouchedPods.filter((pod) => parts.every((p) => p.report.untouchedPods.includes(pod))),
+    idlePolicies: [...new Set(parts.flatMap((p) => p.report.idlePolicies))],
+  };
+}
+
+/** One policy set's coverage by its flows. */
+function planCoverage(plan: SuitePlan): SuiteCoverage {
+  const suite = plan.suite;
   const flows = plan.planned.flatMap(({ resolved }) => {
     const receiver = receiverOf(resolved);
     if (!receiver) return [];
@@ -36,6 +57,9 @@ export function suiteCoverage(suite: Suite): SuiteCoverage {
   }
   return report;
 }
+
+/** "step "default deny": " before an item of a policy step. */
+const stepText = (i: LocatedItem) => (i.step === undefined ? '' : `step "${i.step}": `);
 
 const quoted = (names: string[]) => names.map((f) => `"${f}"`).join(', ');
 
@@ -56,7 +80,7 @@ export function formatCoverage(name: string, r: CoverageReport): string {
   const adminItems = r.items.filter((i) => i.tier);
   const adminText = adminItems.length ? ` (admin rules: ${adminItems.filter((i) => i.flows.length).length}/${adminItems.length})` : '';
   const lines = [`suite ${name}: ${exercised}/${r.items.length} rule items exercised${adminText}; ${r.covered}/${r.items.length} covered (exercised and boundary probed): ${r.percent}%`];
-  for (const i of r.items) lines.push(`  ${marks(i)}: ${i.rule} ${i.peer} ${i.port}: ${flowsText(i)}`);
+  for (const i of r.items as LocatedItem[]) lines.push(`  ${marks(i)}: ${stepText(i)}${i.rule} ${i.peer} ${i.port}: ${flowsText(i)}`);
   if (r.untouchedPods.length) lines.push(`pods no flow touches: ${r.untouchedPods.join(', ')}`);
   if (r.idlePolicies.length) lines.push(`policies that select no pod: ${r.idlePolicies.join(', ')}`);
   return lines.join('\n');
@@ -84,7 +108,7 @@ export function formatGate(r: SuiteCoverage, minHundredths: number): string {
     `coverage ${r.percent}% is below --min ${min}%: ${figure}; not covered ` +
       '(a boundary flow misses the item by its peer or its port only, and its verdict would flip if the rule matched it):',
   ];
-  for (const i of r.uncoveredItems) lines.push(`  ${i.location ? `${formatLocation(i.location)}: ` : ''}${i.rule} ${i.peer} ${i.port}: ${missingText(i)}`);
+  for (const i of r.uncoveredItems) lines.push(`  ${i.location ? `${formatLocation(i.location)}: ` : ''}${stepText(i)}${i.rule} ${i.peer} ${i.port}: ${missingText(i)}`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,8 @@
 // `flowproof diff <suite> --head <paths...> [--base <paths...> | --base-ref <ref>]`: what
 // changes if the head policies replace the base ones, over every declared flow and every cell
-// of the suite's world. Exit 1 when a declared flow's prediction flips, else 0.
+// of the suite's world. Exit 1 when a declared flow's prediction flips, else 0. A suite with
+// policy steps is compared one step at a time (--step <name>): that step's policy set (the
+// base and its own) and its flows.
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../errors.ts';
 import { diffPolicySets, flippedDeclared, type DiffCell, type DiffResult, type PolicySet } from '../plan/diff.ts';
@@ -9,6 +11,7 @@ import { stdoutJson, terminalLine, terminalText } from '../report/output.ts';
 import { planAddresses } from '../suite/addresses.ts';
 import { readPolicyPathsAt } from '../suite/git-policies.ts';
 import { loadSuite } from '../suite/load.ts';
+import { stepViews } from '../suite/steps.ts';
 import { loadPolicyTexts, readPolicyPaths, type PolicyText } from '../suite/policy-sources.ts';
 import type { ClusterState } from '../provider.ts';
 import type { Suite } from '../types.ts';
@@ -23,7 +26,8 @@ export function register(program: Command): Command {
     .option('--base-ref <git-ref>', 'compare against the --head paths as they are at this git revision (git show, no checkout)')
     .option('--json', 'print {base, head, cells, changes} as JSON')
     .option('--markdown <file>', 'also write the change as markdown for a pull request comment')
-    .option('--mermaid <file>', 'also write the change as a Mermaid graph (opened edges green, closed red)');
+    .option('--mermaid <file>', 'also write the change as a Mermaid graph (opened edges green, closed red)')
+    .option('--step <name>', "a suite with policy steps: the step compared (its policies are the base, its flows the declared ones); required with steps");
 }
 
 interface Flags {
@@ -33,6 +37,7 @@ interface Flags {
   json?: boolean;
   markdown?: string;
   mermaid?: string;
+  step?: string;
 }
 
 function policySet(suite: Suite, state: ClusterState, label: string, texts: PolicyText[]): PolicySet {
@@ -41,9 +46,22 @@ function policySet(suite: Suite, state: ClusterState, label: string, texts: Poli
   return { label, policies: policiesInForce(asSuite, state), admin: adminPoliciesInForce(asSuite, state).map((a) => a.policy) };
 }
 
-export async function computeDiff(suiteFile: string, flags: Pick<Flags, 'head' | 'base' | 'baseRef'>): Promise<DiffResult> {
+/** The suite as one policy set: itself, or with policy steps the step --step names (exit 2 without one). */
+function comparedStep(whole: Suite, step: string | undefined): Suite {
+  if (!whole.steps) {
+    if (step !== undefined) throw new InputError([{ location: { file: '--step', line: 1 }, message: `suite ${whole.name} has no policy steps (spec.steps): leave out --step` }]);
+    return whole;
+  }
+  const names = whole.steps.map((s) => JSON.stringify(s.name)).join(', ');
+  if (step === undefined) throw new InputError([{ location: whole.steps[0]!.source, message: `suite ${whole.name} has policy steps: say which one diff compares with --step <name> (${names})` }]);
+  const view = stepViews(whole).find((v) => v.name === step);
+  if (!view) throw new InputError([{ location: { file: '--step', line: 1 }, message: `suite ${whole.name} has no step ${JSON.stringify(step)}: its steps are ${names}` }]);
+  return view.suite;
+}
+
+export async function computeDiff(suiteFile: string, flags: Pick<Flags, 'head' | 'base' | 'baseRef' | 'step'>): Promise<DiffResult> {
   if (flags.base && flags.baseRef) throw new InputError([{ location: { file: '--base-ref', line: 1 }, message: '--base and --base-ref are two ways to say what to compare against: give one' }]);
-  const suite = await loadSuite(suiteFile);
+  const suite = comparedStep(await loadSuite(suiteFile), flags.step);
   const state = planAddresses(suite);
   const head = policySet(suite, state, flags.head.join(' '), readPolicyPaths(flags.head));
   let base: PolicySet;

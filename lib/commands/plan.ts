@@ -1,11 +1,11 @@
 // `flowproof plan <suite...> [--json] [--mermaid <file>]`: predict every flow from the
-// policies, no cluster; --mermaid also writes the whole matrix of the suite's world as a
+// policies, no cluster (a suite with policy steps: each step's flows under its own policies); --mermaid also writes the whole matrix of the suite's world as a
 // Mermaid graph (allowed edges only). Exit 1 when any declaration contradicts the policies.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ExitCode, InputError } from '../errors.ts';
 import { planResult } from '../plan/flows.ts';
-import { planSuite } from '../plan/prepare.ts';
+import { planSteps } from '../plan/prepare.ts';
 import { loadSuites } from '../suite/load.ts';
 import type { RunResult } from '../types.ts';
 import { processScrubber, stdoutJson, terminalLine, terminalText } from '../report/output.ts';
@@ -35,7 +35,7 @@ export function register(program: Command): Command {
     .description('predict every flow from the policies (no cluster): expect vs predicted, with the deciding rule')
     .argument('<suite...>', 'suite files (flowproof/v1 ConnectivitySuite)')
     .option('--json', 'print the plan records (results.json shape, without observed/attempts)')
-    .option('--mermaid <file>', "also write every predicted cell of the suite's world as a Mermaid graph: allowed edges only, grouped per namespace (one suite)");
+    .option('--mermaid <file>', "also write every predicted cell of the suite's world as a Mermaid graph: allowed edges only, grouped per namespace (one suite; with policy steps, under the last step's policies)");
 }
 
 export async function action(files: string[], flags: { json?: boolean; mermaid?: string }): Promise<number> {
@@ -45,14 +45,16 @@ export async function action(files: string[], flags: { json?: boolean; mermaid?:
   }
   const plans = suites.map((suite) => {
     const started = new Date();
-    const plan = planSuite(suite);
-    return { plan, result: planResult(suite.name, plan.planned, started, new Date()) };
+    // A suite with policy steps: every step's flows under that step's policies (records carry the step).
+    const steps = planSteps(suite);
+    return { suite, state: steps[0]!.state, result: planResult(suite.name, steps.flatMap((s) => s.planned), started, new Date()) };
   });
   const results = plans.map((p) => p.result);
   if (flags.mermaid) {
-    const { plan } = plans[0]!;
+    const { suite, state } = plans[0]!;
     const { suiteMatrixGraph } = await import('../report/matrix-graph.ts');
-    writeFileSync(flags.mermaid, processScrubber().text(suiteMatrixGraph(plan.suite, plan.state).source));
+    // With policy steps: the last step's policies (the world as the run leaves it).
+    writeFileSync(flags.mermaid, processScrubber().text(suiteMatrixGraph(suite, state).source));
   }
   if (flags.json) process.stdout.write(stdoutJson(results.length === 1 ? results[0] : results));
   else process.stdout.write(terminalText(`${results.map(formatPlan).join('\n\n')}\n`));

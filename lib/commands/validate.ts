@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ExitCode, InputError } from '../errors.ts';
 import type { InputProblem } from '../errors.ts';
 import { loadSuite } from '../suite/load.ts';
+import { everyPolicy } from '../suite/steps.ts';
 
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -24,8 +25,11 @@ export async function action(files: string[]): Promise<number> {
   for (const file of files) {
     try {
       const suite = await loadSuite(file);
-      const admin = suite.adminPolicies?.length ?? 0;
-      const counts = [plural(suite.flows.length, 'flow'), policies(suite.policies.length), ...(admin > 0 ? [policies(admin, 'admin ')] : [])];
+      // Every document once, the base and each step's (lib/suite/steps.ts).
+      const every = everyPolicy(suite);
+      const admin = every.admin.length;
+      const steps = suite.steps ? [plural(suite.steps.length, 'policy step')] : [];
+      const counts = [plural(suite.flows.length, 'flow'), ...steps, policies(every.policies.length), ...(admin > 0 ? [policies(admin, 'admin ')] : [])];
       process.stdout.write(`ok ${file}: ${counts.join(', ')}\n`);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;

@@ -14,12 +14,13 @@ import {
   type Finding,
   type LintContext,
   type LintFlows,
+  type ParsedFile,
   type PolicySource,
 } from '../policy/lint/index.ts';
 import { loadSuite } from '../suite/load.ts';
 import type { Expectation, Suite } from '../types.ts';
 import { predictResolvedFlow, type PlannedPrediction } from './flows.ts';
-import { planSuite, type SuitePlan } from './prepare.ts';
+import { planSteps, planSuite, type SuitePlan } from './prepare.ts';
 import { labelWorld } from './world.ts';
 
 /** The suite's flows as `plan` predicts them (planner addresses, policies in force), under those policies or a variant. */
@@ -44,26 +45,42 @@ export function adminLintWorld(suite: Suite, plan: SuitePlan): AdminLintWorld {
   };
 }
 
-/** Lints a suite's policies against its pods; policy locations come from re-reading the files. */
-export function lintSuite(suite: Suite): Finding[] {
-  const own = parsePolicyFile(suite.file);
-  const sources: PolicySource[] = [...own.policies];
-  const adminSources: AdminPolicySource[] = [...own.adminPolicies];
-  for (const rel of own.policyFiles) {
+/** The policies of a list (inline ones, and the documents of its `file:` entries). */
+function listSources(suite: Suite, list: Pick<ParsedFile, 'policies' | 'adminPolicies' | 'policyFiles'>): { sources: PolicySource[]; adminSources: AdminPolicySource[] } {
+  const sources: PolicySource[] = [...list.policies];
+  const adminSources: AdminPolicySource[] = [...list.adminPolicies];
+  for (const rel of list.policyFiles) {
     const parsed = parsePolicyFile(join(dirname(suite.file), rel));
     sources.push(...parsed.policies);
     adminSources.push(...parsed.adminPolicies);
   }
-  // Policies without a namespace take the one the loader gave them.
-  for (const s of sources) {
-    if (!s.policy.metadata?.namespace) {
-      const loaded = suite.policies.find((lp) => lp.policy.metadata.name === s.policy.metadata?.name);
-      if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
+  return { sources, adminSources };
+}
+
+/**
+ * Lints a suite's policies against its pods; policy locations come from re-reading the files.
+ * A suite with policy steps is linted a step at a time: each step's set (the base and its own)
+ * with its flows, as it is in force; a finding several steps share is reported once.
+ */
+export function lintSuite(suite: Suite): Finding[] {
+  const own = parsePolicyFile(suite.file);
+  const base = listSources(suite, own);
+  const findings = planSteps(suite).flatMap((plan, j) => {
+    const step = own.steps?.[j] ? listSources(suite, own.steps[j]) : { sources: [], adminSources: [] };
+    // Copies: the namespace defaulting below is per step (a step's own policies are loaded beside the base).
+    const sources = [...base.sources, ...step.sources].map((s) => ({ ...s }));
+    // Policies without a namespace take the one the loader gave them.
+    for (const s of sources) {
+      if (!s.policy.metadata?.namespace) {
+        const loaded = plan.suite.policies.find((lp) => lp.policy.metadata.name === s.policy.metadata?.name);
+        if (loaded) s.policy = { ...s.policy, metadata: { ...s.policy.metadata, namespace: loaded.namespace } };
+      }
     }
-  }
-  const plan = planSuite(suite);
-  const admin = lintAdminPolicies(adminSources, { where: 'this suite', world: adminLintWorld(suite, plan) });
-  return sortFindings([...lintPolicies(sources, { world: labelWorld(suite), podCIDR: suite.podCIDR, flows: suiteFlows(suite, plan) }), ...admin]);
+    const admin = lintAdminPolicies([...base.adminSources, ...step.adminSources], { where: suite.steps ? `step "${plan.step}" of this suite` : 'this suite', world: adminLintWorld(plan.suite, plan) });
+    return [...lintPolicies(sources, { world: labelWorld(plan.suite), podCIDR: suite.podCIDR, flows: suiteFlows(plan.suite, plan) }), ...admin];
+  });
+  const seen = new Set<string>();
+  return sortFindings(findings.filter((f) => !seen.has(JSON.stringify(f)) && seen.add(JSON.stringify(f)) !== undefined));
 }
 
 /** What lint found over many inputs: the findings of every readable input, the problems of every other. */

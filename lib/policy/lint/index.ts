@@ -7,7 +7,7 @@ import { parsePolicyFile } from './source.ts';
 
 export type { Finding, Severity, LintContext, LintFlows } from './rules.ts';
 export { lintPolicies, sortFindings } from './rules.ts';
-export { parsePolicyText, parsePolicyFile, type PolicySource } from './source.ts';
+export { parsePolicyText, parsePolicyFile, type ParsedFile, type PolicySource } from './source.ts';
 export { lintAdminPolicies, type AdminLintOptions } from './admin-lint.ts';
 export type { AdminPolicySource } from './admin-source.ts';
 export type { AdminLintWorld } from './admin-world.ts';

@@ -1,5 +1,5 @@
 // Finds NetworkPolicy objects in YAML files with their line numbers: each document of a
-// policy file, or the inline entries of a suite's spec.policies; the cluster-scoped admin
+// policy file, or the inline entries of a suite's spec.policies (and of its steps'); the cluster-scoped admin
 // policies (ANP, BANP, CNP) the same way (admin-source.ts). Tolerant on purpose: lint
 // must read policies the API server would reject (the point is to find their mistakes), so
 // values are not validated; only a shape the rules cannot read at all (a list that is not a
@@ -30,6 +30,11 @@ export interface ParsedFile {
   adminPolicies: AdminPolicySource[];
   /** `file:` references of a suite's spec.policies, relative to the suite. */
   policyFiles: string[];
+  /**
+   * A suite's policy steps (spec.steps), in order: each step's own inline policies and `file:`
+   * references (in force beside spec.policies, the base, which the fields above hold).
+   */
+  steps?: Array<Pick<ParsedFile, 'policies' | 'adminPolicies' | 'policyFiles'>>;
 }
 
 type Json = unknown;
@@ -126,14 +131,29 @@ export function parsePolicyText(file: string, text: string): ParsedFile {
     } else if (isAdminKind(kind)) {
       addAdmin(value, []);
     } else if (kind === 'ConnectivitySuite') {
-      const policies = isMap(value.spec) ? value.spec.policies : undefined;
-      const entries = Array.isArray(policies) ? policies : [];
-      entries.forEach((entry, i) => {
-        if (!isMap(entry)) return;
-        if (typeof entry.file === 'string') out.policyFiles.push(entry.file);
-        else if (entry.kind === 'NetworkPolicy') add(entry, ['spec', 'policies', i]);
-        else if (isAdminKind(entry.kind)) addAdmin(entry, ['spec', 'policies', i]);
-      });
+      // The entries of a policy list at `at` (spec.policies, or a step's) go to `into`.
+      const entriesAt = (list: Json, at: YamlPath, into: Pick<ParsedFile, 'policies' | 'adminPolicies' | 'policyFiles'>) => {
+        const entries = Array.isArray(list) ? list : [];
+        const before = { policies: out.policies.length, admin: out.adminPolicies.length };
+        entries.forEach((entry, i) => {
+          if (!isMap(entry)) return;
+          if (typeof entry.file === 'string') into.policyFiles.push(entry.file);
+          else if (entry.kind === 'NetworkPolicy') add(entry, [...at, i]);
+          else if (isAdminKind(entry.kind)) addAdmin(entry, [...at, i]);
+        });
+        if (into === out) return;
+        into.policies.push(...out.policies.splice(before.policies));
+        into.adminPolicies.push(...out.adminPolicies.splice(before.admin));
+      };
+      const spec = isMap(value.spec) ? value.spec : {};
+      entriesAt(spec.policies, ['spec', 'policies'], out);
+      if (Array.isArray(spec.steps)) {
+        out.steps = spec.steps.map((step, j) => {
+          const own = { policies: [] as PolicySource[], adminPolicies: [] as AdminPolicySource[], policyFiles: [] as string[] };
+          if (isMap(step)) entriesAt(step.policies, ['spec', 'steps', j, 'policies'], own);
+          return own;
+        });
+      }
     }
   }
   if (shape.length > 0) throw new InputError(shape);
