@@ -8,6 +8,7 @@ import { benchMatrix } from './matrix.ts';
 import { benchCli } from './cli.ts';
 import { benchRunWall } from './run-wall.ts';
 import { benchDiff } from './diff.ts';
+import { benchSteps } from './steps.ts';
 import { benchScale } from './scale.ts';
 import { benchReport } from './report.ts';
 
@@ -36,6 +37,7 @@ if (!only || only === 'schedule') figures.push(...(await benchSchedule()));
 if (!only || only === 'matrix') figures.push(...(await benchMatrix()));
 if (!only || only === 'run') figures.push(...(await benchRunWall()));
 if (!only || only === 'diff') figures.push(...(await benchDiff()));
+if (!only || only === 'steps') figures.push(...(await benchSteps()));
 if (!only || only === 'report') figures.push(...(await benchReport()));
 console.log('');
 figures.forEach(print);
