@@ -30,7 +30,7 @@ help:
 	@echo "make test-cluster CNI=calico   run the suites on a kind cluster (calico|cilium; needs Docker)"
 	@echo "make images                    build the images no registry has (clusters/versions.yaml localImages)"
 	@echo "make report [DIR=reports/x]    re-render a bundle's compliance report and verify it"
-	@echo "make bench                     benchmarks (plan, netns bring-up, probe scheduling)"
+	@echo "make bench                     benchmarks (plan, netns bring-up, probe scheduling, policy steps)"
 	@echo "make clean                     remove leftovers of crashed runs and the reports"
 
 node_modules/.flowproof-installed: package.json package-lock.json

@@ -1,5 +1,5 @@
 // npm run bench: every benchmark, each printed with its goal (`npm run bench <name>` runs one:
-// cli, policy, netns, scale, schedule, matrix, run, diff, report). Performance is measured here,
+// cli, policy, netns, scale, schedule, matrix, run, diff, report, steps). Performance is measured here,
 // never asserted in tests. Needs root for the netns parts.
 import { benchPolicy } from './policy.ts';
 import { benchNetns } from './netns.ts';
