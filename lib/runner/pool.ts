@@ -1,20 +1,10 @@
 // A bounded pool: runs `fn` over every item with at most `limit` in flight, keeping the
 // results in input order. Probes are mostly waiting on timeouts, so the pool size, not the
 // core count, bounds a run's wall time: about ceil(probes / limit) × the slowest timeout.
+// The pool itself is a leaf of lib/ (lib/pool.ts), shared with the netns provider.
+import { mapPool } from '../pool.ts';
 
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pool size must be a positive integer, got ${limit}`);
-  const results = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+export { mapPool };
 
 /**
  * mapPool over lanes at once, each with its own limit (attempts a probe agent makes beside
