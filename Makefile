@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Everything the netns provider, the probes and the reports need (Debian package names); the
 # packages of the apps' servers and probe clients (lib/apps) are checked in test/probes/registry.test.ts.
-APT_PACKAGES := iproute2 nftables procps postgresql postgresql-client redis-server redis-tools \
+APT_PACKAGES := iproute2 nftables procps perl-base postgresql postgresql-client redis-server redis-tools \
   dnsmasq-base sip-tester netcat-openbsd socat curl bind9-dnsutils openssl ca-certificates \
   mariadb-server mariadb-client openjdk-17-jre-headless chromium
 # The report tests check formats with external tools: xmllint validates junit.xml against
