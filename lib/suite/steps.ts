@@ -39,7 +39,9 @@ export function lastView(suite: Suite): StepView {
   return stepViews(suite).at(-1)!;
 }
 
-const documentKey = (p: LoadedPolicy | LoadedAdminPolicy) => `${p.source.file}\0${p.source.line}\0${p.source.col ?? 0}\0${p.sha256}`;
+// Where it was written and what it is: two documents are one only when both agree.
+const documentKey = (p: LoadedPolicy | LoadedAdminPolicy) =>
+  `${'id' in p ? p.id : `${p.namespace}/${p.policy.metadata.name}`}\0${p.source.file}\0${p.source.line}\0${p.source.col ?? 0}\0${p.sha256}`;
 
 /**
  * Every policy document the suite names, base and steps, each once (a file named by two steps

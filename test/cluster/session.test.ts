@@ -183,6 +183,18 @@ describe('cluster session against fakeApiServer', () => {
     expect(api.get('networkpolicies', 'shop', 'db-from-web')).to.equal(undefined);
   });
 
+  it('a later apply (the next policy step) proves programming again: the canary deny is lifted, answered, then denied anew', async () => {
+    await deployed(shopSuite());
+    await session.applyPolicies([dbPolicy]);
+    const before = api.execs.filter((e) => e.pod === 'canary-client').length;
+    await session.applyPolicies([]);
+    const probes = api.execs.slice(-(api.execs.filter((e) => e.pod === 'canary-client').length - before)).filter((e) => e.pod === 'canary-client');
+    // At least one probe answered while the deny was lifted, and the last one was denied after it came back.
+    expect(probes.length).to.be.at.least(2);
+    expect(logs.some((l) => l.includes('wait until the canary deny is lifted'))).to.equal(true);
+    expect(api.get('networkpolicies', 'flowproof-canary-' + runId.slice(-6), 'flowproof-canary-deny')).to.not.equal(undefined);
+  });
+
   it('fails with exit 3 naming the step when the canary is never denied (no enforcement)', async () => {
     api.onExec = canaryBehaviour(api, 'never');
     await deployed(shopSuite());

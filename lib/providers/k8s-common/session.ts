@@ -424,8 +424,10 @@ export class ClusterSession {
 
   /**
    * Replaces the run's policies in force: the NetworkPolicies, then the cluster-scoped admin
-   * policies, then (the first time) the canary and the wait until it is denied, so the wait
-   * comes after every policy was submitted.
+   * policies, then the canary and the wait until it is denied, so the wait comes after every
+   * policy was submitted. A later apply (a suite's next policy step) first removes the canary
+   * deny and waits until the canaries answer again, so that its deny is a new change the CNI
+   * must program after this step's policies, not the one it programmed before.
    */
   async applyPolicies(policies: NetworkPolicy[], admin: AdminInForce[] = []): Promise<void> {
     const { runId } = this.o;
@@ -450,7 +452,14 @@ export class ClusterSession {
       await this.kube.networking.deleteNamespacedNetworkPolicy({ name: np.metadata!.name!, namespace: np.metadata!.namespace! });
     }
     await this.applyAdminPolicies(admin);
-    if (!this.canaryProgrammed) {
+    if (this.canaryProgrammed) {
+      const old = this.canaryPolicy();
+      await this.kube.networking.deleteNamespacedNetworkPolicy({ name: old.metadata!.name!, namespace: old.metadata!.namespace! });
+      this.step(`wait until the canary deny is lifted (${this.canaryServers.size} node(s)) before programming this step's policies`);
+      await waitCanariesAnswer(this.canaries(), this.canaryOpts());
+      this.canaryProgrammed = false;
+    }
+    {
       const canary = this.canaryPolicy();
       await serverSideApply(this.kube, { ...canary, metadata: { ...canary.metadata, labels: runLabels(runId) } } as unknown as KubernetesObject, 'apply policies');
       this.step(`wait until policy is programmed (canary deny on ${this.canaryServers.size} node(s))`);
