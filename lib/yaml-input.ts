@@ -139,9 +139,13 @@ export class YamlSource {
   }
 
   /** The document as data; an alias bomb, a cycle or a `__proto__` key is an InputError (lib/yaml-input.ts). */
+  /** The document as plain data (read once: the loader and the policy loader both ask; nobody mutates it). */
   data(): unknown {
-    return yamlData(this.doc, this.file, this.lines);
+    if (!this.converted) this.converted = { value: yamlData(this.doc, this.file, this.lines) };
+    return this.converted.value;
   }
+
+  private converted?: { value: unknown };
 
   /** The text of the plain scalar at `path` as written (`.inf`, `1e400`), if there is one. */
   written(path: Path): string | undefined {
