@@ -156,19 +156,35 @@ export async function renderMermaidSvg(source: string, opts: MermaidSvgOptions =
   if (!dist) return { ok: false, reason: 'the mermaid package is not installed (npm install)' };
 
   const dir = mkdtempSync(join(tmpdir(), 'flowproof-mermaid-'));
-  // A signal while Chromium renders (the graph is drawn while a run probes) still removes it.
-  const removeDir = registerTeardown('remove the graph rendering directory', async () => rmSync(dir, { recursive: true, force: true }));
+  let chromium: { pid?: number; exitCode: number | null; catch(onRejected: () => undefined): Promise<unknown> } | undefined;
+  // A signal while Chromium renders (the graph is drawn while a run probes) still removes it:
+  // Chromium's whole process group first (its helpers keep writing its profile), then the directory.
+  const removeDir = registerTeardown('remove the graph rendering directory', async () => {
+    if (chromium?.pid && chromium.exitCode === null) {
+      try {
+        process.kill(-chromium.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await chromium.catch(() => undefined);
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  });
   const started = Date.now();
   try {
     const file = join(dir, 'graph.html');
     writeFileSync(file, page(source, pathToFileURL(dist).href));
-    const r = await execa(browser, chromiumArgs(join(dir, 'profile'), pathToFileURL(file).href, timeoutMs), {
+    const subprocess = execa(browser, chromiumArgs(join(dir, 'profile'), pathToFileURL(file).href, timeoutMs), {
       timeout: timeoutMs,
       forceKillAfterDelay: 2_000,
       reject: false,
       stdin: 'ignore',
+      // Its own process group, so a signal's teardown can stop Chromium and every helper it started.
+      detached: true,
       maxBuffer: maxSvgBytes * 2 + 1_000_000,
     });
+    chromium = subprocess;
+    const r = await subprocess;
     if (r.timedOut) return { ok: false, reason: `Chromium did not finish rendering within ${Math.round(timeoutMs / 1000)} s` };
     const out = /<div id="out"[^>]*>/.exec(r.stdout)?.[0];
     if (!out) return { ok: false, reason: `Chromium did not render the page (exit ${r.exitCode ?? r.signal}): ${lastLine(r.stderr)}` };

@@ -62,8 +62,11 @@ function byName(flows: FlowResult[], name: string): FlowResult {
 async function stopServers(provider: NetnsProvider, ref: { kind: 'pod'; ref: string; namespace: string; name: string }): Promise<void> {
   const ns = provider.netnsOf(ref);
   if (!ns) throw new Error(`no namespace for ${ref.ref}`);
+  // The processes in the namespace, and those listening on its sockets from elsewhere (the
+  // netns provider's shared app server binds each pod's sockets inside the pod's namespace).
   const { stdout } = await execa('ip', ['netns', 'pids', ns]);
-  const pids = stdout.split('\n').filter(Boolean);
+  const listeners = (await execa('ip', ['netns', 'exec', ns, 'ss', '-Hltunp'])).stdout;
+  const pids = [...new Set([...stdout.split('\n').filter(Boolean), ...[...listeners.matchAll(/pid=(\d+)/g)].map((m) => m[1]!)])];
   expect(pids, `servers running in ${ns}`).to.not.be.empty;
   await execa('kill', ['-9', ...pids]);
 }
