@@ -30,7 +30,9 @@ export interface CellVerdict {
 
 export type ChangeKind = 'opened' | 'closed' | 'rule';
 
-export interface DiffCell {
+/** Where a cell is, as a diff or a graph names it. */
+export interface CellPlace {
+  /** As the suite writes it for a declared flow (its fromText/toText), else the ref ("ns/pod", "ext:name"). */
   from: string;
   to: string;
   port: number | string;
@@ -42,6 +44,9 @@ export interface DiffCell {
   flow?: string;
   /** Declared flows: what the suite expects. */
   expect?: Expectation;
+}
+
+export interface DiffCell extends CellPlace {
   base: CellVerdict;
   head: CellVerdict;
   change: ChangeKind;
@@ -80,20 +85,10 @@ const familyNumber = (f: IPFamily | undefined): 4 | 6 | undefined => (f === 'IPv
 export type PolicySides = Pick<PolicySet, 'policies' | 'admin'>;
 
 /** One cell of a suite's world: a declared flow, or a source to a pod on a port it serves. */
-export interface WorldCell {
-  /** As the suite writes it for a declared flow (its fromText/toText), else the ref ("ns/pod", "ext:name"). */
-  from: string;
-  to: string;
+export interface WorldCell extends CellPlace {
   /** The workloads that send and finally receive (a Service's backend pod): "ns/pod" or "ext:name". */
   fromRef: string;
   toRef: string;
-  port: number | string;
-  protocol: Protocol;
-  /** Dual-stack suites: the family the cell is evaluated in. */
-  family?: IPFamily;
-  declared: boolean;
-  flow?: string;
-  expect?: Expectation;
 }
 
 /** A cell of the world with the verdict of each policy set it was predicted under, in order. */
